@@ -1,0 +1,1 @@
+"""Study companion bot: the engine, the scheduler and the platform adapters."""

@@ -1,0 +1,1 @@
+"""The platform-neutral engine. Never imports a chat platform library."""

@@ -1,0 +1,241 @@
+"""Pydantic models for every content file.
+
+The YAML files in this folder are the single source of truth; these models are
+their schema. `docs/content.md` documents the same fields for editors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2, max_length=40)]
+Demand = Annotated[int, Field(ge=1, le=5)]
+Level = Annotated[int, Field(ge=1, le=3)]
+TopicRef = Annotated[str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")]
+
+LEVEL_NAMES = {1: "Beginner", 2: "Intermediate", 3: "Advanced"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Resource(Strict):
+    title: str = Field(min_length=2, max_length=120)
+    url: HttpUrl
+
+
+class Topic(Strict):
+    id: Slug
+    title: str = Field(min_length=2, max_length=80)
+    hours: float = Field(gt=0, le=200)
+    level: Level = 1
+    area: str | None = Field(
+        default=None,
+        description="Assessment skill area this topic belongs to; a member placed above "
+        "the topic's level in that area gets it marked skipped in their plan.",
+    )
+    explainer: str = Field(min_length=40, max_length=900)
+    resources: list[Resource] = Field(min_length=1, max_length=3)
+
+
+class Roadmap(Strict):
+    id: Slug
+    name: str
+    order: int = Field(ge=1, le=20)
+    hours: int = Field(gt=0)
+    tagline: str
+    emoji: str = ""
+    best_for: str
+    summary: str = Field(min_length=40)
+    industry_uses: list[str] = []
+    demand: Demand
+    demand_note: str = ""
+    salary: str | None = None
+    timeline: str | None = None
+    career_progression: list[str] = []
+    market_notes: list[str] = []
+    link: HttpUrl | None = None
+    topics: list[Topic] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_topics(self) -> Roadmap:
+        seen: set[str] = set()
+        for t in self.topics:
+            if t.id in seen:
+                raise ValueError(f"duplicate topic id {t.id!r}")
+            seen.add(t.id)
+        return self
+
+    @property
+    def topic_hours(self) -> float:
+        return round(sum(t.hours for t in self.topics), 2)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+
+class PathPhase(Strict):
+    label: str = Field(description="The phase as the source states it, e.g. 'Week 1-2'.")
+    title: str
+    start_week: int = Field(ge=1)
+    end_week: int = Field(ge=1)
+    summary: str = ""
+    topics: list[TopicRef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _weeks_ordered(self) -> PathPhase:
+        if self.end_week < self.start_week:
+            raise ValueError("end_week is before start_week")
+        return self
+
+
+class LearningPath(Strict):
+    id: Slug
+    name: str
+    order: int = Field(ge=1, le=20)
+    duration: str = Field(description="The stated span, e.g. '0-6 months'.")
+    timeline: str
+    outcome: str
+    best_for: str
+    summary: str = ""
+    phases: list[PathPhase] = Field(min_length=1)
+
+    @property
+    def weeks(self) -> int:
+        return max(p.end_week for p in self.phases)
+
+
+class Skill(Strict):
+    id: Slug
+    name: str
+    min_weeks: int = Field(ge=1)
+    max_weeks: int = Field(ge=1)
+    level: Literal["Beginner", "Intermediate", "Advanced"]
+    demand: Demand
+    roi: str
+    area: str | None = None
+
+
+class Question(Strict):
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=40)
+    level: Level
+    stem: str = Field(min_length=10, max_length=500)
+    choices: list[str] = Field(min_length=3, max_length=5)
+    answer: int = Field(ge=0)
+    explanation: str = Field(min_length=20, max_length=900)
+    topic: TopicRef
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> Question:
+        if self.answer >= len(self.choices):
+            raise ValueError(
+                f"answer index {self.answer} is outside the {len(self.choices)} choices"
+            )
+        if len(set(self.choices)) != len(self.choices):
+            raise ValueError("choices repeat")
+        for c in self.choices:
+            if not 1 <= len(c) <= 200:
+                raise ValueError("every choice needs 1 to 200 characters")
+        return self
+
+
+class SkillArea(Strict):
+    id: Slug
+    name: str
+    order: int = Field(ge=1, le=50)
+    description: str = ""
+    questions: list[Question] = Field(min_length=1)
+
+
+class GoalOption(Strict):
+    id: Slug
+    label: str = Field(min_length=1, max_length=80)
+    roadmaps: dict[str, float] = {}
+    paths: dict[str, float] = {}
+
+
+class GoalQuestion(Strict):
+    id: Slug
+    stem: str
+    options: list[GoalOption] = Field(min_length=2, max_length=10)
+
+
+class Paper(Strict):
+    id: str = Field(description="'arxiv:<id>' or 'doi:<doi>'")
+    title: str
+    authors: list[str] = Field(min_length=1)
+    year: int = Field(ge=1940, le=2100)
+    tracks: list[str] = Field(min_length=1)
+    level: Level
+    minutes: int = Field(ge=5, le=600)
+    why: str = Field(min_length=40, max_length=700)
+    questions: list[str] = Field(min_length=2, max_length=3)
+    url: HttpUrl | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if re.fullmatch(r"arxiv:(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})", v):
+            return v
+        if re.fullmatch(r"doi:10\.\d{4,9}/\S+", v):
+            return v
+        raise ValueError("must be 'arxiv:<id>' (e.g. arxiv:1706.03762) or 'doi:10.x/...'")
+
+    @property
+    def link(self) -> str:
+        if self.url is not None:
+            return str(self.url)
+        kind, _, ref = self.id.partition(":")
+        return f"https://arxiv.org/abs/{ref}" if kind == "arxiv" else f"https://doi.org/{ref}"
+
+
+class Catalog(Strict):
+    """Everything in `content/`, cross-checked."""
+
+    roadmaps: dict[str, Roadmap]
+    paths: dict[str, LearningPath]
+    skills: list[Skill]
+    areas: dict[str, SkillArea] = {}
+    goals: list[GoalQuestion] = []
+    papers: dict[str, Paper] = {}
+    explore: dict[str, ExploreSection] = {}
+
+    def roadmap_list(self) -> list[Roadmap]:
+        return sorted(self.roadmaps.values(), key=lambda r: r.order)
+
+    def path_list(self) -> list[LearningPath]:
+        return sorted(self.paths.values(), key=lambda p: p.order)
+
+    def area_list(self) -> list[SkillArea]:
+        return sorted(self.areas.values(), key=lambda a: a.order)
+
+    def resolve_topic(self, ref: str) -> tuple[Roadmap, Topic] | None:
+        roadmap_id, _, topic_id = ref.partition("/")
+        roadmap = self.roadmaps.get(roadmap_id)
+        topic = roadmap.topic(topic_id) if roadmap else None
+        return (roadmap, topic) if roadmap and topic else None
+
+
+class ExploreEntry(Strict):
+    """One row of an explore section: a titled item with optional facts and bullets."""
+
+    title: str
+    text: str = ""
+    facts: dict[str, str] = {}
+    bullets: list[str] = []
+    url: HttpUrl | None = None
+
+
+class ExploreSection(Strict):
+    id: Slug
+    title: str
+    order: int = Field(ge=1, le=50)
+    intro: str = ""
+    entries: list[ExploreEntry] = Field(min_length=1)
+
+
+Catalog.model_rebuild()
