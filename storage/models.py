@@ -83,9 +83,7 @@ class Schedule(Base):
     __tablename__ = "schedules"
     __table_args__ = (Index("ix_schedules_due", "enabled", "next_due_at"),)
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     stream: Mapped[str] = mapped_column(String(16), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     next_due_at: Mapped[datetime | None]
@@ -157,9 +155,7 @@ class MemberPaper(Base):
 
     __tablename__ = "member_papers"
 
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     paper_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
     rating: Mapped[int | None] = mapped_column(Integer)
@@ -190,9 +186,7 @@ class CommunityPaperRead(Base):
     community_paper_id: Mapped[int] = mapped_column(
         ForeignKey("community_papers.id", ondelete="CASCADE"), primary_key=True
     )
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime]
 
 
@@ -207,12 +201,8 @@ class OutboxMessage(Base):
     platform: Mapped[str] = mapped_column(String(16))
     stream: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(String(16), default="dm")
-    member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
-    community_id: Mapped[int | None] = mapped_column(
-        ForeignKey("communities.id", ondelete="CASCADE")
-    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
     channel_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -17,9 +17,7 @@ def clean_user_text(text: str, *, max_length: int) -> str:
     Raises ValueError when it is longer than `max_length` after cleaning.
     """
     text = unicodedata.normalize("NFC", text)
-    text = "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL
-    ).strip()
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _CONTROL).strip()
     if len(text) > max_length:
         raise ValueError(f"is {len(text)} characters; the limit is {max_length}")
     return text

@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.Column("defaults", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_communities")),
-        sa.UniqueConstraint(
-            "platform", "workspace_id", name=op.f("uq_communities_platform_workspace_id")
-        ),
+        sa.UniqueConstraint("platform", "workspace_id", name=op.f("uq_communities_platform_workspace_id")),
     )
     op.create_table(
         "seen_events",
@@ -175,9 +173,7 @@ def upgrade() -> None:
             name=op.f("fk_community_paper_reads_member_id_members"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "community_paper_id", "member_id", name=op.f("pk_community_paper_reads")
-        ),
+        sa.PrimaryKeyConstraint("community_paper_id", "member_id", name=op.f("pk_community_paper_reads")),
     )
     op.create_table(
         "member_papers",

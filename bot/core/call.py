@@ -1,0 +1,67 @@
+"""Everything one command or action needs: a session (one transaction), the catalogue,
+the clock, and the member it is for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.clock import Clock
+from bot.core.identity import MemberKey
+from content.schema import Catalog
+from storage import repo
+from storage.models import Community, Member
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Facts the adapter knows about the caller, in plain values."""
+
+    is_admin: bool = False
+    display_name: str = ""
+    timezone_hint: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass
+class Call:
+    session: AsyncSession
+    catalog: Catalog
+    clock: Clock
+    key: MemberKey
+    ctx: Context = field(default_factory=Context)
+    _member: Member | None = None
+    _community: Community | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def community(self) -> Community:
+        if self._community is None:
+            self._community = await repo.get_or_create_community(self.session, self.key.community, self.now())
+        return self._community
+
+    async def existing_member(self) -> Member | None:
+        if self._member is None:
+            self._member = await repo.find_member(self.session, self.key)
+        return self._member
+
+    async def member(self) -> Member:
+        """The caller's row, created on first use with the community's defaults."""
+        if self._member is None:
+            self._member = await repo.find_member(self.session, self.key)
+        if self._member is None:
+            community = await self.community()
+            self._member = await repo.create_member(
+                self.session, community, self.key, self.now(), self.ctx.timezone_hint
+            )
+        return self._member
+
+    def tz(self, member: Member) -> ZoneInfo:
+        return ZoneInfo(member.timezone)
+
+    def today(self, member: Member) -> date:
+        return self.now().astimezone(self.tz(member)).date()

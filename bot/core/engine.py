@@ -1,0 +1,153 @@
+"""The front door of the core: one command or action in, one neutral reply out.
+
+Each call runs in a single database transaction. A `UserError` rolls it back and
+becomes a friendly reply, so bad input never leaves anything behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import timezones
+from bot.core.call import Call, Context
+from bot.core.clock import Clock, SystemClock
+from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
+from bot.core.errors import UserError
+from bot.core.identity import MemberKey
+from bot.core.replies import Reply, error_reply
+from bot.core.services import (
+    admin,
+    assess,
+    checkin,
+    explore,
+    help,
+    learn,
+    papers,
+    privacy,
+    progress,
+    settings,
+)
+from content.schema import Catalog
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[..., Awaitable[Reply]]
+ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
+
+INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
+
+_SERVICES = (learn, assess, progress, checkin, papers, explore, settings, privacy, help, admin)
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalog: Catalog,
+        clock: Clock | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.catalog = catalog
+        self.clock = clock or SystemClock()
+        self.specs: dict[str, CommandSpec] = {
+            s.name: s
+            for s in command_specs(
+                tuple((r.name, r.id) for r in catalog.roadmap_list())
+                + tuple((p.name, p.id) for p in catalog.path_list()),
+                tuple((a.name, a.id) for a in catalog.area_list()),
+                explore.topic_choices(catalog),
+            )
+        }
+        self._commands: dict[str, CommandHandler] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        for module in _SERVICES:
+            self._commands.update(getattr(module, "COMMANDS", {}))
+            self._actions.update(getattr(module, "ACTIONS", {}))
+
+    async def command(
+        self,
+        member: MemberKey,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        ctx: Context | None = None,
+    ) -> Reply:
+        name = name.lstrip("/").lower()
+        spec = self.specs.get(name)
+        if spec is None or name not in self._commands:
+            return error_reply(
+                f"I don't know the command /{name[:40]}.", hint="Type /help to see what I can do."
+            )
+        try:
+            opts = coerce_options(spec, dict(options or {}))
+        except UserError as exc:
+            return error_reply(exc.message, exc.hint)
+        ctx = ctx or Context()
+        if spec.admin and not ctx.is_admin:
+            return error_reply("Only community admins can use /admin.")
+        handler = self._commands[name]
+        return await self._run(member, ctx, lambda call: handler(call, **opts))
+
+    async def run_line(self, member: MemberKey, line: str, ctx: Context | None = None) -> Reply:
+        """Run a typed line such as `/checkin 30 read a paper`."""
+        line = line.strip()
+        if not line.startswith("/"):
+            return error_reply("Commands start with a slash.", hint="Type /help to see them all.")
+        name, _, rest = line[1:].partition(" ")
+        spec = self.specs.get(name.lower())
+        if spec is None:
+            return await self.command(member, name, {}, ctx)
+        try:
+            raw = parse_args(spec, rest)
+        except UserError as exc:
+            return error_reply(exc.message, exc.hint)
+        return await self.command(member, spec.name, raw, ctx)
+
+    async def action(
+        self,
+        member: MemberKey,
+        action: str,
+        values: Mapping[str, str] | None = None,
+        ctx: Context | None = None,
+    ) -> Reply:
+        parts = action.split(":")
+        handler = self._actions.get(":".join(parts[:2])) if len(parts) >= 2 else None
+        if handler is None:
+            return error_reply(
+                "That button no longer does anything.",
+                hint="Run the command again to get a fresh one.",
+            )
+        clean = {k: v for k, v in (values or {}).items() if isinstance(v, str)}
+        return await self._run(member, ctx or Context(), lambda c: handler(c, parts[2:], clean))
+
+    def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
+        """Answers from memory, for Discord's autocomplete and similar pickers."""
+        if kind == "timezone":
+            return timezones.complete(prefix, limit)
+        return []
+
+    async def _run(self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]]) -> Reply:
+        try:
+            async with self.sessions() as session, session.begin():
+                call = Call(session, self.catalog, self.clock, key, ctx)
+                reply = await fn(call)
+                member = await call.existing_member()
+                if member is not None:
+                    member.last_active_at = call.now()
+                    if member.dm_blocked_notice:
+                        member.dm_blocked_notice = False
+                        reply = reply.with_notice(
+                            "I couldn't send you a direct message "
+                            f"({member.dm_blocked_reason or 'your DMs look closed'}), so DM "
+                            "reminders are off. Open your DMs to me, then turn them back on "
+                            "in /settings."
+                        )
+            return reply
+        except UserError as exc:
+            return error_reply(exc.message, exc.hint)
+        except Exception:
+            log.exception("command failed", extra={"member": str(key)})
+            return error_reply(INTERNAL_ERROR)

@@ -1,0 +1,1 @@
+"""One module per feature. Each exposes COMMANDS and ACTIONS tables the engine routes to."""

@@ -1,0 +1,134 @@
+"""/admin: the weekly-paper channel, defaults for new members, and community stats.
+
+Adapters decide who is an admin (Manage Server on Discord; workspace admins and
+SLACK_ADMIN_USER_IDS on Slack) and pass it in the call context; the engine
+refuses admin commands without it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.core import timezones
+from bot.core.call import Call
+from bot.core.errors import UserError
+from bot.core.format import hours
+from bot.core.replies import Card, Field, Reply
+from bot.core.services.settings import parse_time
+from storage.models import CheckIn, Member, Plan
+
+
+async def admin_command(
+    call: Call,
+    action: str,
+    channel: str | None = None,
+    timezone: str | None = None,
+    checkin_time: str | None = None,
+    hours_per_week: float | None = None,
+) -> Reply:
+    community = await call.community()
+    if action == "paper-channel":
+        if not channel:
+            raise UserError(
+                "Tell me which channel gets the weekly paper.",
+                hint="e.g. /admin paper-channel #reading-group",
+            )
+        channel_id = channel.strip().lstrip("<#").rstrip(">").split("|")[0]
+        if not channel_id or len(channel_id) > 64 or not channel_id.replace("-", "").isalnum():
+            raise UserError("That doesn't look like a channel.")
+        community.paper_channel_id = channel_id
+        return Reply(
+            cards=(
+                Card(
+                    title="Weekly paper channel set",
+                    body=f"Each week I'll post the paper of the week in <#{channel_id}> "
+                    "and open a discussion thread.",
+                    tone="success",
+                ),
+            )
+        )
+    if action == "defaults":
+        new = dict(community.defaults or {})
+        if timezone is not None:
+            new["timezone"] = timezones.validate(timezone)
+        if checkin_time is not None:
+            new["checkin_time"] = parse_time(checkin_time, "check-in time")
+        if hours_per_week is not None:
+            new["hours_per_week"] = float(hours_per_week)
+        if new == (community.defaults or {}) and not any(
+            v is not None for v in (timezone, checkin_time, hours_per_week)
+        ):
+            shown = ", ".join(f"{k}: {v}" for k, v in new.items()) or "none set"
+            return Reply(cards=(Card(title="Community defaults", body=shown),))
+        community.defaults = new
+        shown = ", ".join(f"{k}: {v}" for k, v in new.items())
+        return Reply(
+            cards=(Card(title="Defaults saved", body=f"New members start with {shown}.", tone="success"),)
+        )
+    if action == "stats":
+        return await _stats(call, community.id)
+    raise UserError(f"Unknown admin action {action[:20]!r}.")
+
+
+async def _stats(call: Call, community_id: int) -> Reply:
+    s = call.session
+    members = (
+        await s.execute(select(func.count()).select_from(Member).where(Member.community_id == community_id))
+    ).scalar_one()
+    week_ago = call.now() - timedelta(days=7)
+    active = (
+        await s.execute(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.community_id == community_id, Member.last_active_at >= week_ago)
+        )
+    ).scalar_one()
+    since = (call.now() - timedelta(days=7)).date()
+    rows = (
+        (
+            await s.execute(
+                select(CheckIn.minutes)
+                .join(Member, Member.id == CheckIn.member_id)
+                .where(Member.community_id == community_id, CheckIn.local_date >= since)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    plans = (
+        (
+            await s.execute(
+                select(Plan.title)
+                .join(Member, Member.id == Plan.member_id)
+                .where(Member.community_id == community_id, Plan.status == "active")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    top = Counter(plans).most_common(3)
+    return Reply(
+        cards=(
+            Card(
+                title="Community stats",
+                fields=(
+                    Field("Members", str(members)),
+                    Field("Active this week", str(active)),
+                    Field("Check-ins (7 days)", str(len(rows))),
+                    Field("Study time (7 days)", hours(sum(rows) / 60)),
+                    Field(
+                        "Popular plans",
+                        ", ".join(f"{t} ({n})" for t, n in top) or "none yet",
+                        inline=False,
+                    ),
+                ),
+            ),
+        )
+    )
+
+
+COMMANDS = {"admin": admin_command}
+ACTIONS: dict = {}

@@ -1,0 +1,212 @@
+"""/checkin: log study minutes with an optional note; the daily DM's buttons land here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+from bot.core.call import Call
+from bot.core.commands import MINUTES_MAX, NOTE_MAX
+from bot.core.errors import UserError
+from bot.core.format import hours
+from bot.core.replies import Button, Card, Field, Form, FormField, Reply
+from bot.core.services import studylog
+from bot.core.text import clean_user_text
+from storage import repo
+from storage.models import CheckIn, Member, PlanItem
+
+
+def checkin_form(for_date: date | None = None) -> Form:
+    action = "checkin:log" if for_date is None else f"checkin:log:{for_date.isoformat()}"
+    return Form(
+        action=action,
+        title="Log your study time",
+        fields=(
+            FormField("minutes", "Minutes studied", placeholder="e.g. 45", max_length=4),
+            FormField(
+                "note",
+                "What did you work on? (optional)",
+                style="paragraph",
+                required=False,
+                max_length=NOTE_MAX,
+            ),
+        ),
+    )
+
+
+def parse_minutes(raw: object) -> int:
+    text = str(raw).strip()
+    try:
+        minutes = int(float(text))
+    except ValueError:
+        raise UserError(f"Minutes must be a whole number, not {text[:20]!r}.") from None
+    if minutes < 1:
+        raise UserError("Minutes must be at least 1.")
+    if minutes > MINUTES_MAX:
+        raise UserError(f"That's more than a day. Log at most {MINUTES_MAX} minutes at a time.")
+    return minutes
+
+
+def parse_note(raw: object) -> str:
+    try:
+        return clean_user_text(str(raw or ""), max_length=NOTE_MAX)
+    except ValueError as exc:
+        raise UserError(f"Your note {exc}. Please shorten it.") from None
+
+
+async def checkin_command(call: Call, minutes: int | None = None, note: str | None = None) -> Reply:
+    if minutes is None and note is None:
+        return Reply(form=checkin_form())
+    if minutes is None:
+        raise UserError(
+            "Tell me how many minutes you studied.",
+            hint="e.g. /checkin 30 " + ("read about attention"),
+        )
+    if note is not None and not parse_note(note):
+        raise UserError("Your note is empty. Add a few words, or leave the note out.")
+    member = await call.member()
+    return await log(call, member, call.today(member), parse_minutes(minutes), parse_note(note))
+
+
+def _date_arg(call: Call, member: Member, args: list[str]) -> date:
+    today = call.today(member)
+    if not args or not args[0]:
+        return today
+    try:
+        d = date.fromisoformat(args[0])
+    except ValueError:
+        raise UserError("That check-in button is broken. Run /checkin instead.") from None
+    if d > today or d < today - timedelta(days=1):
+        raise UserError(
+            f"That check-in was for {d:%a %d %b}; it's too late to log it from this button.",
+            hint="Use /checkin to log today.",
+        )
+    return d
+
+
+async def log_action(call: Call, args: list[str], values: Mapping[str, str]) -> Reply:
+    member = await call.member()
+    d = _date_arg(call, member, args)
+    if "minutes" not in values:
+        raise UserError("Tell me how many minutes you studied.")
+    return await log(call, member, d, parse_minutes(values["minutes"]), parse_note(values.get("note")))
+
+
+async def done_action(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    """`checkin:done:<date>[:<minutes>]`; without minutes it opens the form."""
+    member = await call.member()
+    d = _date_arg(call, member, args[:1])
+    if len(args) < 2:
+        return Reply(form=checkin_form(d))
+    return await log(call, member, d, parse_minutes(args[1]), "")
+
+
+async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    member = await call.member()
+    d = _date_arg(call, member, args[:1])
+    existing = await repo.checkins_between(call.session, member.id, d, d)
+    if not any(c.kind == "skip" for c in existing):
+        call.session.add(
+            CheckIn(
+                member_id=member.id,
+                local_date=d,
+                kind="skip",
+                minutes=0,
+                note="",
+                topics=[],
+                created_at=call.now(),
+            )
+        )
+        await call.session.flush()
+    st = await studylog.streak(call, member)
+    return Reply(
+        cards=(
+            Card(
+                title="Rest day noted",
+                body="No problem. One missed day a week is covered automatically, so your streak "
+                f"is safe if you're back tomorrow. Current streak: **{st.current}**.",
+            ),
+        )
+    )
+
+
+async def open_form(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
+    return Reply(form=checkin_form())
+
+
+async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> Reply:
+    plan = await repo.active_plan(call.session, member.id)
+    items = await repo.plan_items(call.session, plan.id) if plan else []
+    current = studylog.current_items(items)
+    touched: list[PlanItem] = current[:1]
+    for item in touched:
+        if item.state == "todo":
+            item.state = "learning"
+            item.updated_at = call.now()
+    refs = [f"{i.roadmap_id}/{i.topic_id}" for i in touched]
+    call.session.add(
+        CheckIn(
+            member_id=member.id,
+            local_date=d,
+            kind="study",
+            minutes=minutes,
+            note=note,
+            topics=refs,
+            created_at=call.now(),
+        )
+    )
+    await call.session.flush()
+    finished = []
+    if touched:
+        spent = await studylog.topic_minutes(call, member)
+        for item in touched:
+            if spent.get(f"{item.roadmap_id}/{item.topic_id}", 0) >= item.hours * 60:
+                item.state = "done"
+                item.updated_at = call.now()
+                finished.append(item)
+    st = await studylog.streak(call, member)
+    week = await studylog.week_minutes(call, member, call.today(member))
+    fields = [
+        Field("Streak", f"{st.current} day{'s' if st.current != 1 else ''} 🔥"),
+        Field("This week", f"{hours(week / 60)} of {hours(member.hours_per_week)}"),
+    ]
+    body_lines = []
+    buttons: list[Button] = []
+    for item in touched:
+        title = _title(call, item)
+        if item in finished:
+            body_lines.append(f"That completes **{title}**. Nice work!")
+        else:
+            body_lines.append(f"Counted towards **{title}**.")
+            buttons.append(Button(f"Mark '{title[:40]}' done", f"topic:done:{item.id}", "success"))
+    if not touched:
+        body_lines.append("Pick a plan with /learn and I'll track your topics too.")
+    if st.frozen_days:
+        body_lines.append(f"A streak freeze covered {st.frozen_days[0]:%a %d %b}.")
+    buttons.append(Button("Progress", "progress:show:x"))
+    when = "today" if d == call.today(member) else f"for {d:%a %d %b}"
+    return Reply(
+        cards=(
+            Card(
+                title=f"Logged {minutes} min {when}",
+                body="\n".join(body_lines),
+                fields=tuple(fields),
+                tone="success",
+            ),
+        ),
+        buttons=tuple(buttons),
+    )
+
+
+def _title(call: Call, item: PlanItem) -> str:
+    found = call.catalog.resolve_topic(f"{item.roadmap_id}/{item.topic_id}")
+    return found[1].title if found else item.topic_id
+
+
+COMMANDS = {"checkin": checkin_command}
+ACTIONS = {
+    "checkin:log": log_action,
+    "checkin:done": done_action,
+    "checkin:skip": skip_action,
+    "checkin:open": open_form,
+}

@@ -1,0 +1,240 @@
+"""/learn: browse roadmaps and paths, enrol, switch plans (history is kept)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from bot.core import planner
+from bot.core.call import Call
+from bot.core.errors import UserError
+from bot.core.format import bullet, day, hours, stars
+from bot.core.replies import Button, Card, Field, Reply, Select, SelectOption
+from bot.core.services import levels as levels_service
+from storage import repo
+from storage.models import Plan, PlanItem
+
+
+async def learn_command(call: Call, roadmap: str | None = None) -> Reply:
+    if roadmap:
+        return await view(call, [planner.canonical_id(call.catalog, roadmap)], {})
+    return await overview(call)
+
+
+async def overview(call: Call) -> Reply:
+    cat = call.catalog
+    member = await call.existing_member()
+    plan = await repo.active_plan(call.session, member.id) if member else None
+    lines = [
+        f"**{r.name}** · {hours(r.hours)} · demand {stars(r.demand)}\n  {r.tagline}"
+        for r in cat.roadmap_list()
+    ]
+    path_lines = [f"**{p.name}** · {p.duration} · {p.outcome}" for p in cat.path_list()]
+    body = "**Roadmaps**\n" + "\n".join(lines) + "\n\n**Learning paths**\n" + "\n".join(path_lines)
+    footer = f"Your current plan: {plan.title}" if plan else "Not sure? Try /assess first."
+    options = tuple(
+        SelectOption(r.name, f"learn:view:{r.id}", f"{hours(r.hours)} · {r.best_for[:60]}")
+        for r in cat.roadmap_list()
+    ) + tuple(
+        SelectOption(p.name, f"learn:view:{p.id}", f"{p.duration} · {p.outcome[:60]}")
+        for p in cat.path_list()
+    )
+    return Reply(
+        cards=(Card(title="Pick what to learn", body=body, footer=footer),),
+        select=Select("learn:pick", "Choose a roadmap or path", options),
+        origin="learn:list",
+    )
+
+
+async def view(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    if not args:
+        return await overview(call)
+    ref = planner.canonical_id(call.catalog, args[0])
+    cat = call.catalog
+    if ref in cat.roadmaps:
+        r = cat.roadmaps[ref]
+        fields = [Field("Hours", hours(r.hours)), Field("Demand", stars(r.demand))]
+        if r.salary:
+            fields.append(Field("Salary", r.salary))
+        if r.timeline:
+            fields.append(Field("Timeline", r.timeline))
+        if r.career_progression:
+            fields.append(Field("Career", " → ".join(r.career_progression), inline=False))
+        topics = bullet([f"{t.title} ({hours(t.hours)})" for t in r.topics])
+        body = f"_{r.tagline}_\n\n**Best for:** {r.best_for}\n\n{r.summary}\n\n**Topics**\n{topics}"
+        card = Card(
+            title=f"{r.emoji} {r.name}".strip(),
+            body=body,
+            fields=tuple(fields),
+            url=str(r.link) if r.link else None,
+        )
+    else:
+        p = cat.paths[ref]
+        phases = bullet([f"**{ph.label}**: {ph.title}" for ph in p.phases])
+        body = f"**Best for:** {p.best_for}\n\n{p.summary}\n\n{phases}".strip()
+        card = Card(
+            title=p.name,
+            body=body,
+            fields=(
+                Field("Duration", p.duration),
+                Field("Timeline", p.timeline),
+                Field("Outcome", p.outcome, inline=False),
+            ),
+        )
+    return Reply(
+        cards=(card,),
+        buttons=(
+            Button("Start this plan", f"learn:enrol:{ref}", "primary"),
+            Button("All roadmaps", "learn:list:all"),
+        ),
+        origin=f"learn:view:{ref}",
+    )
+
+
+async def enrol(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    if not args:
+        raise UserError("Pick a roadmap or path first.", hint="Run /learn to see them.")
+    ref = planner.canonical_id(call.catalog, args[0])
+    member = await call.member()
+    current = await repo.active_plan(call.session, member.id)
+    if current is not None and current.ref_id == ref:
+        return Reply(
+            cards=(
+                Card(
+                    title=f"You're already on {current.title}",
+                    body="Run /today to see what's next, or /progress for how far you've come.",
+                ),
+            )
+        )
+    if current is not None:
+        _, title = planner.resolve(call.catalog, ref)
+        return Reply(
+            cards=(
+                Card(
+                    title=f"Switch from {current.title} to {title}?",
+                    body="Your old plan and its history are kept; you can come back to it later. "
+                    "Check-ins and your streak carry over.",
+                    tone="warning",
+                ),
+            ),
+            buttons=(
+                Button(f"Switch to {title}"[:80], f"learn:switch:{ref}", "primary"),
+                Button("Keep my plan", "learn:keep:x"),
+            ),
+        )
+    return await _start(call, ref)
+
+
+async def switch(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    if not args:
+        raise UserError("Pick a roadmap or path first.", hint="Run /learn to see them.")
+    ref = planner.canonical_id(call.catalog, args[0])
+    member = await call.member()
+    current = await repo.active_plan(call.session, member.id)
+    if current is not None:
+        if current.ref_id == ref:
+            return await show_plan(call, [], {})
+        current.status = "archived"
+        current.archived_at = call.now()
+    return await _start(call, ref, switched_from=current.title if current else None)
+
+
+async def keep(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
+    return Reply(cards=(Card(title="Plan unchanged", body="Carry on! /today shows what's next."),))
+
+
+async def _previous_states(call: Call, member_id: int) -> dict[tuple[str, str], str]:
+    """Topics finished under any earlier plan stay finished in a new one."""
+    stmt = (
+        select(PlanItem.roadmap_id, PlanItem.topic_id)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(Plan.member_id == member_id, PlanItem.state == "done")
+    )
+    return {(r, t): "done" for r, t in (await call.session.execute(stmt)).all()}
+
+
+async def _start(call: Call, ref: str, switched_from: str | None = None) -> Reply:
+    member = await call.member()
+    levels = await levels_service.current_levels(call.session, member.id)
+    draft = planner.build_plan(call.catalog, ref, member.hours_per_week, call.today(member), levels)
+    plan = Plan(
+        member_id=member.id,
+        kind=draft.kind,
+        ref_id=draft.ref_id,
+        title=draft.title,
+        status="active",
+        hours_per_week=member.hours_per_week,
+        start_date=draft.start,
+        created_at=call.now(),
+    )
+    call.session.add(plan)
+    await call.session.flush()
+    done_before = await _previous_states(call, member.id)
+    for pos, item in enumerate(draft.items):
+        state = "skipped" if item.skipped else done_before.get((item.roadmap_id, item.topic_id), "todo")
+        call.session.add(
+            PlanItem(
+                plan_id=plan.id,
+                week=item.week,
+                position=pos,
+                roadmap_id=item.roadmap_id,
+                topic_id=item.topic_id,
+                hours=item.hours,
+                state=state,
+                updated_at=call.now(),
+            )
+        )
+    await call.session.flush()
+    skipped = sum(1 for i in draft.items if i.skipped)
+    first = bullet([f"{i.title} ({hours(i.hours)})" for i in draft.week_items(1)]) or "—"
+    lead = f"Switched from {switched_from}. " if switched_from else ""
+    body = (
+        f"{lead}At {hours(member.hours_per_week)} a week this plan runs **{draft.weeks} weeks**, "
+        f"finishing around **{day(draft.finish)}**.\n\n**Week 1**\n{first}"
+    )
+    fields = [Field("Topics", str(len(draft.items))), Field("Study time", hours(draft.study_hours))]
+    if skipped:
+        fields.append(Field("Skipped (you know them)", str(skipped)))
+    return Reply(
+        cards=(Card(title=f"Your plan: {draft.title}", body=body, fields=tuple(fields), tone="success"),),
+        buttons=(
+            Button("What to study today", "today:show:x", "primary"),
+            Button("Whole plan", "learn:plan:x"),
+        ),
+    )
+
+
+async def show_plan(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
+    member = await call.member()
+    plan = await repo.active_plan(call.session, member.id)
+    if plan is None:
+        raise UserError("You don't have a plan yet.", hint="Run /learn to pick one.")
+    items = await repo.plan_items(call.session, plan.id)
+    marks = {"done": "✅", "learning": "▶️", "skipped": "⏭️", "todo": "▫️"}
+    weeks: dict[int, list[str]] = {}
+    for it in items:
+        topic = call.catalog.resolve_topic(f"{it.roadmap_id}/{it.topic_id}")
+        title = topic[1].title if topic else f"{it.topic_id} (removed from catalogue)"
+        weeks.setdefault(it.week, []).append(f"{marks.get(it.state, '▫️')} {title} ({hours(it.hours)})")
+    body = "\n\n".join(
+        f"**Week {w}** · {day(planner.week_start(plan.start_date, w))}\n" + "\n".join(lines)
+        for w, lines in sorted(weeks.items())
+    )
+    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body),), origin="learn:plan:x")
+
+
+async def list_action(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
+    return await overview(call)
+
+
+COMMANDS = {"learn": learn_command}
+ACTIONS = {
+    "learn:list": list_action,
+    "learn:pick": view,
+    "learn:view": view,
+    "learn:enrol": enrol,
+    "learn:switch": switch,
+    "learn:keep": keep,
+    "learn:plan": show_plan,
+}

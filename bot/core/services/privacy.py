@@ -1,0 +1,153 @@
+"""/privacy: export everything stored about the member, or delete all of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.call import Call
+from bot.core.identity import MemberKey
+from bot.core.replies import Attachment, Button, Card, Reply
+from storage import repo
+from storage.models import (
+    Assessment,
+    CheckIn,
+    CommunityPaperRead,
+    Member,
+    MemberPaper,
+    OutboxMessage,
+    Plan,
+    PlanItem,
+    Schedule,
+)
+
+MEMBER_TABLES = (
+    Schedule,
+    Plan,
+    CheckIn,
+    Assessment,
+    MemberPaper,
+    CommunityPaperRead,
+    OutboxMessage,
+)
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    out = {}
+    for attr in inspect(obj).mapper.column_attrs:
+        value = getattr(obj, attr.key)
+        out[attr.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    return out
+
+
+async def export_member(session: AsyncSession, key: MemberKey) -> dict[str, Any] | None:
+    """Every row about the member, and nothing about anyone else."""
+    member = await repo.find_member(session, key)
+    if member is None:
+        return None
+    data: dict[str, Any] = {"member": _row(member)}
+    for model in MEMBER_TABLES:
+        stmt = select(model).where(model.member_id == member.id)
+        data[model.__tablename__] = [_row(r) for r in (await session.execute(stmt)).scalars()]
+    plan_ids = [p["id"] for p in data["plans"]]
+    items = (
+        (
+            await session.execute(
+                select(PlanItem).where(PlanItem.plan_id.in_(plan_ids)).order_by(PlanItem.id)
+            )
+        ).scalars()
+        if plan_ids
+        else []
+    )
+    data["plan_items"] = [_row(i) for i in items]
+    return data
+
+
+async def delete_member(session: AsyncSession, key: MemberKey) -> bool:
+    member = await repo.find_member(session, key)
+    if member is None:
+        return False
+    plan_ids = select(Plan.id).where(Plan.member_id == member.id)
+    await session.execute(delete(PlanItem).where(PlanItem.plan_id.in_(plan_ids)))
+    for model in MEMBER_TABLES:
+        await session.execute(delete(model).where(model.member_id == member.id))
+    await session.execute(delete(Member).where(Member.id == member.id))
+    return True
+
+
+async def privacy_command(call: Call, action: str | None = None) -> Reply:
+    if action == "export":
+        return await export_action(call, [], {})
+    if action == "delete":
+        return await delete_ask(call, [], {})
+    return Reply(
+        cards=(
+            Card(
+                title="Your data",
+                body="I store your settings, plans, check-ins, quiz answers, paper history and any "
+                "pending reminders. You can download all of it, or delete all of it.",
+            ),
+        ),
+        buttons=(
+            Button("Export my data", "privacy:export:x", "primary"),
+            Button("Delete my data", "privacy:delete:ask", "danger"),
+        ),
+    )
+
+
+async def export_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    data = await export_member(call.session, call.key)
+    if data is None:
+        return Reply(cards=(Card(title="Nothing stored", body="I don't have any data about you."),))
+    data["exported_at"] = call.now().isoformat()
+    blob = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+    return Reply(
+        cards=(
+            Card(
+                title="Your data export",
+                body="Everything I store about you is in the attached JSON file.",
+            ),
+        ),
+        attachment=Attachment("my-study-data.json", blob),
+    )
+
+
+async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    return Reply(
+        cards=(
+            Card(
+                title="Delete everything?",
+                body="This removes your plans, check-ins, streaks, quiz results, paper history and "
+                "reminders. It cannot be undone.",
+                tone="danger",
+            ),
+        ),
+        buttons=(
+            Button("Yes, delete everything", "privacy:delete:confirm", "danger"),
+            Button("Cancel", "privacy:delete:cancel"),
+        ),
+    )
+
+
+async def delete_action(call: Call, args: list[str], v: Mapping[str, str]) -> Reply:
+    if not args or args[0] == "ask":
+        return await delete_ask(call, args, v)
+    if args[0] != "confirm":
+        return Reply(cards=(Card(title="Nothing deleted", body="Your data is untouched."),))
+    deleted = await delete_member(call.session, call.key)
+    call._member = None
+    body = (
+        "All your data is gone. If you use a command again, I'll start fresh."
+        if deleted
+        else "I didn't have any data about you."
+    )
+    return Reply(cards=(Card(title="Deleted", body=body),))
+
+
+COMMANDS = {"privacy": privacy_command}
+ACTIONS = {"privacy:export": export_action, "privacy:delete": delete_action}

@@ -1,0 +1,190 @@
+"""/progress and /today: where the member stands and what to study next."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from bot.core.call import Call
+from bot.core.errors import UserError
+from bot.core.format import day, hours
+from bot.core.replies import Button, Card, Field, Progress, Reply
+from bot.core.services import studylog
+from storage import repo
+from storage.models import Plan, PlanItem
+
+STATE_MARK = {"done": "✅", "learning": "▶️", "skipped": "⏭️", "todo": "▫️"}
+
+
+async def progress_command(call: Call) -> Reply:
+    member = await call.member()
+    st = await studylog.streak(call, member)
+    week = await studylog.week_minutes(call, member, call.today(member))
+    plan = await repo.active_plan(call.session, member.id)
+    fields = [
+        Field("Streak", f"{st.current} day{'s' if st.current != 1 else ''} 🔥 (best {st.best})"),
+        Field("This week", f"{hours(week / 60)} of {hours(member.hours_per_week)}"),
+    ]
+    extra = await _extra_sections(call, member.id)
+    if plan is None:
+        body = "You haven't picked a plan yet. Run /learn to choose a roadmap or path."
+        return Reply(
+            cards=(Card(title="Your progress", body=body + extra, fields=tuple(fields)),),
+            buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
+        )
+    items = await repo.plan_items(call.session, plan.id)
+    p = await studylog.pace(call, member, plan, items)
+    total = sum(i.hours for i in items if i.state != "skipped")
+    done_hours = sum(i.hours for i in items if i.state == "done")
+    counts = {s: sum(1 for i in items if i.state == s) for s in STATE_MARK}
+    fields += [
+        Field("Hours logged", f"{hours(p.logged_hours)} of {hours(total)}"),
+        Field("Pace", f"{p.status} (expected {hours(p.expected_hours)} by now)"),
+        Field("Projected finish", day(p.projected_finish) if p.projected_finish else "—"),
+        Field(
+            "Topics",
+            f"{counts['done']} done · {counts['learning']} in progress · "
+            f"{counts['skipped']} skipped · {counts['todo']} to go",
+            inline=False,
+        ),
+    ]
+    lines = []
+    for it in items:
+        found = call.catalog.resolve_topic(f"{it.roadmap_id}/{it.topic_id}")
+        title = found[1].title if found else f"{it.topic_id} (removed from catalogue)"
+        lines.append(f"{STATE_MARK.get(it.state, '▫️')} {title}")
+    card = Card(
+        title=f"Your progress: {plan.title}",
+        body="\n".join(lines) + extra,
+        fields=tuple(fields),
+        progress=Progress(done_hours, total, "Plan"),
+    )
+    return Reply(
+        cards=(card,),
+        buttons=(Button("Today", "today:show:x", "primary"), Button("Log study", "checkin:open:x")),
+        origin="progress:show:x",
+    )
+
+
+async def _extra_sections(call: Call, member_id: int) -> str:
+    """Other features (papers) contribute lines to /progress here."""
+    from bot.core.services import papers
+
+    return await papers.progress_section(call, member_id)
+
+
+async def today_command(call: Call) -> Reply:
+    member = await call.member()
+    plan = await repo.active_plan(call.session, member.id)
+    if plan is None:
+        return Reply(
+            cards=(
+                Card(
+                    title="Nothing planned yet",
+                    body="Pick a roadmap or path with /learn and I'll suggest what to study each day.",
+                ),
+            ),
+            buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
+        )
+    items = await repo.plan_items(call.session, plan.id)
+    suggestion = await suggest_today(call, member, items)
+    if not suggestion:
+        return Reply(
+            cards=(
+                Card(
+                    title="You've finished your plan! 🎉",
+                    body="Every topic is done. Pick your next roadmap with /learn.",
+                    tone="success",
+                ),
+            )
+        )
+    lines, buttons = [], []
+    for item, minutes in suggestion:
+        found = call.catalog.resolve_topic(f"{item.roadmap_id}/{item.topic_id}")
+        if found is None:
+            continue
+        _roadmap, topic = found
+        res = topic.resources[0]
+        lines.append(
+            f"**{topic.title}** · about {minutes} min today\n{topic.explainer}\n"
+            f"Start here: [{res.title}]({res.url})"
+        )
+        buttons.append(Button(f"Done: {topic.title[:60]}", f"topic:done:{item.id}", "success"))
+    buttons.append(Button("Log study", "checkin:open:x", "primary"))
+    daily = _daily_minutes(member.hours_per_week, member.checkin_days)
+    return Reply(
+        cards=(
+            Card(
+                title="Today's study",
+                body="\n\n".join(lines),
+                footer=f"About {daily} min a day at {hours(member.hours_per_week)} a week",
+            ),
+        ),
+        buttons=tuple(buttons[:5]),
+        origin="today:show:x",
+    )
+
+
+def _daily_minutes(hours_per_week: float, study_days: str) -> int:
+    days = max(1, len({c for c in study_days if c.isdigit()}))
+    return max(10, math.ceil(hours_per_week * 60 / days / 5) * 5)
+
+
+async def suggest_today(call: Call, member, items: list[PlanItem]) -> list[tuple[PlanItem, int]]:
+    """Open topics in order until the day's time is filled (at least one topic)."""
+    budget = _daily_minutes(member.hours_per_week, member.checkin_days)
+    spent = await studylog.topic_minutes(call, member)
+    out: list[tuple[PlanItem, int]] = []
+    for item in studylog.current_items(items):
+        left = max(5, round(item.hours * 60 - spent.get(f"{item.roadmap_id}/{item.topic_id}", 0)))
+        take = min(left, budget)
+        out.append((item, take))
+        budget -= take
+        if budget <= 0 or len(out) >= 3:
+            break
+    return out
+
+
+async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    member = await call.member()
+    if not args or not args[0].isdigit():
+        raise UserError("That button is broken. Run /today for a fresh one.")
+    stmt = (
+        select(PlanItem)
+        .join(Plan, Plan.id == PlanItem.plan_id)
+        .where(PlanItem.id == int(args[0]), Plan.member_id == member.id)
+    )
+    item = (await call.session.execute(stmt)).scalar_one_or_none()
+    if item is None:
+        raise UserError("That topic isn't in your plan.", hint="Run /today for your topics.")
+    found = call.catalog.resolve_topic(f"{item.roadmap_id}/{item.topic_id}")
+    title = found[1].title if found else item.topic_id
+    if item.state != "done":
+        item.state = "done"
+        item.updated_at = call.now()
+    plan_items = await repo.plan_items(call.session, item.plan_id)
+    nxt = studylog.current_items(plan_items)
+    after = "Next up: **" + _title(call, nxt[0]) + "**." if nxt else "That was the last topic!"
+    return Reply(
+        cards=(Card(title=f"✅ {title}", body=f"Marked done. {after}", tone="success"),),
+        buttons=(Button("Today", "today:show:x", "primary"), Button("Progress", "progress:show:x")),
+    )
+
+
+def _title(call: Call, item: PlanItem) -> str:
+    found = call.catalog.resolve_topic(f"{item.roadmap_id}/{item.topic_id}")
+    return found[1].title if found else item.topic_id
+
+
+async def progress_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    return await progress_command(call)
+
+
+async def today_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    return await today_command(call)
+
+
+COMMANDS = {"progress": progress_command, "today": today_command}
+ACTIONS = {"progress:show": progress_action, "today:show": today_action, "topic:done": mark_done}

@@ -1,0 +1,92 @@
+"""Every setting, read from the environment and `.env` (see `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/companion.db"
+
+
+def _split(value: object) -> object:
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    console_user_id: str = "me"
+    console_workspace_id: str = "local"
+
+    discord_token: SecretStr | None = None
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    discord_shard_count: int | None = None
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_scopes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [
+            "commands",
+            "chat:write",
+            "im:write",
+            "users:read",
+            "channels:read",
+            "groups:read",
+        ]
+    )
+    slack_api_url: str = "https://slack.com/api/"
+    slack_admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    port: int = 3000
+
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+    scheduler_batch_size: int = Field(default=500, gt=0)
+    discord_rate_per_second: float = Field(default=40.0, gt=0)
+    slack_rate_per_second: float = Field(default=1.0, gt=0)
+
+    papers_live: Literal["off", "arxiv"] = "off"
+    papers_arxiv_categories: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["cs.LG", "cs.CL", "cs.AI", "cs.CR"]
+    )
+
+    health_port: int | None = None
+
+    @field_validator(
+        "discord_guild_ids",
+        "discord_shard_ids",
+        "slack_admin_user_ids",
+        "slack_scopes",
+        "papers_arxiv_categories",
+        mode="before",
+    )
+    @classmethod
+    def _comma_lists(cls, value: object) -> object:
+        return _split(value)
+
+    @property
+    def discord_configured(self) -> bool:
+        return self.discord_token is not None and bool(self.discord_token.get_secret_value())
+
+    @property
+    def slack_configured(self) -> bool:
+        has_token = self.slack_bot_token is not None or self.slack_client_id is not None
+        return has_token and self.slack_signing_secret is not None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

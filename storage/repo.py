@@ -1,0 +1,141 @@
+"""Queries shared by the services and the scheduler."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import STREAMS, CheckIn, Community, Member, Plan, PlanItem, Schedule
+
+
+class _Key:
+    platform: str
+    workspace_id: str
+    user_id: str
+
+
+async def get_or_create_community(session: AsyncSession, key: Any, now: datetime) -> Community:
+    stmt = select(Community).where(
+        Community.platform == key.platform, Community.workspace_id == key.workspace_id
+    )
+    found = (await session.execute(stmt)).scalar_one_or_none()
+    if found is not None:
+        return found
+    community = Community(platform=key.platform, workspace_id=key.workspace_id, defaults={}, created_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(community)
+    except IntegrityError:
+        return (await session.execute(stmt)).scalar_one()
+    return community
+
+
+async def find_community(session: AsyncSession, key: Any) -> Community | None:
+    stmt = select(Community).where(
+        Community.platform == key.platform, Community.workspace_id == key.workspace_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def find_member(session: AsyncSession, key: Any) -> Member | None:
+    stmt = select(Member).where(
+        Member.platform == key.platform,
+        Member.workspace_id == key.workspace_id,
+        Member.user_id == key.user_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def _valid_zone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
+
+
+async def create_member(
+    session: AsyncSession,
+    community: Community,
+    key: Any,
+    now: datetime,
+    timezone_hint: str | None = None,
+) -> Member:
+    defaults = community.defaults or {}
+    hinted = _valid_zone(timezone_hint)
+    tz = hinted or _valid_zone(defaults.get("timezone")) or "UTC"
+    member = Member(
+        community_id=community.id,
+        platform=key.platform,
+        workspace_id=key.workspace_id,
+        user_id=key.user_id,
+        timezone=tz,
+        timezone_source="platform" if hinted else "default",
+        hours_per_week=float(defaults.get("hours_per_week", 5.0)),
+        checkin_time=str(defaults.get("checkin_time", "19:00")),
+        checkin_days="0123456",
+        nudge_weekday=6,
+        created_at=now,
+        last_active_at=now,
+    )
+    session.add(member)
+    await session.flush()
+    for stream in STREAMS:
+        session.add(Schedule(member_id=member.id, stream=stream, enabled=True, updated_at=now))
+    await session.flush()
+    return member
+
+
+async def schedules(session: AsyncSession, member_id: int) -> dict[str, Schedule]:
+    rows = (await session.execute(select(Schedule).where(Schedule.member_id == member_id))).scalars()
+    return {s.stream: s for s in rows}
+
+
+async def active_plan(session: AsyncSession, member_id: int) -> Plan | None:
+    stmt = (
+        select(Plan)
+        .where(Plan.member_id == member_id, Plan.status == "active")
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def plan_items(session: AsyncSession, plan_id: int) -> list[PlanItem]:
+    stmt = select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.position)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def checkins_between(session: AsyncSession, member_id: int, start: date, end: date) -> list[CheckIn]:
+    stmt = (
+        select(CheckIn)
+        .where(CheckIn.member_id == member_id, CheckIn.local_date.between(start, end))
+        .order_by(CheckIn.local_date, CheckIn.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def all_checkins(session: AsyncSession, member_id: int) -> list[CheckIn]:
+    stmt = select(CheckIn).where(CheckIn.member_id == member_id).order_by(CheckIn.id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def study_days(session: AsyncSession, member_id: int) -> set[date]:
+    stmt = (
+        select(CheckIn.local_date).where(CheckIn.member_id == member_id, CheckIn.kind == "study").distinct()
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+async def minutes_total(session: AsyncSession, member_id: int, since: date | None = None) -> int:
+    stmt = select(func.coalesce(func.sum(CheckIn.minutes), 0)).where(CheckIn.member_id == member_id)
+    if since is not None:
+        stmt = stmt.where(CheckIn.local_date >= since)
+    return int((await session.execute(stmt)).scalar_one())
