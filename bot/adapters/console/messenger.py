@@ -1,0 +1,45 @@
+"""Scheduled messages for the console: printed to the terminal."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.core.identity import CommunityKey, MemberKey
+from bot.core.ports import Delivery
+from bot.core.replies import Reply, render_text
+
+
+class ConsoleMessenger:
+    platform = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self._n = 0
+
+    async def send_dm(
+        self, member: MemberKey, reply: Reply, *, key: str, dm_channel_id: str | None = None
+    ) -> Delivery:
+        self._n += 1
+        self.out.write(f"\n[message for {member.user_id}]\n{render_text(reply)}\n")
+        self.out.flush()
+        return Delivery(message_id=str(self._n), channel_id=dm_channel_id or f"dm-{member.user_id}")
+
+    async def post_channel(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str,
+        thread_name: str | None = None,
+        thread_reply: Reply | None = None,
+    ) -> Delivery:
+        self._n += 1
+        self.out.write(f"\n[#{channel_id}]\n{render_text(reply)}\n")
+        if thread_reply is not None:
+            self.out.write(f"[thread: {thread_name}]\n{render_text(thread_reply)}\n")
+        self.out.flush()
+        return Delivery(
+            message_id=str(self._n), channel_id=channel_id, thread_id=f"t{self._n}" if thread_reply else None
+        )

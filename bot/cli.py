@@ -1,0 +1,201 @@
+"""`python -m bot ...`: run, migrate, tick, content check, export and operator tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.logs import setup_logging
+from bot.settings import Settings, get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="AI/ML study companion bot")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="start the bot",
+        description="Start the bot. With no "
+        "platform it picks whichever has tokens configured, else the console.",
+    )
+    run.add_argument("platform", nargs="?", choices=("console", "discord", "slack"))
+
+    mig = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database",
+        description="Apply database migrations. Safe to run repeatedly.",
+    )
+    mig.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    content = sub.add_parser("content", help="content tools", description="Content tools.")
+    csub = content.add_subparsers(dest="content_cmd", required=True, metavar="ACTION")
+    csub.add_parser(
+        "check",
+        help="validate content/ and print a summary",
+        description="Validate every content file and print counts.",
+    )
+
+    exp = sub.add_parser(
+        "export",
+        help="print a member's data as JSON",
+        description="Print everything stored about one member as JSON.",
+    )
+    exp.add_argument(
+        "--member", required=True, metavar="PLATFORM:WORKSPACE:USER", help="e.g. console:local:me"
+    )
+
+    tick = sub.add_parser(
+        "tick",
+        help="run one scheduling pass, then drain the outbox",
+        description="Run one scheduling pass as if at --now, then deliver.",
+    )
+    tick.add_argument("--now", help="ISO-8601 instant, e.g. 2026-11-29T19:00:00+00:00")
+    tick.add_argument(
+        "--platform",
+        choices=("console", "discord", "slack"),
+        help="deliver through this platform (default: the configured one)",
+    )
+
+    outbox = sub.add_parser("outbox", help="outbox tools", description="Outbox tools.")
+    osub = outbox.add_subparsers(dest="outbox_cmd", required=True, metavar="ACTION")
+    osub.add_parser(
+        "status",
+        help="pending, sent, failed and dropped messages by stream",
+        description="Show outbox counts by stream and state.",
+    )
+
+    dc = sub.add_parser("discord", help="Discord tools", description="Discord tools.")
+    dsub = dc.add_subparsers(dest="discord_cmd", required=True, metavar="ACTION")
+    dsub.add_parser(
+        "invite-url",
+        help="print the OAuth2 invite URL",
+        description="Print the URL that adds the bot to a server.",
+    )
+    return p
+
+
+def pick_platform(settings: Settings, asked: str | None) -> str:
+    if asked:
+        return asked
+    if settings.discord_configured:
+        return "discord"
+    if settings.slack_configured:
+        return "slack"
+    return "console"
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--now: {text!r} is not an ISO-8601 instant") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+async def _migrate(settings: Settings, quiet: bool) -> None:
+    from storage.migrate import upgrade
+
+    await upgrade(settings.database_url)
+    if not quiet:
+        print("database is up to date")
+
+
+def _content_check() -> int:
+    from bot.content_report import report
+    from content.loader import ContentError, load_catalog
+
+    try:
+        catalog = load_catalog()
+    except ContentError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    text, ok = report(catalog)
+    print(text)
+    return 0 if ok else 1
+
+
+async def _export(settings: Settings, member: str) -> int:
+    from bot.core.identity import MemberKey
+    from bot.core.services.privacy import export_member
+    from storage.db import make_engine, make_sessionmaker
+
+    try:
+        key = MemberKey.parse(member)
+    except ValueError as exc:
+        print(f"--member: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            data = await export_member(session, key)
+    finally:
+        await engine.dispose()
+    if data is None:
+        print(f"no member {member}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+async def _run(settings: Settings, platform: str) -> int:
+    from bot.runtime import build_app
+
+    app = build_app(settings)
+    try:
+        if platform == "console":
+            from bot.adapters.console.runner import run_console
+
+            await run_console(app)
+        elif platform == "discord":
+            from bot.adapters.discord.runner import run_discord
+
+            await run_discord(app)
+        else:
+            from bot.adapters.slack.runner import run_slack
+
+            await run_slack(app)
+    finally:
+        await app.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    setup_logging(settings)
+    if args.cmd == "migrate":
+        asyncio.run(_migrate(settings, args.quiet))
+        return 0
+    if args.cmd == "content":
+        return _content_check()
+    if args.cmd == "export":
+        return asyncio.run(_export(settings, args.member))
+    if args.cmd == "run":
+        platform = pick_platform(settings, args.platform)
+        if platform == "console":
+            asyncio.run(_migrate(settings, quiet=True))
+        try:
+            return asyncio.run(_run(settings, platform))
+        except KeyboardInterrupt:
+            return 0
+    if args.cmd == "tick":
+        from bot.scheduler.cli import tick
+
+        return asyncio.run(tick(settings, parse_instant(args.now), args.platform))
+    if args.cmd == "outbox":
+        from bot.scheduler.cli import outbox_status
+
+        return asyncio.run(outbox_status(settings))
+    if args.cmd == "discord":
+        from bot.adapters.discord.invite import invite_url
+
+        print(invite_url(settings))
+        return 0
+    return 2

@@ -1,0 +1,1 @@
+"""Finds due work, writes it to a durable outbox, and delivers it through a Messenger."""
