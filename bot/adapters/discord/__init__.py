@@ -1,0 +1,1 @@
+"""Discord adapter (discord.py): slash commands, embeds, components, modals and DMs."""

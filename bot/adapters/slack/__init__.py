@@ -1,0 +1,1 @@
+"""Slack adapter (slack-bolt): slash commands, Block Kit, App Home and DMs."""
