@@ -113,6 +113,21 @@ async def paper_command(call: Call) -> Reply:
     return Reply(cards=(paper_card(paper, "📄 "),), buttons=paper_buttons(paper))
 
 
+async def weekly_paper_reply(call: Call, member: Member) -> Reply | None:
+    """The member's paper of the week (recorded as 'sent'), or None when none is left.
+
+    The scheduler calls this for the member 'paper' stream and delivers the reply by DM.
+    """
+    paper = await pick_for(call, member)
+    if paper is None:
+        return None
+    return Reply(
+        text="Your paper for this week",
+        cards=(paper_card(paper, "📄 "),),
+        buttons=paper_buttons(paper),
+    )
+
+
 def _paper_arg(call: Call, args: list[str]) -> str:
     pid = ":".join(args)
     if not pid:
