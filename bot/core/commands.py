@@ -223,8 +223,10 @@ def coerce_options(spec: CommandSpec, raw: dict[str, Any]) -> dict[str, Any]:
                 f"/{spec.name} has no option called {name!r}.",
                 hint=f"Usage: {spec.usage or '/' + spec.name}",
             )
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None:
             continue
+        if isinstance(value, str) and not value.strip():
+            raise UserError(f"The {name.replace('_', ' ')} is empty. Fill it in, or leave the option out.")
         out[name] = _coerce(spec, opt, value)
     for opt in spec.options:
         if opt.required and opt.name not in out:

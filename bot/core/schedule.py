@@ -42,7 +42,8 @@ def local_instant(d: date, at: time, tz: ZoneInfo) -> datetime:
     return hi.replace(second=0, microsecond=0)
 
 
-def _in_quiet(at: time, member: Member) -> bool:
+def in_quiet(at: time, member: Member) -> bool:
+    """Whether local wall time `at` falls inside the member's quiet hours."""
     if not member.quiet_start or not member.quiet_end:
         return False
     start, end = parse_hhmm(member.quiet_start), parse_hhmm(member.quiet_end)
@@ -54,7 +55,7 @@ def _in_quiet(at: time, member: Member) -> bool:
 def effective_time(member: Member) -> time:
     """The check-in time, moved to the end of quiet hours if it falls inside them."""
     at = parse_hhmm(member.checkin_time)
-    if _in_quiet(at, member) and member.quiet_end:
+    if in_quiet(at, member) and member.quiet_end:
         return parse_hhmm(member.quiet_end)
     return at
 
@@ -105,3 +106,60 @@ def next_due(member: Member, stream: str, after: datetime, last_assessed: dateti
         due = max(last_assessed + REASSESS_AFTER, after)
         return next_daily(member, due - timedelta(seconds=1), set(range(7)))
     raise ValueError(f"unknown stream {stream!r}")
+
+
+CHECKIN_STREAMS = ("checkin",)
+WEEKLY_GRACE = timedelta(days=2)
+
+
+def local_day(at: datetime, member: Member) -> date:
+    return at.astimezone(ZoneInfo(member.timezone)).date()
+
+
+def is_paused(member: Member, now: datetime) -> bool:
+    """Paused through the day before `paused_until`; reminders resume on that date."""
+    return member.paused_until is not None and local_day(now, member) < member.paused_until
+
+
+def end_of_local_day(d: date, tz: ZoneInfo) -> datetime:
+    """The instant the member's day `d` ends: their next local midnight (DST-safe)."""
+    return local_instant(d + timedelta(days=1), time(0, 0), tz)
+
+
+def iso_week(d: date) -> str:
+    year, week, _ = d.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
+    """The outbox idempotency key of the slot due at `due`: one message per slot, ever."""
+    d = local_day(due, member)
+    if stream in ("nudge", "paper"):
+        return f"{stream}:{member_id}:{iso_week(d)}"
+    return f"{stream}:{member_id}:{d.isoformat()}"
+
+
+def slot_expiry(stream: str, due: datetime, member: Member) -> datetime:
+    """After this a missed message is stale: check-ins end with the local day, the rest after 2 days."""
+    if stream in CHECKIN_STREAMS:
+        return end_of_local_day(local_day(due, member), ZoneInfo(member.timezone))
+    return due + WEEKLY_GRACE
+
+
+def quiet_now(member: Member, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(member.timezone))
+    return in_quiet(local.time().replace(second=0, microsecond=0), member)
+
+
+def quiet_ends(member: Member, now: datetime) -> datetime:
+    """The first instant after `now` at which the member's quiet hours are over."""
+    if not member.quiet_end:
+        return now
+    tz = ZoneInfo(member.timezone)
+    end = parse_hhmm(member.quiet_end)
+    d = now.astimezone(tz).date()
+    for offset in range(3):
+        instant = local_instant(d + timedelta(days=offset), end, tz)
+        if instant > now:
+            return instant
+    return now

@@ -9,11 +9,13 @@ answer, so a quiz survives a restart mid-way.
 
 from __future__ import annotations
 
+import copy
 import random
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.core.call import Call
 from bot.core.errors import UserError
@@ -92,7 +94,9 @@ async def _begin(call: Call, member_id: int, scope: str) -> Reply:
     call.session.add(a)
     await call.session.flush()
     _advance(cat, a, state)
-    a.state = dict(state)
+    a.state = copy.deepcopy(state)
+    flag_modified(a, "state")
+    await call.session.flush()
     return _render(cat, a, lead=None)
 
 
@@ -199,7 +203,7 @@ async def answer(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
     if len(args) != 3 or not args[2].isdigit():
         raise UserError("That quiz button is broken. Run /assess again.")
     a = await _load(call, args[0])
-    state = dict(a.state)
+    state = copy.deepcopy(a.state)
     cur = state.get("current")
     if a.status != "active" or not cur or cur.get("kind") != "question" or cur["id"] != args[1]:
         return _stale(call.catalog, a)
@@ -243,7 +247,7 @@ async def skip_area(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply
     if len(args) != 2:
         raise UserError("That quiz button is broken. Run /assess again.")
     a = await _load(call, args[0])
-    state = dict(a.state)
+    state = copy.deepcopy(a.state)
     cur = state.get("current")
     if a.status != "active" or not cur or cur.get("area") != args[1]:
         return _stale(call.catalog, a)
@@ -260,7 +264,7 @@ async def goal(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
     if len(args) != 3:
         raise UserError("That quiz button is broken. Run /assess again.")
     a = await _load(call, args[0])
-    state = dict(a.state)
+    state = copy.deepcopy(a.state)
     cur = state.get("current")
     if a.status != "active" or not cur or cur.get("kind") != "goal" or cur["id"] != args[1]:
         return _stale(call.catalog, a)
@@ -279,6 +283,7 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
         a.status = "complete"
         a.completed_at = call.now()
     a.state = state
+    flag_modified(a, "state")
     await call.session.flush()
     if a.status == "complete":
         member = await call.member()

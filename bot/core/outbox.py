@@ -1,0 +1,67 @@
+"""Writing to the outbox: one row per idempotency key, ever.
+
+The insert is `ON CONFLICT (key) DO NOTHING` on both SQLite and PostgreSQL, so two
+processes claiming the same slot, or a member pressing snooze twice, leave one row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.replies import Reply
+from bot.core.reply_codec import reply_to_dict
+from storage.models import Member, OutboxMessage
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    if dialect == "sqlite":
+        return sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+    return insert(OutboxMessage)
+
+
+async def add(session: AsyncSession, **values: Any) -> int | None:
+    """Insert an outbox row; the new id, or None when the key already exists."""
+    values.setdefault("payload", {})
+    values.setdefault("status", "pending")
+    values.setdefault("attempts", 0)
+    values.setdefault("target", "dm")
+    stmt = _insert_ignoring_duplicates(session).values(**values).returning(OutboxMessage.id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def dm_payload(reply: Reply, **extra: Any) -> dict[str, Any]:
+    return {"reply": reply_to_dict(reply), **extra}
+
+
+async def add_dm(
+    session: AsyncSession,
+    member: Member,
+    *,
+    key: str,
+    stream: str,
+    reply: Reply,
+    now: datetime,
+    not_before: datetime,
+    expires_at: datetime | None,
+) -> int | None:
+    return await add(
+        session,
+        key=key,
+        platform=member.platform,
+        stream=stream,
+        target="dm",
+        member_id=member.id,
+        community_id=member.community_id,
+        payload=dm_payload(reply),
+        not_before=not_before,
+        expires_at=expires_at,
+        created_at=now,
+    )

@@ -1,0 +1,69 @@
+"""Shared fixtures: a migrated database per test and an app with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.clock import FrozenClock
+from bot.runtime import App, build_app
+from bot.settings import Settings
+from content.loader import load_default_catalog
+from tests.databases import fresh_database, postgres_url
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def backends() -> list:
+    kinds = [pytest.param("sqlite", id="sqlite")]
+    kinds.append(
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=pytest.mark.skipif(postgres_url() is None, reason="TEST_POSTGRES_URL not set"),
+        )
+    )
+    return kinds
+
+
+@pytest.fixture
+def catalog():
+    return load_default_catalog()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def db_url(tmp_path) -> AsyncIterator[str]:
+    async with fresh_database("sqlite", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(params=backends())
+async def any_db_url(request, tmp_path) -> AsyncIterator[str]:
+    """The same test against SQLite and, when configured, PostgreSQL."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+def make_settings(url: str, **overrides) -> Settings:
+    return Settings(_env_file=None, database_url=url, **overrides)
+
+
+@pytest.fixture
+async def app(db_url, clock, catalog) -> AsyncIterator[App]:
+    application = build_app(make_settings(db_url), clock=clock, catalog=catalog)
+    yield application
+    await application.close()
+
+
+@pytest.fixture
+async def any_app(any_db_url, clock, catalog) -> AsyncIterator[App]:
+    application = build_app(make_settings(any_db_url), clock=clock, catalog=catalog)
+    yield application
+    await application.close()
