@@ -29,6 +29,7 @@ from bot.core.services import (
     papers,
     privacy,
     progress,
+    reminders,
     settings,
 )
 from content.schema import Catalog
@@ -40,7 +41,7 @@ ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
 
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
 
-_SERVICES = (learn, assess, progress, checkin, papers, explore, settings, privacy, help, admin)
+_SERVICES = (learn, assess, progress, checkin, reminders, papers, explore, settings, privacy, help, admin)
 
 
 class Engine:
