@@ -52,7 +52,7 @@ async def test_a_simulated_year_never_repeats_and_follows_track_and_level(app: A
         if week in level_from_week:
             level = level_from_week[week]
             await set_levels(app, who, all_areas(level))
-        pid, reply = await weekly(app, who)
+        pid, _reply = await weekly(app, who)
         assert pid is not None, f"nothing left in week {week}"
         paper = app.catalog.papers[pid]
         assert "ml-engineer" in paper.tracks, (week, pid)
