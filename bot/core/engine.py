@@ -29,6 +29,7 @@ from bot.core.services import (
     papers,
     privacy,
     progress,
+    reading_group,
     reminders,
     settings,
 )
@@ -41,7 +42,20 @@ ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
 
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
 
-_SERVICES = (learn, assess, progress, checkin, reminders, papers, explore, settings, privacy, help, admin)
+_SERVICES = (
+    learn,
+    assess,
+    progress,
+    checkin,
+    reminders,
+    papers,
+    reading_group,
+    explore,
+    settings,
+    privacy,
+    help,
+    admin,
+)
 
 
 class Engine:
