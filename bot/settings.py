@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     scheduler_batch_size: int = Field(default=500, gt=0)
     discord_rate_per_second: float = Field(default=40.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, gt=0)
+    # "module:factory" of a Messenger that replaces the platform's own for scheduled
+    # deliveries (tests point it at a local recorder). Leave unset in production.
+    scheduler_messenger: str | None = None
 
     papers_live: Literal["off", "arxiv"] = "off"
     papers_arxiv_categories: Annotated[list[str], NoDecode] = Field(
