@@ -1,0 +1,68 @@
+"""Persistent components: every button and select the bot sends is one of these two
+DynamicItems, registered once in setup_hook. Their state lives in the custom_id, so a
+button in a week-old message still works after a restart.
+
+- ActionItem: custom_id is a core action id (`learn:enrol:ai-engineer`). A button runs
+  its own id; a select runs the chosen option's value (also an action id).
+- PageItem: `pg:<n>:<origin>` re-runs the origin action and shows page n.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+
+if TYPE_CHECKING:
+    pass
+
+PAGE_PREFIX = "pg:"
+ACTION_TEMPLATE = r"(?!pg:)(?P<action>[A-Za-z0-9_.-]+:\S+)"
+PAGE_TEMPLATE = r"pg:(?P<page>\d{1,3}):(?P<origin>[A-Za-z0-9_.-]+:\S+)"
+
+
+class ComponentRouter(Protocol):
+    async def on_component(
+        self, interaction: discord.Interaction, action: str, values: list[str], page: int | None
+    ) -> None: ...
+
+
+def _router(interaction: discord.Interaction) -> ComponentRouter:
+    return interaction.client.router  # type: ignore[attr-defined]
+
+
+class ActionItem(discord.ui.DynamicItem[discord.ui.Item[Any]], template=ACTION_TEMPLATE):
+    def __init__(self, item: discord.ui.Item[Any]) -> None:
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ActionItem:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        values = [v for v in data.get("values") or [] if isinstance(v, str)]
+        await _router(interaction).on_component(interaction, self.custom_id, values, None)
+
+
+class PageItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEMPLATE):
+    def __init__(self, item: discord.ui.Button[Any]) -> None:
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> PageItem:
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        match = self.template.fullmatch(self.custom_id)
+        assert match is not None
+        await _router(interaction).on_component(interaction, match["origin"], [], int(match["page"]))
+
+
+def page_custom_id(page: int, origin: str) -> str:
+    return f"{PAGE_PREFIX}{page}:{origin}"

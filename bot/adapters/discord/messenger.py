@@ -1,0 +1,140 @@
+"""Scheduled messages through Discord: DMs and channel posts (optionally with a thread).
+
+Errors become the core's delivery errors so the dispatcher knows what to do:
+50007 (cannot DM this user) and 404s are permanent; 429s, 5xx and timeouts are
+retryable. The outbox key becomes the message nonce, so a retried send is
+deduplicated by Discord.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+import discord
+
+from bot.adapters.discord import limits as L
+from bot.adapters.discord.render import Rendered, clip, render
+from bot.core.identity import CommunityKey, MemberKey
+from bot.core.ports import Delivery, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.replies import Reply
+
+CANNOT_DM = 50007
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_USER = 10013
+THREAD_ARCHIVE_MINUTES = 10080
+SEND_TIMEOUT = 30.0
+
+
+def nonce_for(key: str) -> str:
+    """Discord nonces are at most 25 characters; outbox keys are longer, so hash them."""
+    return hashlib.sha256(key.encode()).hexdigest()[: L.NONCE_MAX]
+
+
+class DiscordMessenger:
+    platform = "discord"
+
+    def __init__(self, client: discord.Client, timeout: float = SEND_TIMEOUT) -> None:
+        self.client = client
+        self.timeout = timeout
+
+    async def send_dm(
+        self, member: MemberKey, reply: Reply, *, key: str, dm_channel_id: str | None = None
+    ) -> Delivery:
+        channel_id = dm_channel_id
+        try:
+            if channel_id is None:
+                channel_id = await self._open_dm(member.user_id)
+            try:
+                message_id = await self._send(int(channel_id), reply, key)
+            except discord.NotFound as exc:
+                if dm_channel_id is None or exc.code != UNKNOWN_CHANNEL:
+                    raise
+                # The cached DM channel is gone: open a fresh one once.
+                channel_id = await self._open_dm(member.user_id)
+                message_id = await self._send(int(channel_id), reply, key)
+        except Exception as exc:
+            raise _delivery_error(exc, "dm") from exc
+        return Delivery(message_id=message_id, channel_id=str(channel_id))
+
+    async def post_channel(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str,
+        thread_name: str | None = None,
+        thread_reply: Reply | None = None,
+    ) -> Delivery:
+        try:
+            message_id = await self._send(int(channel_id), reply, key)
+            thread_id: str | None = None
+            if thread_name or thread_reply is not None:
+                thread = await self._call(
+                    self.client.http.start_thread_with_message(
+                        int(channel_id),
+                        int(message_id),
+                        name=clip(thread_name or "Discussion", 100),
+                        auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                        rate_limit_per_user=None,
+                        reason=None,
+                    )
+                )
+                thread_id = str(thread["id"])
+                if thread_reply is not None:
+                    await self._send(int(thread_id), thread_reply, f"{key}#thread")
+        except Exception as exc:
+            raise _delivery_error(exc, "channel") from exc
+        return Delivery(message_id=message_id, channel_id=str(channel_id), thread_id=thread_id)
+
+    async def _open_dm(self, user_id: str) -> str:
+        data = await self._call(self.client.http.start_private_message(int(user_id)))
+        return str(data["id"])
+
+    async def _send(self, channel_id: int, reply: Reply, key: str) -> str:
+        channel = self.client.get_partial_messageable(channel_id)
+        messages: list[Rendered] = render(reply)
+        first_id = ""
+        for i, m in enumerate(messages):
+            nonce = nonce_for(key if i == 0 else f"{key}#{i}")
+            sent = await self._call(channel.send(**m.send_kwargs(), nonce=nonce))
+            first_id = first_id or str(sent.id)
+        return first_id
+
+    async def _call(self, coro: Any) -> Any:
+        return await asyncio.wait_for(coro, timeout=self.timeout)
+
+
+def _delivery_error(exc: Exception, where: str) -> Exception:
+    if isinstance(exc, (PermanentDeliveryError, RetryableDeliveryError)):
+        return exc
+    if isinstance(exc, discord.RateLimited):
+        return RetryableDeliveryError("rate_limited", retry_after=exc.retry_after)
+    if isinstance(exc, discord.Forbidden):
+        if exc.code == CANNOT_DM:
+            return PermanentDeliveryError(
+                f"dm_closed: {exc.text or 'cannot send messages to this user'}"[:200]
+            )
+        return PermanentDeliveryError(f"forbidden ({where}): {exc.code} {exc.text}"[:200])
+    if isinstance(exc, discord.NotFound):
+        what = {UNKNOWN_USER: "unknown_user", UNKNOWN_CHANNEL: "unknown_channel"}.get(exc.code, "not_found")
+        return PermanentDeliveryError(f"{what}: {exc.text}"[:200])
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:
+            return RetryableDeliveryError("rate_limited", retry_after=_retry_after(exc))
+        if exc.status >= 500:
+            return RetryableDeliveryError(f"discord_{exc.status}")
+        return PermanentDeliveryError(f"rejected: {exc.status} {exc.code} {exc.text}"[:200])
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, OSError, discord.GatewayNotFound)):
+        return RetryableDeliveryError(f"network: {type(exc).__name__}")
+    return RetryableDeliveryError(f"unexpected: {type(exc).__name__}")
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    value = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None

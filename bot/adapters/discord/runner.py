@@ -1,0 +1,28 @@
+"""`python -m bot run discord`: connect, sync commands, answer until stopped."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.adapters.discord.client import apply_api_base, build_client
+from bot.adapters.discord.messenger import DiscordMessenger
+from bot.runtime import App
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+async def run_discord(app: App, **client_overrides: Any) -> None:
+    settings = app.settings
+    if not settings.discord_configured:
+        raise SystemExit("DISCORD_TOKEN is not set. See docs/discord.md.")
+    assert settings.discord_token is not None
+    token = settings.discord_token.get_secret_value()
+    await upgrade(settings.database_url)
+    await apply_api_base(settings.discord_api_base, token)
+    client = build_client(app, **client_overrides)
+    app.extras["discord_client"] = client
+    app.extras["messenger"] = DiscordMessenger(client)
+    async with client:
+        await client.start(token)
