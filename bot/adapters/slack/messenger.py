@@ -1,0 +1,152 @@
+"""Unprompted messages (the scheduler's DMs and channel posts) through the Web API.
+
+DM channel ids are opened with conversations.open (Tier 3) only when the caller
+has none cached; the returned Delivery.channel_id is what it should cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import render
+from bot.core.identity import CommunityKey, MemberKey
+from bot.core.ports import Delivery, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.replies import Attachment, Reply
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "cannot_dm_bot",
+        "user_not_found",
+        "account_inactive",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "token_revoked",
+        "not_authed",
+        "user_disabled",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+    }
+)
+
+ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
+
+
+def delivery_error(exc: Exception) -> Exception:
+    """Map a Web API failure to the core's permanent/retryable delivery errors."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        code = str(exc.response.get("error") or f"http_{status}")
+        if status == 429 or code == "ratelimited":
+            raw = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+                "retry-after"
+            )
+            try:
+                retry_after = float(raw[0] if isinstance(raw, list) else raw) if raw else None
+            except ValueError:
+                retry_after = None
+            return RetryableDeliveryError("ratelimited", retry_after)
+        if code in PERMANENT_ERRORS:
+            return PermanentDeliveryError(code)
+        if status >= 500:
+            return RetryableDeliveryError(f"slack {status}")
+        return RetryableDeliveryError(code)
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError)):
+        return RetryableDeliveryError(f"network: {type(exc).__name__}")
+    return exc
+
+
+async def open_dm(client: AsyncWebClient, user_id: str) -> str:
+    resp = await client.conversations_open(users=user_id)
+    return str(resp["channel"]["id"])
+
+
+async def post_reply(
+    client: AsyncWebClient, channel: str, reply: Reply, *, thread_ts: str | None = None, **extra: Any
+) -> str:
+    """Post every page of `reply` in order; returns the first message's ts."""
+    pages = render(reply)
+    first = ""
+    for blocks in pages.pages:
+        resp = await client.chat_postMessage(
+            channel=channel, blocks=blocks, text=pages.text, thread_ts=thread_ts, unfurl_links=False, **extra
+        )
+        first = first or str(resp["ts"])
+    return first
+
+
+async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -> None:
+    await client.files_upload_v2(
+        channel=channel,
+        content=attachment.content,
+        filename=attachment.filename,
+        title=attachment.filename,
+    )
+
+
+class SlackMessenger:
+    platform = "slack"
+
+    def __init__(self, client_for: ClientFor) -> None:
+        self._client_for = client_for
+
+    @classmethod
+    def single(cls, client: AsyncWebClient) -> SlackMessenger:
+        async def same(_team: str) -> AsyncWebClient:
+            return client
+
+        return cls(same)
+
+    async def send_dm(
+        self, member: MemberKey, reply: Reply, *, key: str, dm_channel_id: str | None = None
+    ) -> Delivery:
+        try:
+            client = await self._client_for(member.workspace_id)
+            channel = dm_channel_id or await open_dm(client, member.user_id)
+            ts = await post_reply(client, channel, reply, metadata=_metadata(key))
+            if reply.attachment is not None:
+                await upload(client, channel, reply.attachment)
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        return Delivery(message_id=ts, channel_id=channel)
+
+    async def post_channel(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        key: str,
+        thread_name: str | None = None,
+        thread_reply: Reply | None = None,
+    ) -> Delivery:
+        try:
+            client = await self._client_for(community.workspace_id)
+            ts = await post_reply(client, channel_id, reply, metadata=_metadata(key))
+            thread_ts = None
+            if thread_reply is not None:
+                lead = thread_reply
+                if thread_name:
+                    lead = replace(thread_reply, text=f"**{thread_name}**\n{thread_reply.text}".strip())
+                await post_reply(client, channel_id, lead, thread_ts=ts)
+                thread_ts = ts
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        return Delivery(message_id=ts, channel_id=channel_id, thread_id=thread_ts)
+
+
+def _metadata(key: str) -> dict[str, Any]:
+    """Message metadata carries the outbox key, so a delivered message can be traced to its slot."""
+    return {"event_type": "study_companion_delivery", "event_payload": {"key": key[:200]}}
