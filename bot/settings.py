@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     papers_arxiv_categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["cs.LG", "cs.CL", "cs.AI", "cs.CR"]
     )
+    papers_arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    papers_arxiv_max_results: int = Field(default=50, ge=1, le=200)
+    papers_arxiv_timeout_seconds: float = Field(default=20.0, gt=0)
 
     health_port: int | None = None
 
