@@ -88,9 +88,7 @@ def _list_file(
     return items
 
 
-def _dir_files(
-    folder: Path, model: type[M], root: Path, problems: list[str]
-) -> list[tuple[Path, M]]:
+def _dir_files(folder: Path, model: type[M], root: Path, problems: list[str]) -> list[tuple[Path, M]]:
     out = []
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         item = _parse(model, _read_yaml(path, root), path, root, problems)
@@ -177,9 +175,7 @@ def _cross_check(cat: Catalog, root: Path, problems: list[str]) -> None:
         for opt in goal.options:
             for rid in opt.roadmaps:
                 if rid not in cat.roadmaps:
-                    problems.append(
-                        f"content/goals.yaml: goals.{i}.{opt.id}: unknown roadmap {rid!r}"
-                    )
+                    problems.append(f"content/goals.yaml: goals.{i}.{opt.id}: unknown roadmap {rid!r}")
             for pid in opt.paths:
                 if pid not in cat.paths:
                     problems.append(f"content/goals.yaml: goals.{i}.{opt.id}: unknown path {pid!r}")

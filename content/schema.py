@@ -132,9 +132,7 @@ class Question(Strict):
     @model_validator(mode="after")
     def _answer_in_range(self) -> Question:
         if self.answer >= len(self.choices):
-            raise ValueError(
-                f"answer index {self.answer} is outside the {len(self.choices)} choices"
-            )
+            raise ValueError(f"answer index {self.answer} is outside the {len(self.choices)} choices")
         if len(set(self.choices)) != len(self.choices):
             raise ValueError("choices repeat")
         for c in self.choices:
