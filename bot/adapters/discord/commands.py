@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 CHAT_INPUT = 1
 OPTION_TYPES = {"string": 3, "integer": 4, "number": 10, "channel": 7, "choice": 3}
 TEXT_CHANNELS = [0, 5]  # guild text, announcement
-MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
+MANAGE_GUILD = discord.Permissions(manage_guild=True).value
 GUILD, BOT_DM = 0, 1
 
 
