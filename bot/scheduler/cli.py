@@ -1,0 +1,74 @@
+"""`python -m bot tick` and `python -m bot outbox status`."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AsyncExitStack
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from bot.core.clock import FrozenClock
+from bot.runtime import build_app
+from bot.scheduler.messengers import MessengerUnavailable, open_messenger
+from bot.scheduler.service import run_once
+from bot.settings import Settings
+from storage.models import OutboxMessage
+
+STATES = ("pending", "sending", "sent", "failed", "dropped")
+
+
+def _platform(settings: Settings, asked: str | None) -> str:
+    if asked:
+        return asked
+    if settings.discord_configured:
+        return "discord"
+    if settings.slack_configured:
+        return "slack"
+    return "console"
+
+
+async def tick(settings: Settings, now: datetime | None, platform: str | None) -> int:
+    """One scheduling pass as if at `now`, then deliver what is due through the platform."""
+    platform = _platform(settings, platform)
+    app = build_app(settings, clock=FrozenClock(now) if now is not None else None)
+    try:
+        async with AsyncExitStack() as stack:
+            try:
+                messenger = await stack.enter_async_context(open_messenger(app, platform))
+            except MessengerUnavailable as exc:
+                print(f"{platform}: cannot deliver from tick ({exc}); the running bot will.", file=sys.stderr)
+                messenger = None
+            claimed, drained = await run_once(app, messenger)
+        at = app.clock.now().isoformat(timespec="seconds")
+        print(f"tick at {at}: {claimed}")
+        if drained is not None:
+            print(f"delivery ({platform}): {drained}")
+    finally:
+        await app.close()
+    return 0
+
+
+async def outbox_status(settings: Settings) -> int:
+    """Counts by stream and state, plus anything still in flight."""
+    app = build_app(settings)
+    try:
+        async with app.sessions() as session:
+            stmt = select(OutboxMessage.stream, OutboxMessage.status, func.count()).group_by(
+                OutboxMessage.stream, OutboxMessage.status
+            )
+            counts: dict[str, dict[str, int]] = {}
+            for stream, status, n in (await session.execute(stmt)).all():
+                counts.setdefault(stream, {})[status] = n
+    finally:
+        await app.close()
+    header = f"{'stream':<10}" + "".join(f"{s:>9}" for s in STATES)
+    print(header)
+    totals = dict.fromkeys(STATES, 0)
+    for stream in sorted(counts):
+        row = counts[stream]
+        print(f"{stream:<10}" + "".join(f"{row.get(s, 0):>9}" for s in STATES))
+        for s in STATES:
+            totals[s] += row.get(s, 0)
+    print(f"{'total':<10}" + "".join(f"{totals[s]:>9}" for s in STATES))
+    return 0

@@ -1,0 +1,314 @@
+"""Delivers pending outbox rows through a Messenger, at most once per key where the platform helps.
+
+A row is claimed (status 'sending', claimed_at, claimed_by) in one short
+transaction and its outcome written in another, so a crash in between loses
+nothing: a row left in 'sending' longer than the lease is claimed again, and the
+platform's own dedupe on the key (Discord's nonce) keeps the member from seeing
+it twice.
+
+Outcomes:
+- sent: message id kept, the DM channel id cached on the member;
+- expired before it could go out: 'dropped', last_error 'stale' (never sent late in a burst);
+- inside the member's quiet hours: waits until they end, or is dropped if that is too late;
+- RetryableDeliveryError or any other error: retried with exponential backoff and
+  jitter, no sooner than Retry-After; 'failed' after the last attempt;
+- PermanentDeliveryError: 'failed', and for a DM every stream of that member is
+  turned off and the member told the next time they use the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import schedule
+from bot.core.clock import Clock
+from bot.core.identity import CommunityKey, MemberKey
+from bot.core.ports import Delivery, Messenger, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.reply_codec import reply_from_dict
+from bot.scheduler.ratelimit import RateLimiter, keys_for
+from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 30 * 60.0
+CLAIM_CHUNK = 50
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def backoff(attempt: int, rng: random.Random) -> float:
+    """Exponential with 'equal jitter': between half and all of base * 2^(attempt-1), capped."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+@dataclass
+class DrainStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    dropped: int = 0
+    deferred: int = 0
+    rate_limited: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"sent {self.sent}, retrying {self.retried}, failed {self.failed}, "
+            f"dropped {self.dropped}, held for quiet hours {self.deferred}"
+        )
+
+
+@dataclass
+class _Job:
+    id: int
+    key: str
+    target: str
+    attempts: int
+    payload: dict[str, Any]
+    member_id: int | None = None
+    member: MemberKey | None = None
+    dm_channel_id: str | None = None
+    community: CommunityKey | None = None
+    channel_id: str | None = None
+    limit_keys: tuple[Hashable, ...] = field(default=())
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        messenger: Messenger,
+        limiter: RateLimiter,
+        *,
+        lease_seconds: float = 300.0,
+        max_attempts: int = 8,
+        worker: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.messenger = messenger
+        self.platform = messenger.platform
+        self.limiter = limiter
+        self.lease = timedelta(seconds=lease_seconds)
+        self.max_attempts = max_attempts
+        self.worker = worker or worker_name()
+        self.rng = rng or random.Random()
+
+    async def drain(self, max_rows: int | None = None) -> DrainStats:
+        """Send everything deliverable now; returns what happened."""
+        stats = DrainStats()
+        handled = 0
+        while max_rows is None or handled < max_rows:
+            chunk = CLAIM_CHUNK if max_rows is None else min(CLAIM_CHUNK, max_rows - handled)
+            jobs, claimed = await self._claim(chunk, stats)
+            for job in jobs:
+                await self._deliver(job, stats)
+            handled += claimed
+            if claimed < chunk:
+                break
+        return stats
+
+    async def _claim(self, limit: int, stats: DrainStats) -> tuple[list[_Job], int]:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            stmt = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.platform == self.platform,
+                    or_(
+                        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+                        and_(
+                            OutboxMessage.status == "sending",
+                            OutboxMessage.claimed_at < now - self.lease,
+                        ),
+                    ),
+                )
+                .order_by(OutboxMessage.not_before, OutboxMessage.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list((await session.execute(stmt)).scalars())
+            jobs = []
+            for row in rows:
+                job = await self._prepare(session, row, now, stats)
+                if job is not None:
+                    jobs.append(job)
+        return jobs, len(rows)
+
+    async def _prepare(
+        self, session: AsyncSession, row: OutboxMessage, now: datetime, stats: DrainStats
+    ) -> _Job | None:
+        if row.expires_at is not None and now >= row.expires_at:
+            row.status, row.last_error = "dropped", "stale"
+            stats.dropped += 1
+            return None
+        if row.attempts >= self.max_attempts:
+            row.status = "failed"
+            row.last_error = (row.last_error or "")[:400] + " (gave up)"
+            stats.failed += 1
+            return None
+        job = _Job(row.id, row.key, row.target, row.attempts + 1, dict(row.payload or {}))
+        if row.target == "dm":
+            member = await session.get(Member, row.member_id) if row.member_id else None
+            if member is None:
+                row.status, row.last_error = "dropped", "member gone"
+                stats.dropped += 1
+                return None
+            if member.dm_blocked_reason:
+                row.status, row.last_error = "dropped", "DMs blocked"
+                stats.dropped += 1
+                return None
+            if schedule.quiet_now(member, now):
+                ends = schedule.quiet_ends(member, now)
+                if row.expires_at is not None and ends >= row.expires_at:
+                    row.status, row.last_error = "dropped", "quiet hours"
+                    stats.dropped += 1
+                else:
+                    row.status, row.not_before = "pending", ends
+                    stats.deferred += 1
+                return None
+            job.member_id = member.id
+            job.member = MemberKey(member.platform, member.workspace_id, member.user_id)
+            job.dm_channel_id = member.dm_channel_id
+            channel = member.dm_channel_id or f"user:{member.user_id}"
+            job.limit_keys = keys_for(member.workspace_id, channel)
+        else:
+            community = await session.get(Community, row.community_id) if row.community_id else None
+            if community is None or not row.channel_id:
+                row.status, row.last_error = "dropped", "community or channel gone"
+                stats.dropped += 1
+                return None
+            job.community = CommunityKey(community.platform, community.workspace_id)
+            job.channel_id = row.channel_id
+            job.limit_keys = keys_for(community.workspace_id, row.channel_id)
+        row.status, row.claimed_at, row.claimed_by = "sending", now, self.worker
+        row.attempts = job.attempts
+        return job
+
+    async def _send(self, job: _Job) -> Delivery:
+        reply = reply_from_dict(job.payload.get("reply") or {})
+        if job.target == "dm":
+            assert job.member is not None
+            return await self.messenger.send_dm(
+                job.member, reply, key=job.key, dm_channel_id=job.dm_channel_id
+            )
+        assert job.community is not None and job.channel_id is not None
+        thread = job.payload.get("thread_reply")
+        return await self.messenger.post_channel(
+            job.community,
+            job.channel_id,
+            reply,
+            key=job.key,
+            thread_name=job.payload.get("thread_name"),
+            thread_reply=reply_from_dict(thread) if thread else None,
+        )
+
+    async def _deliver(self, job: _Job, stats: DrainStats) -> None:
+        await self.limiter.acquire(job.limit_keys)
+        try:
+            delivery = await self._send(job)
+        except PermanentDeliveryError as exc:
+            await self._permanent(job, exc.reason)
+            stats.failed += 1
+        except RetryableDeliveryError as exc:
+            if exc.retry_after is not None:
+                stats.rate_limited += 1
+                self.limiter.block(job.limit_keys, exc.retry_after)
+            await self._retry(job, exc.reason, exc.retry_after, stats)
+        except Exception as exc:  # timeouts, 5xx surfaced as exceptions, adapter bugs
+            log.warning("delivery of %s failed: %s", job.key, type(exc).__name__)
+            await self._retry(job, f"{type(exc).__name__}: {exc}", None, stats)
+        else:
+            await self._sent(job, delivery)
+            stats.sent += 1
+
+    async def _sent(self, job: _Job, delivery: Delivery) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == job.id)
+                .values(status="sent", sent_at=now, message_id=delivery.message_id[:64], last_error=None)
+            )
+            if job.member_id is not None and delivery.channel_id and delivery.channel_id != job.dm_channel_id:
+                await session.execute(
+                    update(Member).where(Member.id == job.member_id).values(dm_channel_id=delivery.channel_id)
+                )
+            paper_id = job.payload.get("community_paper_id")
+            if job.target == "channel" and isinstance(paper_id, int):
+                await session.execute(
+                    update(CommunityPaper)
+                    .where(CommunityPaper.id == paper_id)
+                    .values(
+                        channel_id=delivery.channel_id,
+                        message_id=delivery.message_id,
+                        thread_id=delivery.thread_id,
+                    )
+                )
+
+    async def _retry(self, job: _Job, reason: str, retry_after: float | None, stats: DrainStats) -> None:
+        now = self.clock.now()
+        if job.attempts >= self.max_attempts:
+            values: dict[str, Any] = {"status": "failed", "last_error": reason[:500]}
+            stats.failed += 1
+        else:
+            delay = max(retry_after or 0.0, backoff(job.attempts, self.rng))
+            values = {
+                "status": "pending",
+                "not_before": now + timedelta(seconds=delay),
+                "last_error": reason[:500],
+            }
+            stats.retried += 1
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
+
+    async def _permanent(self, job: _Job, reason: str) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == job.id)
+                .values(status="failed", last_error=reason[:500])
+            )
+            if job.member_id is None:
+                return
+            await session.execute(
+                update(Member)
+                .where(Member.id == job.member_id)
+                .values(dm_blocked_reason=reason[:200], dm_blocked_notice=True)
+            )
+            await session.execute(
+                update(Schedule)
+                .where(Schedule.member_id == job.member_id, Schedule.enabled.is_(True))
+                .values(
+                    enabled=False,
+                    next_due_at=None,
+                    disabled_reason=f"DM failed: {reason}"[:200],
+                    updated_at=now,
+                )
+            )
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.member_id == job.member_id,
+                    OutboxMessage.target == "dm",
+                    OutboxMessage.status == "pending",
+                )
+                .values(status="dropped", last_error="DMs blocked")
+            )

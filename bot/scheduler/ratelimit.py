@@ -1,0 +1,126 @@
+"""Token buckets that keep scheduled sends under each platform's published limits.
+
+The bucket is deliberately shallow (about an eighth of a second's worth of tokens),
+so no one-second window ever sees much more than `rate` requests: Discord's global
+limit is 50 requests/s and the default rate is 40; Slack allows about one message
+per second per channel. A 429's Retry-After blocks the bucket until it has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# Slack's chat.postMessage also has a workspace-wide budget of a few hundred a minute.
+SLACK_WORKSPACE_RATE = 4.0
+
+
+class TokenBucket:
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1.0, rate / 8)
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._tokens = self.burst
+        self._updated = monotonic()
+        self._blocked_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+
+    async def acquire(self) -> None:
+        """Wait for one token; callers are served in arrival order."""
+        async with self._lock:
+            while True:
+                now = self._monotonic()
+                self._refill(now)
+                wait = self._blocked_until - now
+                if wait <= 0:
+                    if self._tokens >= 1:
+                        self._tokens -= 1
+                        return
+                    wait = (1 - self._tokens) / self.rate
+                await self._sleep(wait)
+
+    def block(self, seconds: float) -> None:
+        """Send nothing for `seconds` (a 429's Retry-After), then start from an empty bucket."""
+        now = self._monotonic()
+        self._blocked_until = max(self._blocked_until, now + seconds)
+        self._tokens = 0.0
+        self._updated = max(self._updated, now)
+
+
+class RateLimiter:
+    """Buckets by key, created on first use with the rate the key's kind calls for."""
+
+    def __init__(
+        self,
+        rate_for: Callable[[Hashable], float | None],
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._rate_for = rate_for
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._buckets: dict[Hashable, TokenBucket | None] = {}
+
+    def bucket(self, key: Hashable) -> TokenBucket | None:
+        if key not in self._buckets:
+            rate = self._rate_for(key)
+            self._buckets[key] = (
+                TokenBucket(rate, monotonic=self._monotonic, sleep=self._sleep) if rate else None
+            )
+        return self._buckets[key]
+
+    async def acquire(self, keys: Iterable[Hashable]) -> None:
+        for key in keys:
+            b = self.bucket(key)
+            if b is not None:
+                await b.acquire()
+
+    def block(self, keys: Iterable[Hashable], seconds: float) -> None:
+        for key in keys:
+            b = self.bucket(key)
+            if b is not None:
+                b.block(seconds)
+
+
+def platform_limiter(
+    platform: str,
+    discord_rate: float,
+    slack_rate: float,
+    monotonic: Monotonic = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
+) -> RateLimiter:
+    """Keys are ("global",), ("workspace", id) and ("channel", id); see `keys_for`."""
+
+    def rate_for(key: Hashable) -> float | None:
+        kind = key[0] if isinstance(key, tuple) else key
+        if platform == "discord":
+            return discord_rate if kind == "global" else None
+        if platform == "slack":
+            if kind == "channel":
+                return slack_rate
+            if kind == "workspace":
+                return max(slack_rate, SLACK_WORKSPACE_RATE)
+        return None
+
+    return RateLimiter(rate_for, monotonic, sleep)
+
+
+def keys_for(workspace_id: str, channel: str) -> tuple[tuple[str, ...], ...]:
+    return (("global",), ("workspace", workspace_id), ("channel", channel))

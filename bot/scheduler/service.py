@@ -1,0 +1,108 @@
+"""The in-process scheduler: two APScheduler interval jobs, never one job per member.
+
+- `claim` (every SCHEDULER_INTERVAL_SECONDS): due schedule rows → outbox, and the
+  weekly community paper posts;
+- `drain` (every few seconds): pending outbox rows → the platform's Messenger.
+
+Runners start it with `start_scheduler(app, messenger)` once their Messenger can
+send, and stop it with `await handle.stop()`. State lives in the database, so a
+restart loses nothing and several processes can run it on one PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.ports import Messenger
+from bot.runtime import App
+from bot.scheduler.claims import ClaimStats, claim_due
+from bot.scheduler.community_papers import enqueue_community_papers
+from bot.scheduler.dispatcher import Dispatcher, DrainStats
+from bot.scheduler.ratelimit import RateLimiter, platform_limiter
+
+log = logging.getLogger(__name__)
+
+DRAIN_INTERVAL_MAX = 5.0
+
+
+def make_limiter(app: App, platform: str) -> RateLimiter:
+    s = app.settings
+    return platform_limiter(platform, s.discord_rate_per_second, s.slack_rate_per_second)
+
+
+def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None = None) -> Dispatcher:
+    s = app.settings
+    return Dispatcher(
+        app.sessions,
+        app.clock,
+        messenger,
+        limiter or make_limiter(app, messenger.platform),
+        lease_seconds=s.outbox_lease_seconds,
+        max_attempts=s.outbox_max_attempts,
+    )
+
+
+async def claim_pass(app: App, now: datetime | None = None) -> ClaimStats:
+    """Queue everything due at `now` (default: the app's clock): member slots and community posts."""
+    now = now or app.clock.now()
+    stats = await claim_due(app.sessions, app.catalog, now, app.settings.scheduler_batch_size)
+    try:
+        async with app.sessions() as session, session.begin():
+            await enqueue_community_papers(session, app.catalog, now)
+    except Exception:
+        log.exception("queueing community papers failed")
+    return stats
+
+
+@dataclass
+class SchedulerHandle:
+    scheduler: AsyncIOScheduler
+    dispatcher: Dispatcher
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+
+
+def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
+    """Start the claim and drain jobs on the running event loop; both run once right away."""
+    dispatcher = make_dispatcher(app, messenger)
+    interval = app.settings.scheduler_interval_seconds
+    scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def claim_job() -> None:
+        try:
+            stats = await claim_pass(app)
+            if stats.queued or stats.stale or stats.errors:
+                log.info("scheduler claim: %s", stats)
+        except Exception:
+            log.exception("scheduler claim pass failed")
+
+    async def drain_job() -> None:
+        try:
+            stats = await dispatcher.drain()
+            if stats.sent or stats.failed or stats.dropped or stats.retried:
+                log.info("scheduler drain (%s): %s", messenger.platform, stats)
+        except Exception:
+            log.exception("scheduler drain failed")
+
+    now = datetime.now(scheduler.timezone)
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
+    scheduler.add_job(claim_job, "interval", seconds=interval, id="claim", **common)
+    scheduler.add_job(drain_job, "interval", seconds=min(interval, DRAIN_INTERVAL_MAX), id="drain", **common)
+    scheduler.start()
+    return SchedulerHandle(scheduler, dispatcher)
+
+
+async def run_once(app: App, messenger: Messenger | None) -> tuple[ClaimStats, DrainStats | None]:
+    """One claim pass and, when there is a messenger, one drain: what `python -m bot tick` does."""
+    claimed = await claim_pass(app)
+    if messenger is None:
+        return claimed, None
+    return claimed, await make_dispatcher(app, messenger).drain()
