@@ -76,7 +76,7 @@ class FakeSlack:
         self.calls.clear()
         self.responses.clear()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], within: float = 5.0) -> Any:
         """Wait until `predicate()` is truthy; the bot works after it has acknowledged."""
 
         async def check() -> Any:
@@ -85,7 +85,7 @@ class FakeSlack:
                     await self._changed.wait()
                 return result
 
-        return await asyncio.wait_for(check(), timeout)
+        return await asyncio.wait_for(check(), within)
 
     async def _notify(self) -> None:
         async with self._changed:
