@@ -72,6 +72,8 @@ class SchedulerHandle:
 
 def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
     """Start the claim and drain jobs on the running event loop; both run once right away."""
+    # APScheduler logs every run at INFO; our jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     dispatcher = make_dispatcher(app, messenger)
     interval = app.settings.scheduler_interval_seconds
     scheduler = AsyncIOScheduler(timezone="UTC")
