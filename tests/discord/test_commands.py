@@ -88,7 +88,7 @@ async def test_privacy_export_is_a_json_attachment(bot, fake: FakeDiscord) -> No
 
 async def test_privacy_delete_asks_first_then_deletes(bot, fake: FakeDiscord) -> None:
     await answer(fake, fake.slash("checkin", {"minutes": 10}))
-    inter, call = await answer(fake, fake.slash("privacy", {"action": "delete"}))
+    inter, _ = await answer(fake, fake.slash("privacy", {"action": "delete"}))
     message = original(fake, inter)
     ids = [c.get("custom_id") for c in components(message)]
     assert "privacy:delete:confirm" in ids
@@ -151,8 +151,6 @@ async def test_dm_blocked_notice_reaches_the_member(bot, fake: FakeDiscord) -> N
 
     await answer(fake, fake.slash("today"))
     async with bot.app.sessions() as s, s.begin():
-        await s.execute(
-            update(Member).values(dm_blocked_reason="dm_closed: 50007", dm_blocked_notice=True)
-        )
+        await s.execute(update(Member).values(dm_blocked_reason="dm_closed: 50007", dm_blocked_notice=True))
     _, call = await answer(fake, fake.slash("help"))
     assert "couldn't send you a direct message" in call.body["data"]["content"]
