@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.call import Call
 from bot.core.identity import MemberKey
 from bot.core.replies import Attachment, Button, Card, Reply
+from bot.core.services import papers
+from content.schema import Catalog
 from storage import repo
 from storage.models import (
     Assessment,
@@ -45,8 +47,13 @@ def _row(obj: Any) -> dict[str, Any]:
     return out
 
 
-async def export_member(session: AsyncSession, key: MemberKey) -> dict[str, Any] | None:
-    """Every row about the member, and nothing about anyone else."""
+async def export_member(
+    session: AsyncSession, key: MemberKey, catalog: Catalog | None = None
+) -> dict[str, Any] | None:
+    """Every row about the member, and nothing about anyone else.
+
+    With the catalogue, paper rows also carry their title, or say the paper was removed.
+    """
     member = await repo.find_member(session, key)
     if member is None:
         return None
@@ -65,6 +72,8 @@ async def export_member(session: AsyncSession, key: MemberKey) -> dict[str, Any]
         else []
     )
     data["plan_items"] = [_row(i) for i in items]
+    if catalog is not None:
+        data["member_papers"] = papers.annotate_export(catalog, data["member_papers"])
     return data
 
 
@@ -101,7 +110,7 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
 
 
 async def export_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
-    data = await export_member(call.session, call.key)
+    data = await export_member(call.session, call.key, call.catalog)
     if data is None:
         return Reply(cards=(Card(title="Nothing stored", body="I don't have any data about you."),))
     data["exported_at"] = call.now().isoformat()
