@@ -166,3 +166,27 @@ async def test_second_process_same_week_is_a_no_op(app: App) -> None:
     async with app.sessions() as s2, s2.begin():
         assert await enqueue_community_papers(s2, app.catalog, app.clock.now() + timedelta(hours=3)) == 0
     assert len(await outbox_rows(app)) == 1
+
+
+async def test_scheduler_posts_it_with_its_thread_and_remembers_where(app: App) -> None:
+    """End to end through the scheduler's claim pass and dispatcher, with the in-memory messenger."""
+    from bot.adapters.memory.messenger import MemoryMessenger
+    from bot.scheduler.service import claim_pass, make_dispatcher
+
+    await set_channel(app, key("admin"), "C42")
+    await enrol(app, key("a"), "prompt-engineering")
+    messenger = MemoryMessenger()
+    await claim_pass(app)
+    await make_dispatcher(app, messenger).drain()
+    posts = [s for s in messenger.sent if s.target == "channel"]
+    assert len(posts) == 1
+    post = posts[0]
+    assert post.to == "C42" and post.thread_name.startswith("Discussion: ")
+    assert post.thread_reply.cards[0].title == "Discussion questions"
+    async with app.sessions() as s:
+        cp = (await s.execute(select(CommunityPaper))).scalar_one()
+    assert (cp.channel_id, cp.message_id, cp.thread_id) == ("C42", "1", "T1")
+    # A second pass in the same week posts nothing more.
+    await claim_pass(app)
+    await make_dispatcher(app, messenger).drain()
+    assert len([s for s in messenger.sent if s.target == "channel"]) == 1

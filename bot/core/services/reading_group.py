@@ -179,16 +179,6 @@ async def community_post(
     )
 
 
-async def record_delivery(
-    session: AsyncSession, community_paper_id: int, message_id: str | None, thread_id: str | None
-) -> None:
-    """Remember where the post landed once the scheduler has delivered it."""
-    row = await session.get(CommunityPaper, community_paper_id)
-    if row is not None:
-        row.message_id = message_id
-        row.thread_id = thread_id
-
-
 async def group_read_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
     if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 18:
         raise UserError("That reading-group button is broken.")
