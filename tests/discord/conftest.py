@@ -64,6 +64,7 @@ class Bot:
 
 
 def discord_app(db_url: str, fake: FakeDiscord, clock: Any, catalog: Any, **settings: Any) -> App:
+    settings.setdefault("scheduler_enabled", False)
     s = make_settings(db_url, discord_token=fake.token, discord_api_base=fake.api_base, **settings)
     return build_app(s, clock=clock, catalog=catalog)
 

@@ -118,3 +118,17 @@ async def test_channel_post_with_thread(bot, fake: FakeDiscord) -> None:
         "/channels/920000000000000005/messages",
         f"/channels/{delivery.thread_id}/messages",
     ]
+
+
+async def test_open_messenger_for_one_off_runs(db_url, fake: FakeDiscord, clock, catalog) -> None:
+    from bot.adapters.discord.messenger import open_messenger
+    from tests.discord.conftest import discord_app
+
+    app = discord_app(db_url, fake, clock, catalog)
+    try:
+        async with open_messenger(app) as messenger:
+            delivery = await messenger.send_dm(MEMBER, CHECKIN, key="tick-1")
+        assert delivery.channel_id
+        assert not fake.identifies  # REST only, no gateway
+    finally:
+        await app.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import discord
@@ -19,6 +21,7 @@ from bot.adapters.discord.render import Rendered, clip, render
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import Delivery, PermanentDeliveryError, RetryableDeliveryError
 from bot.core.replies import Reply
+from bot.runtime import App
 
 CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
@@ -138,3 +141,23 @@ def _retry_after(exc: discord.HTTPException) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+@asynccontextmanager
+async def open_messenger(app: App) -> AsyncIterator[DiscordMessenger]:
+    """A REST-only messenger for one-off runs such as `python -m bot tick`: logs in
+    (no gateway connection) and logs out again afterwards."""
+    settings = app.settings
+    if not settings.discord_configured or settings.discord_token is None:
+        raise RuntimeError("DISCORD_TOKEN is not set")
+    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
+    client = discord.Client(
+        intents=discord.Intents.none(),
+        allowed_mentions=discord.AllowedMentions.none(),
+        max_ratelimit_timeout=30.0,
+    )
+    await client.login(settings.discord_token.get_secret_value())
+    try:
+        yield DiscordMessenger(client)
+    finally:
+        await client.close()

@@ -1,4 +1,5 @@
-"""`python -m bot run discord`: connect, sync commands, answer until stopped."""
+"""`python -m bot run discord`: connect, sync commands, answer until stopped, and run the
+scheduler that delivers check-ins through the same client."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from bot.adapters.discord.client import apply_api_base, build_client
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.runtime import App
+from bot.scheduler.service import start_scheduler
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,14 @@ async def run_discord(app: App, **client_overrides: Any) -> None:
     await upgrade(settings.database_url)
     await apply_api_base(settings.discord_api_base, token)
     client = build_client(app, **client_overrides)
+    messenger = DiscordMessenger(client)
     app.extras["discord_client"] = client
-    app.extras["messenger"] = DiscordMessenger(client)
+    app.extras["messenger"] = messenger
     async with client:
-        await client.start(token)
+        await client.login(token)
+        handle = start_scheduler(app, messenger) if settings.scheduler_enabled else None
+        try:
+            await client.connect()
+        finally:
+            if handle is not None:
+                await handle.stop()
