@@ -125,3 +125,15 @@ def build_plan(
         items.append(PlannedTopic(rid, tid, topic.title, topic.hours, week, False))
         cursor += topic.hours
     return PlanDraft(kind, ref_id, title, start, hours_per_week, tuple(items))
+
+
+def refit_weeks(open_hours: list[float], from_week: int, hours_per_week: float) -> list[int]:
+    """Weeks for the remaining topics, laid out from `from_week` at a new pace."""
+    if hours_per_week <= 0:
+        raise UserError("Hours per week must be more than zero.")
+    cursor = (from_week - 1) * hours_per_week
+    weeks = []
+    for h in open_hours:
+        weeks.append(math.floor(cursor / hours_per_week + 1e-9) + 1)
+        cursor += h
+    return weeks

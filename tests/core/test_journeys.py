@@ -174,3 +174,17 @@ async def test_today_follows_the_plan(app, clock):
     clock.advance(timedelta(hours=1))
     await m.say("/today")
     assert first_topic.title not in m.last.cards[0].body
+
+
+async def test_changing_hours_refits_the_plan(app):
+    m = MemberDriver(app.engine, ALICE)
+    await m.act("learn:enrol:prompt-engineering")
+    async with app.sessions() as s:
+        before = max((await s.execute(select(PlanItem.week))).scalars())
+    await m.say("/settings hours_per_week:20")
+    assert "Hours per week: 20 h" in m.text
+    async with app.sessions() as s:
+        after = max((await s.execute(select(PlanItem.week))).scalars())
+        plan = (await s.execute(select(Plan))).scalar_one()
+    assert plan.hours_per_week == 20
+    assert after < before and after == 4  # 65 hours at 20 a week

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from bot.core import timezones
+from bot.core import planner, timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.format import hours
@@ -138,8 +138,24 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
     if stream is not None:
         said.append(await set_stream(call, member, str(stream), enabled == "on"))
     await call.session.flush()
+    if any(attr == "hours_per_week" for attr, _, _ in changes):
+        await _refit_plan(call, member)
     await schedules.refresh(call.session, member, call.now())
     return said
+
+
+async def _refit_plan(call: Call, member: Member) -> None:
+    """Re-lay the active plan's unfinished topics at the new weekly pace, from this week on."""
+    plan = await repo.active_plan(call.session, member.id)
+    if plan is None or plan.hours_per_week == member.hours_per_week:
+        return
+    items = [i for i in await repo.plan_items(call.session, plan.id) if i.state in ("todo", "learning")]
+    this_week = max(1, (call.today(member) - plan.start_date).days // 7 + 1)
+    for item, week in zip(
+        items, planner.refit_weeks([i.hours for i in items], this_week, member.hours_per_week), strict=True
+    ):
+        item.week = week
+    plan.hours_per_week = member.hours_per_week
 
 
 async def set_stream(call: Call, member: Member, stream: str, on: bool) -> str:
