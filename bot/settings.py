@@ -48,6 +48,7 @@ class Settings(BaseSettings):
             "users:read",
             "channels:read",
             "groups:read",
+            "files:write",
         ]
     )
     slack_api_url: str = "https://slack.com/api/"
