@@ -106,3 +106,16 @@ async def test_channel_errors(fake: FakeSlack, messenger: SlackMessenger):
     fake.fail("chat.postMessage", "not_in_channel")
     with pytest.raises(PermanentDeliveryError):
         await messenger.post_channel(CommunityKey("slack", TEAM_ID), "C0READ", CHECKIN, key="k")
+
+
+async def test_attachment_falls_back_to_text_without_files_write(fake: FakeSlack, messenger: SlackMessenger):
+    from bot.core.replies import Attachment
+
+    fake.fail("files.getUploadURLExternal", "missing_scope")
+    blob = ('{"note": "<!channel> ' + "x" * 5000 + '"}').encode()
+    reply = Reply(cards=(Card(title="Your data export"),), attachment=Attachment("data.json", blob))
+    await messenger.send_dm(MEMBER, reply, key="k", dm_channel_id="D1")
+    posts = fake.find("chat.postMessage")
+    assert len(posts) == 2
+    check_blocks(posts[1].args["blocks"])
+    assert "<!channel>" not in str(posts[1].args["blocks"])

@@ -14,12 +14,15 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import render
+from bot.adapters.slack.mrkdwn import escape
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import Delivery, PermanentDeliveryError, RetryableDeliveryError
 from bot.core.replies import Attachment, Reply
+from bot.core.text import split_text
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 
+FILE_TEXT_CHUNK = 2990
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
 
@@ -88,12 +92,26 @@ async def post_reply(
 
 
 async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -> None:
-    await client.files_upload_v2(
-        channel=channel,
-        content=attachment.content,
-        filename=attachment.filename,
-        title=attachment.filename,
-    )
+    """Upload the file; without files:write, post its text in code blocks instead."""
+    try:
+        await client.files_upload_v2(
+            channel=channel,
+            content=attachment.content,
+            filename=attachment.filename,
+            title=attachment.filename,
+        )
+    except SlackApiError as exc:
+        if exc.response.get("error") == "ratelimited":
+            raise
+        log.warning("file upload failed (%s); sending the file as text", exc.response.get("error"))
+        text = attachment.content.decode("utf-8", "replace")
+        chunks = split_text(escape(text), FILE_TEXT_CHUNK)
+        for start in range(0, len(chunks), 40):
+            blocks = [
+                SectionBlock(text=MarkdownTextObject(text=f"```{c}```")).to_dict()
+                for c in chunks[start : start + 40]
+            ]
+            await client.chat_postMessage(channel=channel, blocks=blocks, text=attachment.filename)
 
 
 class SlackMessenger:
