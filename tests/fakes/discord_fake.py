@@ -85,6 +85,7 @@ class FakeDiscord:
         self.faults: list[Fault] = []
         self.sockets: list[web.WebSocketResponse] = []
         self.identifies: list[dict[str, Any]] = []
+        self.identified = asyncio.Event()
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -227,6 +228,7 @@ class FakeDiscord:
                 elif op == 2:
                     self.identifies.append(data["d"])
                     await self._ready(ws, data["d"])
+                    self.identified.set()
                 elif op == 6:
                     await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}}))
         finally:
