@@ -7,6 +7,7 @@ becomes a friendly reply, so bad input never leaves anything behind.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 
 CommandHandler = Callable[..., Awaitable[Reply]]
 ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
+# Told (name, seconds, ok) after every command or action; metrics hang off this without the
+# core knowing about them. Names are bounded: a known command, "action:<ns>:<verb>", or "unknown".
+Observer = Callable[[str, float, bool], None]
 
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
 
@@ -64,8 +68,10 @@ class Engine:
         sessions: async_sessionmaker[AsyncSession],
         catalog: Catalog,
         clock: Clock | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.sessions = sessions
+        self.observer = observer
         self.catalog = catalog
         self.clock = clock or SystemClock()
         self.specs: dict[str, CommandSpec] = {
@@ -92,6 +98,20 @@ class Engine:
     ) -> Reply:
         name = name.lstrip("/").lower()
         spec = self.specs.get(name)
+        started = time.perf_counter()
+        known = spec is not None and name in self._commands
+        reply = await self._command(member, name, spec, options, ctx)
+        self._observe(name if known else "unknown", started, reply)
+        return reply
+
+    async def _command(
+        self,
+        member: MemberKey,
+        name: str,
+        spec: CommandSpec | None,
+        options: Mapping[str, Any] | None,
+        ctx: Context | None,
+    ) -> Reply:
         if spec is None or name not in self._commands:
             return error_reply(
                 f"I don't know the command /{name[:40]}.", hint="Type /help to see what I can do."
@@ -128,15 +148,28 @@ class Engine:
         values: Mapping[str, str] | None = None,
         ctx: Context | None = None,
     ) -> Reply:
+        started = time.perf_counter()
         parts = action.split(":")
         handler = self._actions.get(":".join(parts[:2])) if len(parts) >= 2 else None
         if handler is None:
-            return error_reply(
+            reply = error_reply(
                 "That button no longer does anything.",
                 hint="Run the command again to get a fresh one.",
             )
+            self._observe("action:unknown", started, reply)
+            return reply
         clean = {k: v for k, v in (values or {}).items() if isinstance(v, str)}
-        return await self._run(member, ctx or Context(), lambda c: handler(c, parts[2:], clean))
+        reply = await self._run(member, ctx or Context(), lambda c: handler(c, parts[2:], clean))
+        self._observe("action:" + ":".join(parts[:2]), started, reply)
+        return reply
+
+    def _observe(self, name: str, started: float, reply: Reply) -> None:
+        if self.observer is None:
+            return
+        try:
+            self.observer(name, time.perf_counter() - started, not reply.error)
+        except Exception:
+            log.exception("engine observer failed")
 
     def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
         """Answers from memory, for Discord's autocomplete and similar pickers."""
