@@ -8,9 +8,13 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.logs import setup_logging
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import App
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,25 +148,46 @@ async def _export(settings: Settings, member: str) -> int:
     return 0
 
 
+async def _run_platform(app: App, platform: str) -> None:
+    if platform == "console":
+        from bot.adapters.console.runner import run_console
+
+        await run_console(app)
+    elif platform == "discord":
+        from bot.adapters.discord.runner import run_discord
+
+        await run_discord(app)
+    else:
+        from bot.adapters.slack.runner import run_slack
+
+        await run_slack(app)
+
+
 async def _run(settings: Settings, platform: str) -> int:
+    """Run a platform until it ends or SIGTERM arrives; HEALTH_PORT adds the ops endpoint."""
+    from bot.ops.health import start_health_server
+    from bot.ops.metrics import install as install_metrics
+    from bot.ops.shutdown import install_sigterm, stopping
     from bot.runtime import build_app
 
     app = build_app(settings)
+    install_metrics(app)
+    task = asyncio.current_task()
+    assert task is not None
+    remove_handler = install_sigterm(app, task)
+    health = None
     try:
-        if platform == "console":
-            from bot.adapters.console.runner import run_console
-
-            await run_console(app)
-        elif platform == "discord":
-            from bot.adapters.discord.runner import run_discord
-
-            await run_discord(app)
-        else:
-            from bot.adapters.slack.runner import run_slack
-
-            await run_slack(app)
+        if settings.health_port is not None:
+            health = await start_health_server(app, settings.health_port)
+        await _run_platform(app, platform)
+    except asyncio.CancelledError:
+        if not stopping(app):
+            raise
     finally:
+        if health is not None:
+            await health.stop()
         await app.close()
+        remove_handler()
     return 0
 
 

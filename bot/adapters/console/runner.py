@@ -2,19 +2,64 @@
 
 from __future__ import annotations
 
-from bot.adapters.console.messenger import ConsoleMessenger
-from bot.adapters.console.session import ConsoleSession
+import queue
+import threading
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+
+from bot.adapters.console.session import ConsoleSession, _stdin_line
 from bot.core.identity import MemberKey
+from bot.ops.shutdown import start_delivery
 from bot.runtime import App
-from bot.scheduler.service import start_scheduler
+from bot.scheduler.messengers import open_messenger
+
+
+class StdinPump:
+    """Reads input on a daemon thread, so stopping never waits on a blocked read.
+
+    The session asks for lines from a worker thread; `close()` answers that thread
+    with end-of-input at once, and the reader thread itself never holds up exit.
+    """
+
+    def __init__(self, read: Callable[[str], str | None] = _stdin_line) -> None:
+        self._read = read
+        self._prompts: queue.Queue[str | None] = queue.Queue()
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def _loop(self) -> None:
+        while (prompt := self._prompts.get()) is not None:
+            try:
+                line = self._read(prompt)
+            except Exception:
+                line = None
+            self._lines.put(line)
+
+    def read_line(self, prompt: str) -> str | None:
+        if self._closed:
+            return None
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="console-input", daemon=True)
+            self._thread.start()
+        self._prompts.put(prompt)
+        return self._lines.get()
+
+    def close(self) -> None:
+        self._closed = True
+        self._prompts.put(None)
+        self._lines.put(None)
 
 
 async def run_console(app: App) -> None:
     s = app.settings
     member = MemberKey("console", s.console_workspace_id, s.console_user_id)
-    handle = start_scheduler(app, ConsoleMessenger()) if s.scheduler_enabled else None
-    try:
-        await ConsoleSession(app.engine, member).run()
-    finally:
-        if handle is not None:
-            await handle.stop()
+    app.extras["ready"] = lambda: True  # no connection to lose
+    pump = StdinPump()
+    async with AsyncExitStack() as stack:
+        if s.scheduler_enabled:
+            messenger = await stack.enter_async_context(open_messenger(app, "console"))
+            delivery = start_delivery(app, messenger)
+            stack.push_async_callback(delivery.stop)
+        stack.callback(pump.close)
+        await ConsoleSession(app.engine, member, read_line=pump.read_line).run()

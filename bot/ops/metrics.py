@@ -1,0 +1,146 @@
+"""Prometheus metrics for one App, in a registry of its own (no global state).
+
+Counters and histograms are fed by the engine's observer and the delivery
+wrappers in `bot.ops.delivery`; database-backed gauges (outbox depth, scheduler
+lag) are refreshed by `refresh_from_db` on each scrape, with cheap indexed queries.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+
+from bot.runtime import App
+from storage.models import OutboxMessage, Schedule
+
+log = logging.getLogger(__name__)
+
+EXTRAS_KEY = "metrics"
+OUTBOX_STATES = ("pending", "sending", "failed")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+WAIT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        self.commands = Counter(
+            "bot_commands", "Commands and actions handled", ["command", "outcome"], registry=r
+        )
+        self.command_seconds = Histogram(
+            "bot_command_duration_seconds",
+            "Time to answer a command or action",
+            ["command"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.sends = Counter(
+            "bot_deliveries_sent", "Scheduled messages delivered", ["platform", "target"], registry=r
+        )
+        self.send_failures = Counter(
+            "bot_delivery_failures",
+            "Scheduled message sends that failed, by reason "
+            "(rate_limited, retryable, timeout, permanent, error, cancelled)",
+            ["platform", "reason"],
+            registry=r,
+        )
+        self.send_seconds = Histogram(
+            "bot_delivery_duration_seconds",
+            "Time a platform took to accept a scheduled message",
+            ["platform"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ratelimit_waits = Histogram(
+            "bot_ratelimit_wait_seconds",
+            "Time spent waiting for a rate-limit token before a send (only waits that happened)",
+            ["platform"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.ratelimit_blocks = Counter(
+            "bot_ratelimit_blocks",
+            "Times a platform's Retry-After blocked sending",
+            ["platform"],
+            registry=r,
+        )
+        self.outbox = Gauge("bot_outbox_messages", "Outbox rows by state", ["state"], registry=r)
+        self.scheduler_lag = Gauge(
+            "bot_scheduler_lag_seconds",
+            "Now minus the oldest due schedule not yet claimed (0 when none is due)",
+            registry=r,
+        )
+        self.delivery_lag = Gauge(
+            "bot_outbox_lag_seconds",
+            "Now minus the oldest pending outbox row that is due (0 when none is due)",
+            registry=r,
+        )
+        self.db_up = Gauge("bot_database_up", "1 when the last scrape could query the database", registry=r)
+
+    def observe_command(self, name: str, seconds: float, ok: bool) -> None:
+        self.commands.labels(name, "ok" if ok else "error").inc()
+        self.command_seconds.labels(name).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+def install(app: App) -> Metrics:
+    """Give the app a Metrics (once) and point the engine's observer at it."""
+    metrics = app.extras.get(EXTRAS_KEY)
+    if not isinstance(metrics, Metrics):
+        metrics = Metrics()
+        app.extras[EXTRAS_KEY] = metrics
+    app.engine.observer = metrics.observe_command
+    return metrics
+
+
+def of(app: App) -> Metrics | None:
+    metrics = app.extras.get(EXTRAS_KEY)
+    return metrics if isinstance(metrics, Metrics) else None
+
+
+def _age(now: datetime, then: datetime | None) -> float:
+    if then is None:
+        return 0.0
+    if then.tzinfo is None:  # SQLite hands back naive UTC
+        then = then.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - then).total_seconds())
+
+
+async def refresh_from_db(app: App, metrics: Metrics) -> bool:
+    """Outbox depth and lag gauges, from three indexed queries; False when the database failed."""
+    now = app.clock.now()
+    try:
+        async with app.sessions() as session:
+            counts = dict.fromkeys(OUTBOX_STATES, 0)
+            stmt = (
+                select(OutboxMessage.status, func.count())
+                .where(OutboxMessage.status.in_(OUTBOX_STATES))
+                .group_by(OutboxMessage.status)
+            )
+            for status, n in (await session.execute(stmt)).all():
+                counts[status] = n
+            oldest_due = await session.scalar(
+                select(func.min(Schedule.next_due_at)).where(
+                    Schedule.enabled.is_(True), Schedule.next_due_at <= now
+                )
+            )
+            oldest_pending = await session.scalar(
+                select(func.min(OutboxMessage.not_before)).where(
+                    OutboxMessage.status == "pending", OutboxMessage.not_before <= now
+                )
+            )
+    except Exception as exc:
+        log.warning("metrics: database query failed: %s", type(exc).__name__)
+        metrics.db_up.set(0)
+        return False
+    for state, n in counts.items():
+        metrics.outbox.labels(state).set(n)
+    metrics.scheduler_lag.set(_age(now, oldest_due))
+    metrics.delivery_lag.set(_age(now, oldest_pending))
+    metrics.db_up.set(1)
+    return True
