@@ -18,6 +18,10 @@ Sleep = Callable[[float], Awaitable[None]]
 # Slack's chat.postMessage also has a workspace-wide budget of a few hundred a minute.
 SLACK_WORKSPACE_RATE = 4.0
 
+# Float rounding can leave a bucket a hair short of a whole token; never spin on that.
+_EPSILON = 1e-9
+_MIN_WAIT = 1e-4
+
 
 class TokenBucket:
     def __init__(
@@ -50,10 +54,10 @@ class TokenBucket:
                 self._refill(now)
                 wait = self._blocked_until - now
                 if wait <= 0:
-                    if self._tokens >= 1:
-                        self._tokens -= 1
+                    if self._tokens >= 1 - _EPSILON:
+                        self._tokens = max(0.0, self._tokens - 1)
                         return
-                    wait = (1 - self._tokens) / self.rate
+                    wait = max((1 - self._tokens) / self.rate, _MIN_WAIT)
                 await self._sleep(wait)
 
     def block(self, seconds: float) -> None:
