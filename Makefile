@@ -28,6 +28,12 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+bench: $(STAMP)
+	$(PY) -m bench --profile full
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --profile quick
+
 migrate: $(STAMP)
 	$(PY) -m bot migrate
 

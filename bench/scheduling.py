@@ -1,0 +1,160 @@
+"""3. Scheduling scale: claim and enqueue one day's slots, and one worst-case minute.
+
+Members are spread over real time zones and check-in times (bench/seed.py). The
+day is replayed with a frozen clock, one claim pass per scheduler interval, as the
+running bot would do it; nothing sleeps. The worst case forces N members' check-ins
+into the same minute. The plan the database uses for the due-claim query is printed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.context import Bench
+from bench.seed import T0, Population, bench_settings, seed
+from bench.stats import figure
+from bot.core.clock import FrozenClock
+from bot.runtime import App, build_app
+from bot.scheduler.service import claim_pass
+from storage.models import Member, OutboxMessage, Schedule
+
+# Passes of the day replayed: every `interval` seconds of simulated time for 24 h.
+DAY = timedelta(hours=24)
+
+
+def due_claim_query(now, batch: int):  # type: ignore[no-untyped-def]
+    """The statement bot/scheduler/claims.py claim_due runs each batch."""
+    return (
+        select(Schedule, Member)
+        .join(Member, Member.id == Schedule.member_id)
+        .where(Schedule.enabled.is_(True), Schedule.next_due_at <= now)
+        .order_by(Schedule.next_due_at)
+        .limit(batch)
+    )
+
+
+async def query_plan(engine: AsyncEngine, batch: int) -> list[str]:
+    stmt = due_claim_query(T0, batch)
+    compiled = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    lines: list[str] = []
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))
+            lines += [f"{r[3]}" for r in rows]
+            idx = await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules'"))
+            lines += [f"index {r[0]}: {r[1]}" for r in idx if r[1]]
+        else:
+            rows = await conn.execute(text("EXPLAIN " + compiled))
+            lines += [r[0] for r in rows]
+            idx = await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename='schedules'"))
+            lines += [f"index: {r[0]}" for r in idx]
+    return lines
+
+
+async def _outbox_counts(app: App) -> dict[str, int]:
+    async with app.sessions() as s:
+        rows = await s.execute(
+            select(OutboxMessage.stream, func.count())
+            .where(OutboxMessage.status == "pending")
+            .group_by(OutboxMessage.stream)
+        )
+        return {stream: n for stream, n in rows.all()}
+
+
+async def worst_minute(app: App, clock: FrozenClock, n: int) -> tuple[float, int]:
+    """Force `n` check-ins due one minute before T0, then time one claim pass at T0 - 30 s."""
+    due = T0 - timedelta(minutes=1)
+    async with app.sessions() as s, s.begin():
+        ids = select(Schedule.member_id).where(Schedule.stream == "checkin").order_by(Schedule.member_id)
+        await s.execute(
+            update(Schedule)
+            .where(Schedule.stream == "checkin", Schedule.member_id.in_(ids.limit(n).scalar_subquery()))
+            .values(next_due_at=due)
+        )
+    clock.set(T0 - timedelta(seconds=30))
+    started = time.perf_counter()
+    stats = await claim_pass(app)
+    return time.perf_counter() - started, stats.queued
+
+
+async def replay_day(
+    app: App, clock: FrozenClock, interval: float, budget: float
+) -> tuple[float, int, int, float, float]:
+    """One claim pass per interval over 24 h, or until `budget` seconds of work;
+    (seconds, passes, queued, slowest pass, share of the day replayed)."""
+    at, end = T0, T0 + DAY
+    total, passes, queued, slowest = 0.0, 0, 0, 0.0
+    while at < end and total < budget:
+        at += timedelta(seconds=interval)
+        clock.set(at)
+        started = time.perf_counter()
+        stats = await claim_pass(app)
+        took = time.perf_counter() - started
+        total += took
+        slowest = max(slowest, took)
+        passes += 1
+        queued += stats.queued
+    return total, passes, queued, slowest, (at - T0) / DAY
+
+
+async def run(b: Bench) -> None:
+    sizes = b.sizes
+    for kind in b.backends():
+        async with b.database(kind, "sched") as url:
+            seeded = await seed(url, b.catalog, Population(sizes.sched_members, history_share=0.2))
+            print(f"  [{kind}] seeded {seeded.members} members in {seeded.seconds:.1f} s", flush=True)
+            clock = FrozenClock(T0)
+            app = build_app(bench_settings(url), clock=clock, catalog=b.catalog)
+            try:
+                batch = app.settings.scheduler_batch_size
+                print(f"  [{kind}] due-claim query plan (batch {batch}):")
+                for line in await query_plan(app.db, batch):
+                    print(f"      {line}")
+                n = min(sizes.worst_minute, sizes.sched_members)
+                took, queued = await worst_minute(app, clock, n)
+                rate = queued / took if took else 0.0
+                at_100k = 100_000 / rate if rate else float("inf")
+                b.add(
+                    figure(
+                        "3 scheduling",
+                        f"{kind}: enqueue worst minute, {n:,} due at once",
+                        "s",
+                        [took],
+                        note=f"{queued:,} queued, {rate:,.0f} rows/s",
+                    )
+                )
+                b.add(
+                    figure(
+                        "3 scheduling",
+                        f"{kind}: 100,000 due at once" + ("" if n >= 100_000 else " (linear from the above)"),
+                        "s",
+                        [took if n >= 100_000 else at_100k],
+                        target="< 2 s" if kind == "sqlite" else "",
+                        met=(at_100k < 2.0 if n < 100_000 else took < 2.0) if kind == "sqlite" else None,
+                    )
+                )
+                interval = app.settings.scheduler_interval_seconds
+                total, passes, day_queued, slowest, share = await replay_day(
+                    app, clock, interval, sizes.day_budget
+                )
+                per_stream = await _outbox_counts(app)
+                whole = "" if share >= 1 else f" ({share:.0%} of the day replayed in the time budget)"
+                b.add(
+                    figure(
+                        "3 scheduling",
+                        f"{kind}: claim + enqueue one day, {sizes.sched_members:,} members{whole}",
+                        "s",
+                        [total],
+                        note=(
+                            f"{passes} passes every {interval:g} s, {day_queued:,} queued "
+                            f"({', '.join(f'{k} {v:,}' for k, v in sorted(per_stream.items()))}), "
+                            f"slowest pass {slowest:.2f} s"
+                        ),
+                    )
+                )
+            finally:
+                await app.close()
