@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, schedule
@@ -142,6 +143,10 @@ async def _claim_one(
                 values = {"payload": {"reply": reply_to_dict(reply)}}
                 stats.queued += 1
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == new_id).values(**values))
+    except (OperationalError, InterfaceError):
+        # The database itself failed (gone, locked): abort the batch so the slot is claimed again
+        # later, instead of advancing past it and losing today's message.
+        raise
     except Exception:
         log.exception("could not build the %s message for member %s", row.stream, member.id)
         stats.errors += 1
