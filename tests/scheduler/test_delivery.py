@@ -10,7 +10,7 @@ from bot.core import outbox
 from bot.core.ports import PermanentDeliveryError, RetryableDeliveryError
 from bot.core.replies import Button, Card, Reply, choices_of, render_text
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
-from storage.models import Assessment, Community, Member, Schedule
+from storage.models import Assessment, Community, Member, OutboxMessage, Schedule
 from tests.scheduler.conftest import add_member, key, outbox_rows, schedule_row, step
 
 
@@ -238,3 +238,20 @@ async def test_weekly_paper_dm_and_community_channel_post(sapp, messenger):
     post = next(s for s in messenger.sent if s.key == "test-channel:1")
     assert (post.target, post.to, post.thread_name) == ("channel", "C1", "Discussion")
     assert post.thread_reply.text == "What did you think?"
+
+
+async def test_a_claim_left_by_a_crash_is_retaken_only_after_the_lease(sapp, messenger):
+    await add_member(sapp, "ada", timezone="UTC", checkin_time="19:00")
+    sapp.clock.set(at(2, 19))
+    from bot.scheduler.service import claim_pass
+
+    await claim_pass(sapp)
+    async with sapp.sessions() as s, s.begin():
+        row = (await s.execute(select(OutboxMessage))).scalar_one()
+        row.status, row.claimed_at, row.claimed_by, row.attempts = "sending", at(2, 19), "dead:1", 1
+    await step(sapp, messenger, at(2, 19, 4))
+    assert messenger.sent == []
+    await step(sapp, messenger, at(2, 19, 6))
+    assert [s.key for s in messenger.sent] == ["checkin:1:2026-03-02"]
+    [row] = await outbox_rows(sapp)
+    assert (row.status, row.attempts) == ("sent", 2) and row.claimed_by != "dead:1"
