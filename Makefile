@@ -37,6 +37,12 @@ bench-quick: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m bot migrate
 
+# The full fault soak: 1,000 members over 60 simulated days, one real SIGKILL (long; `make test`
+# runs a short one). Override with SOAK_MEMBERS, SOAK_DAYS, SOAK_SEED.
+soak: $(STAMP)
+	SOAK_MEMBERS=$${SOAK_MEMBERS:-1000} SOAK_DAYS=$${SOAK_DAYS:-60} SOAK_KILL=1 \
+		$(PY) -m pytest tests/soak -q -s -p no:logging -p no:cacheprovider
+
 content-check: $(STAMP)
 	$(PY) -m bot content check
 
