@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import schedules
 from bot.core.services.levels import LEVEL_WORDS
@@ -185,9 +186,10 @@ def _render(cat: Catalog, a: Assessment, lead: str | None, feedback: str = "") -
 
 async def _load(call: Call, aid: str) -> Assessment:
     member = await call.member()
-    if not aid.isdigit():
+    aid_number = row_id(aid)
+    if aid_number is None:
         raise UserError("That quiz button is broken. Run /assess again.")
-    a = await call.session.get(Assessment, int(aid))
+    a = await call.session.get(Assessment, aid_number)
     if a is None or a.member_id != member.id:
         raise UserError("That quiz isn't yours or no longer exists.", hint="Run /assess.")
     return a
@@ -200,7 +202,7 @@ def _stale(cat: Catalog, a: Assessment) -> Reply:
 
 
 async def answer(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
-    if len(args) != 3 or not args[2].isdigit():
+    if len(args) != 3 or row_id(args[2]) is None:
         raise UserError("That quiz button is broken. Run /assess again.")
     a = await _load(call, args[0])
     state = copy.deepcopy(a.state)
@@ -210,7 +212,7 @@ async def answer(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
     area_id, q = _question(call.catalog, args[1]) or (None, None)
     if q is None or area_id is None:
         raise UserError("That question no longer exists. Run /assess to start again.")
-    choice = int(args[2])
+    choice = int(args[2])  # checked by row_id above
     if choice >= len(q.choices):
         raise UserError("That answer isn't one of the choices.")
     correct = choice == q.answer

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.format import day, hours
+from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
 from bot.core.services import studylog
 from storage import repo
@@ -149,12 +150,13 @@ async def suggest_today(call: Call, member, items: list[PlanItem]) -> list[tuple
 
 async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
     member = await call.member()
-    if not args or not args[0].isdigit():
+    item_id = row_id(args[0]) if args else None
+    if item_id is None:
         raise UserError("That button is broken. Run /today for a fresh one.")
     stmt = (
         select(PlanItem)
         .join(Plan, Plan.id == PlanItem.plan_id)
-        .where(PlanItem.id == int(args[0]), Plan.member_id == member.id)
+        .where(PlanItem.id == item_id, Plan.member_id == member.id)
     )
     item = (await call.session.execute(stmt)).scalar_one_or_none()
     if item is None:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Reply
 from bot.core.services import papers
 from content.schema import Catalog, Paper
@@ -180,9 +181,10 @@ async def community_post(
 
 
 async def group_read_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
-    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 18:
+    post_id = row_id(args[0]) if len(args) == 1 else None
+    if post_id is None:
         raise UserError("That reading-group button is broken.")
-    row = await call.session.get(CommunityPaper, int(args[0]))
+    row = await call.session.get(CommunityPaper, post_id)
     community = await call.community()
     if row is None or row.community_id != community.id:
         raise UserError("That reading-group post isn't from this community.")
