@@ -241,7 +241,7 @@ def parse_page(value: str) -> tuple[int, str] | None:
     if not value.startswith(PAGE_PREFIX):
         return None
     number, _, origin = value[len(PAGE_PREFIX) :].partition(":")
-    if not number.isdigit() or not origin:
+    if not (number.isascii() and number.isdigit()) or len(number) > 4 or not origin:
         return None
     return int(number), origin
 
