@@ -26,6 +26,9 @@ from content.schema import (
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's loader when it is available: the same safe subset, several times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 CONTENT_DIR = Path(__file__).resolve().parent
 
 
@@ -39,7 +42,7 @@ class ContentError(Exception):
 
 def _read_yaml(path: Path, root: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         raise ContentError([f"{_rel(path, root)}: not valid YAML: {exc}"]) from exc
 
