@@ -38,7 +38,7 @@ def parse_minutes(raw: object) -> int:
     text = str(raw).strip()
     try:
         minutes = int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise UserError(f"Minutes must be a whole number, not {text[:20]!r}.") from None
     if minutes < 1:
         raise UserError("Minutes must be at least 1.")
