@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.adapters.discord.client import apply_api_base, build_client
 from bot.adapters.discord.messenger import DiscordMessenger
+from bot.ops.shutdown import start_delivery
 from bot.runtime import App
-from bot.scheduler.service import start_scheduler
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -27,9 +27,10 @@ async def run_discord(app: App, **client_overrides: Any) -> None:
     messenger = DiscordMessenger(client)
     app.extras["discord_client"] = client
     app.extras["messenger"] = messenger
+    app.extras["ready"] = lambda: client.is_ready() and not client.is_closed()  # for /readyz
     async with client:
         await client.login(token)
-        handle = start_scheduler(app, messenger) if settings.scheduler_enabled else None
+        handle = start_delivery(app, messenger) if settings.scheduler_enabled else None
         try:
             await client.connect()
         finally:

@@ -49,6 +49,7 @@ async def run_slack(app: App) -> None:
     stop = asyncio.Event()
     if app_token is not None:
         handler = await start_socket_mode(runtime, app_token)
+        app.extras["ready"] = handler.client.is_connected  # for /readyz
         log.info("Slack app connected in Socket Mode")
         try:
             await stop.wait()
@@ -56,6 +57,7 @@ async def run_slack(app: App) -> None:
             await handler.close_async()
         return
     runner = await serve_http(app, runtime)
+    app.extras["ready"] = lambda: True  # for /readyz: listening for Slack's requests
     where = f"http://0.0.0.0:{app.settings.port}{EVENTS_PATH}"
     if runtime.multi_workspace:
         log.info("Slack app listening on %s (install at /slack/install)", where)
