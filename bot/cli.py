@@ -73,6 +73,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Show outbox counts by stream and state.",
     )
 
+    db = sub.add_parser("db", help="database tools", description="Database tools.")
+    dbsub = db.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    copy = dbsub.add_parser(
+        "copy",
+        help="copy the database (or one community) to another database",
+        description="Copy every row, keeping ids, into another database (e.g. PostgreSQL), "
+        "which is migrated first. Refuses when the target already holds any of the rows.",
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="e.g. postgresql+asyncpg://user@host/db")
+    copy.add_argument("--from", dest="source", metavar="URL", help="default: DATABASE_URL")
+    copy.add_argument(
+        "--community", metavar="PLATFORM:WORKSPACE", help="copy only this community, e.g. slack:T0123"
+    )
+
     dc = sub.add_parser("discord", help="Discord tools", description="Discord tools.")
     dsub = dc.add_subparsers(dest="discord_cmd", required=True, metavar="ACTION")
     dsub.add_parser(
@@ -163,6 +177,18 @@ async def _run_platform(app: App, platform: str) -> None:
         await run_slack(app)
 
 
+async def _db_copy(settings: Settings, source: str, target: str, community: str | None) -> int:
+    from bot.dbcopy import CopyRefused, copy_database
+
+    try:
+        report = await copy_database(source, target, community)
+    except CopyRefused as exc:
+        print(f"db copy: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
 async def _run(settings: Settings, platform: str) -> int:
     """Run a platform until it ends or SIGTERM arrives; HEALTH_PORT adds the ops endpoint."""
     from bot.ops.health import start_health_server
@@ -218,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.scheduler.cli import outbox_status
 
         return asyncio.run(outbox_status(settings))
+    if args.cmd == "db":
+        return asyncio.run(_db_copy(settings, args.source or settings.database_url, args.to, args.community))
     if args.cmd == "discord":
         from bot.adapters.discord.invite import invite_url
 
