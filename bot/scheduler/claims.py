@@ -26,7 +26,7 @@ from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.reply_codec import reply_to_dict
 from bot.core.services import reminders
-from bot.core.services.schedules import last_assessed
+from bot.core.services.schedules import reassess_anchor
 from content.schema import Catalog
 from storage.models import Member, OutboxMessage, Schedule
 
@@ -86,12 +86,11 @@ async def seed_missing(sessions: async_sessionmaker[AsyncSession], now: datetime
 
 
 async def _advance(session: AsyncSession, row: Schedule, member: Member, now: datetime) -> None:
-    assessed = None
+    anchor = None
     if row.stream == "reassess":
         # The reminder itself restarts the three-month clock, so it is not repeated daily.
-        found = await last_assessed(session, member.id)
-        assessed = max(d for d in (found, row.next_due_at, now) if d is not None)
-    row.next_due_at = schedule.next_due(member, row.stream, now, assessed)
+        anchor = max(d for d in (await reassess_anchor(session, member.id), row.next_due_at) if d)
+    row.next_due_at = schedule.next_due(member, row.stream, now, anchor)
     row.updated_at = now
 
 

@@ -255,3 +255,25 @@ async def test_a_claim_left_by_a_crash_is_retaken_only_after_the_lease(sapp, mes
     assert [s.key for s in messenger.sent] == ["checkin:1:2026-03-02"]
     [row] = await outbox_rows(sapp)
     assert (row.status, row.attempts) == ("sent", 2) and row.claimed_by != "dead:1"
+
+
+async def test_changing_settings_after_a_reassessment_reminder_does_not_repeat_it(sapp, messenger):
+    await add_member(sapp, "ada", timezone="UTC", checkin_time="18:00")
+    async with sapp.sessions() as s, s.begin():
+        s.add(
+            Assessment(
+                member_id=1,
+                scope="ai",
+                status="complete",
+                state={},
+                result={},
+                started_at=at(1, 9, month=1),
+                completed_at=at(1, 10, month=1),
+            )
+        )
+    await sapp.engine.command(key("ada"), "settings", {"checkin_time": "18:00"})
+    await step(sapp, messenger, at(1, 18, month=4))
+    await sapp.engine.command(key("ada"), "settings", {"checkin_time": "20:00"})
+    await step(sapp, messenger, at(2, 20, month=4))
+    assert [s.key for s in messenger.sent if s.key.startswith("reassess")] == ["reassess:1:2026-04-01"]
+    assert (await schedule_row(sapp, 1, "reassess")).next_due_at.date() == date(2026, 6, 30)

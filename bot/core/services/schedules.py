@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import schedule
 from storage import repo
-from storage.models import Assessment, Member
+from storage.models import Assessment, Member, OutboxMessage
 
 
 async def last_assessed(session: AsyncSession, member_id: int) -> datetime | None:
@@ -19,10 +19,27 @@ async def last_assessed(session: AsyncSession, member_id: int) -> datetime | Non
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def last_reminded(session: AsyncSession, member_id: int) -> datetime | None:
+    """When the last reassessment reminder was due; it restarts the three-month clock."""
+    stmt = select(func.max(OutboxMessage.not_before)).where(
+        OutboxMessage.member_id == member_id, OutboxMessage.stream == "reassess"
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def reassess_anchor(session: AsyncSession, member_id: int) -> datetime | None:
+    """The instant the next reminder counts three months from, or None before any assessment."""
+    assessed = await last_assessed(session, member_id)
+    if assessed is None:
+        return None
+    reminded = await last_reminded(session, member_id)
+    return max(assessed, reminded) if reminded else assessed
+
+
 async def refresh(session: AsyncSession, member: Member, now: datetime) -> None:
     """Recompute next_due_at of every enabled stream from now on."""
     rows = await repo.schedules(session, member.id)
-    assessed = await last_assessed(session, member.id)
+    anchor = await reassess_anchor(session, member.id) if "reassess" in rows else None
     for stream, row in rows.items():
-        row.next_due_at = schedule.next_due(member, stream, now, assessed) if row.enabled else None
+        row.next_due_at = schedule.next_due(member, stream, now, anchor) if row.enabled else None
         row.updated_at = now
