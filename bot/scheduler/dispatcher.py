@@ -18,6 +18,7 @@ Outcomes:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 30 * 60.0
 CLAIM_CHUNK = 50
+# A send that hangs must not stall the drain job; well inside the claim lease.
+SEND_TIMEOUT = 60.0
 
 
 def worker_name() -> str:
@@ -222,7 +225,8 @@ class Dispatcher:
     async def _deliver(self, job: _Job, stats: DrainStats) -> None:
         await self.limiter.acquire(job.limit_keys)
         try:
-            delivery = await self._send(job)
+            async with asyncio.timeout(SEND_TIMEOUT):
+                delivery = await self._send(job)
         except PermanentDeliveryError as exc:
             await self._permanent(job, exc.reason)
             stats.failed += 1

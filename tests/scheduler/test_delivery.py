@@ -277,3 +277,37 @@ async def test_changing_settings_after_a_reassessment_reminder_does_not_repeat_i
     await step(sapp, messenger, at(2, 20, month=4))
     assert [s.key for s in messenger.sent if s.key.startswith("reassess")] == ["reassess:1:2026-04-01"]
     assert (await schedule_row(sapp, 1, "reassess")).next_due_at.date() == date(2026, 6, 30)
+
+
+async def test_a_send_that_hangs_times_out_and_is_retried(sapp, monkeypatch):
+    import asyncio
+
+    from bot.adapters.memory.messenger import MemoryMessenger
+    from bot.scheduler import dispatcher
+
+    class Hangs(MemoryMessenger):
+        hung = False
+
+        async def send_dm(self, member, reply, *, key, dm_channel_id=None):
+            if not self.hung:
+                self.hung = True
+                await asyncio.sleep(3600)
+            return await super().send_dm(member, reply, key=key, dm_channel_id=dm_channel_id)
+
+    monkeypatch.setattr(dispatcher, "SEND_TIMEOUT", 0.1)
+    m = Hangs(platform="discord")
+    await add_member(sapp, "ada", timezone="UTC", checkin_time="19:00")
+    stats = await step(sapp, m, at(2, 19))
+    assert stats.retried == 1
+    [row] = await outbox_rows(sapp)
+    assert row.status == "pending" and "TimeoutError" in row.last_error
+    await step(sapp, m, at(2, 19, 5))
+    assert [s.key for s in m.sent] == ["checkin:1:2026-03-02"]
+
+
+async def test_an_unknown_time_zone_is_refused_and_changes_nothing(sapp):
+    await add_member(sapp, "ada", timezone="Asia/Kathmandu", checkin_time="07:00")
+    before = (await schedule_row(sapp, 1, "checkin")).next_due_at
+    reply = await sapp.engine.command(key("ada"), "settings", {"timezone": "Mars/Olympus_Mons"})
+    assert reply.error
+    assert (await schedule_row(sapp, 1, "checkin")).next_due_at == before
