@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ class Call:
     ctx: Context = field(default_factory=Context)
     _member: Member | None = None
     _community: Community | None = None
+    cache: dict[Any, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         return self.clock.now()

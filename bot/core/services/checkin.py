@@ -118,6 +118,7 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
             )
         )
         await call.session.flush()
+        studylog.forget_logs(call, member)
     st = await studylog.streak(call, member)
     return Reply(
         cards=(
@@ -156,6 +157,7 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
         )
     )
     await call.session.flush()
+    studylog.forget_logs(call, member)
     finished = []
     if touched:
         spent = await studylog.topic_minutes(call, member)

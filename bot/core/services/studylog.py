@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot.core import streaks
 from bot.core.call import Call
 from storage import repo
-from storage.models import Member, Plan, PlanItem
+from storage.models import CheckIn, Member, Plan, PlanItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +20,21 @@ class Pace:
     projected_finish: date | None
 
 
+async def logs(call: Call, member: Member) -> list[CheckIn]:
+    """The member's whole log, read once per call; every figure below derives from it."""
+    cached = call.cache.get(("logs", member.id))
+    if cached is None:
+        cached = await repo.all_checkins(call.session, member.id)
+        call.cache[("logs", member.id)] = cached
+    return cached
+
+
+def forget_logs(call: Call, member: Member) -> None:
+    call.cache.pop(("logs", member.id), None)
+
+
 async def streak(call: Call, member: Member) -> streaks.Streak:
-    days = await repo.study_days(call.session, member.id)
+    days = {c.local_date for c in await logs(call, member) if c.kind == "study"}
     return streaks.compute(days, call.today(member), member.checkin_days)
 
 
@@ -32,8 +45,11 @@ def week_bounds(d: date) -> tuple[date, date]:
 
 async def week_minutes(call: Call, member: Member, d: date) -> int:
     start, end = week_bounds(d)
-    rows = await repo.checkins_between(call.session, member.id, start, end)
-    return sum(r.minutes for r in rows)
+    return sum(c.minutes for c in await logs(call, member) if start <= c.local_date <= end)
+
+
+async def minutes_since(call: Call, member: Member, since: date) -> int:
+    return sum(c.minutes for c in await logs(call, member) if c.local_date >= since)
 
 
 def current_items(items: list[PlanItem]) -> list[PlanItem]:
@@ -45,7 +61,7 @@ def current_items(items: list[PlanItem]) -> list[PlanItem]:
 async def topic_minutes(call: Call, member: Member) -> dict[str, float]:
     """Minutes logged per 'roadmap/topic', a check-in's time split across its topics."""
     out: dict[str, float] = {}
-    for c in await repo.all_checkins(call.session, member.id):
+    for c in await logs(call, member):
         refs = [t for t in (c.topics or []) if isinstance(t, str)]
         for ref in refs:
             out[ref] = out.get(ref, 0.0) + c.minutes / len(refs)
@@ -57,10 +73,10 @@ async def pace(call: Call, member: Member, plan: Plan, items: list[PlanItem]) ->
     elapsed_weeks = max(0.0, ((today - plan.start_date).days + 1) / 7)
     total = sum(i.hours for i in items if i.state != "skipped")
     expected = min(total, elapsed_weeks * plan.hours_per_week)
-    logged = await repo.minutes_total(call.session, member.id, since=plan.start_date) / 60
+    logged = await minutes_since(call, member, plan.start_date) / 60
     remaining = max(0.0, total - sum(i.hours for i in items if i.state == "done"))
     remaining = max(0.0, min(remaining, total - logged)) if logged < total else 0.0
-    recent = await repo.minutes_total(call.session, member.id, since=today - timedelta(days=27))
+    recent = await minutes_since(call, member, today - timedelta(days=27))
     weekly = max(recent / 60 / 4, 0.0)
     rate = weekly if weekly >= 0.25 else plan.hours_per_week
     finish = today + timedelta(days=math.ceil(remaining / rate * 7)) if remaining > 0 else today
