@@ -40,6 +40,7 @@ from bot.core.call import Call
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.ports import Delivery, RetryableDeliveryError
+from bot.core.replies import render_text
 from bot.core.services import studylog
 from bot.ops.delivery import CountingLimiter, GuardedMessenger
 from bot.ops.metrics import Metrics
@@ -256,6 +257,7 @@ class Report:
     checkins_delivered: int = 0
     engine_checkins: int = 0
     engine_errors: int = 0
+    engine_error_texts: set[str] = field(default_factory=set)
     pauses: int = 0
     optouts: int = 0
     crashes: int = 0
@@ -276,7 +278,7 @@ class Report:
             f"soak: {self.members} members x {self.days} days, {self.steps} steps, {self.seconds:.1f}s",
             f"  delivered {self.delivered} DMs; check-ins {self.checkins_delivered}/{self.checkins_expected}",
             f"  engine check-ins {self.engine_checkins} (failed {self.engine_errors}); "
-            f"pauses {self.pauses}, opt-outs/ins {self.optouts}",
+            f"pauses {self.pauses}, opt-outs/ins {self.optouts} {sorted(self.engine_error_texts)}",
             f"  crashes {self.crashes}, claim passes failed {self.claim_failures}, drains failed "
             f"{self.drain_failures}, db errors injected {self.db_errors_injected}, exclusive locks "
             f"{self.locks}, 429 storms {self.storms}",
@@ -382,6 +384,9 @@ async def run_soak(
         clock.set(t)
         report.steps += 1
         faulty = t < end
+        if not faulty:  # settling: the platform behaves, so the last retries can land
+            platform.p_5xx = platform.p_timeout = platform.p_ambiguous = 0.0
+            platform.storm_until = None
         # Every kind of fault happens at least once, early on, whatever the seed; then at random.
         forced = FORCED.get(report.steps) if faulty else None
         if forced == "storm" or (faulty and rng.random() < 0.008):
@@ -425,8 +430,7 @@ async def run_soak(
             report.drain_failures += 1
             # Whatever the platform accepted this pass may not be marked sent: a repeat is possible.
             platform.ambiguous |= set(platform.accepted) - sent_before
-        platform.crash_after = None
-        db_faults.gone = 0.0
+        db_faults.gone = 0.0  # an armed crash stays armed until the next send
         if not claim_ok or not faulty:
             continue
         for m in models.values():
@@ -435,6 +439,7 @@ async def run_soak(
                 reply = await app.engine.command(m.key, "checkin", {"minutes": rng.choice([15, 30, 60])})
                 if reply.error:
                     report.engine_errors += 1
+                    report.engine_error_texts.add(render_text(reply)[:120])
                 else:
                     report.engine_checkins += 1
                     m.logged.add(local.date())
