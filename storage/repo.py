@@ -6,17 +6,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import STREAMS, CheckIn, Community, Member, Plan, PlanItem, Schedule
-
-
-class _Key:
-    platform: str
-    workspace_id: str
-    user_id: str
 
 
 async def get_or_create_community(session: AsyncSession, key: Any, now: datetime) -> Community:
@@ -125,17 +119,3 @@ async def checkins_between(session: AsyncSession, member_id: int, start: date, e
 async def all_checkins(session: AsyncSession, member_id: int) -> list[CheckIn]:
     stmt = select(CheckIn).where(CheckIn.member_id == member_id).order_by(CheckIn.id)
     return list((await session.execute(stmt)).scalars())
-
-
-async def study_days(session: AsyncSession, member_id: int) -> set[date]:
-    stmt = (
-        select(CheckIn.local_date).where(CheckIn.member_id == member_id, CheckIn.kind == "study").distinct()
-    )
-    return set((await session.execute(stmt)).scalars())
-
-
-async def minutes_total(session: AsyncSession, member_id: int, since: date | None = None) -> int:
-    stmt = select(func.coalesce(func.sum(CheckIn.minutes), 0)).where(CheckIn.member_id == member_id)
-    if since is not None:
-        stmt = stmt.where(CheckIn.local_date >= since)
-    return int((await session.execute(stmt)).scalar_one())
