@@ -28,8 +28,8 @@ from storage.models import Member, OutboxMessage, Schedule
 from tests.ops.recorder import read_events
 
 ROOT = Path(__file__).resolve().parents[2]
-MEMBERS = 8
-DELAY = 0.4
+MEMBERS = 12
+DELAY = 0.5
 
 
 def noon_zone(now: datetime) -> str:
