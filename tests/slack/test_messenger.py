@@ -119,3 +119,17 @@ async def test_attachment_falls_back_to_text_without_files_write(fake: FakeSlack
     assert len(posts) == 2
     check_blocks(posts[1].args["blocks"])
     assert "<!channel>" not in str(posts[1].args["blocks"])
+
+
+async def test_open_messenger_for_one_off_runs(slack_db, fake: FakeSlack):
+    from bot.adapters.slack.messenger import open_messenger
+    from bot.runtime import build_app
+    from tests.slack.conftest import catalog, slack_settings
+
+    app = build_app(slack_settings(slack_db, fake, slack_signing_secret=None), catalog=catalog())
+    try:
+        async with open_messenger(app) as messenger:
+            await messenger.send_dm(MEMBER, CHECKIN, key="k", dm_channel_id="D1")
+        assert fake.find("chat.postMessage")[0].token == BOT_TOKEN
+    finally:
+        await app.close()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -168,3 +169,17 @@ class SlackMessenger:
 def _metadata(key: str) -> dict[str, Any]:
     """Message metadata carries the outbox key, so a delivered message can be traced to its slot."""
     return {"event_type": "study_companion_delivery", "event_payload": {"key": key[:200]}}
+
+
+@asynccontextmanager
+async def open_messenger(app: Any) -> AsyncIterator[SlackMessenger]:
+    """A Web-API-only messenger for one-off runs such as `python -m bot tick --platform slack`."""
+    from bot.adapters.slack.bolt_app import build_slack
+
+    runtime = build_slack(app, socket_mode=True)
+    try:
+        yield runtime.messenger
+    finally:
+        session = runtime.bolt.client.session
+        if session is not None and not session.closed:
+            await session.close()

@@ -1,4 +1,5 @@
-"""`python -m bot run slack`: HTTP mode on PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
+"""`python -m bot run slack`: HTTP mode on PORT, or Socket Mode when SLACK_APP_TOKEN is set,
+with the scheduler delivering check-ins through the same Web API client."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import logging
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from bot.adapters.slack.bolt_app import EVENTS_PATH, SlackRuntime, build_slack
+from bot.adapters.slack.bolt_app import EVENTS_PATH, SlackConfigError, SlackRuntime, build_slack
 from bot.adapters.slack.server import web_app
 from bot.runtime import App
+from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +46,30 @@ async def start_socket_mode(runtime: SlackRuntime, app_token: str) -> AsyncSocke
 
 
 async def run_slack(app: App) -> None:
+    from bot.ops.shutdown import start_delivery
+
     app_token = _app_token(app)
-    runtime = prepare(app, socket_mode=app_token is not None)
-    stop = asyncio.Event()
+    try:
+        runtime = prepare(app, socket_mode=app_token is not None)
+    except SlackConfigError as exc:
+        raise SystemExit(f"{exc} See docs/slack.md.") from None
+    await upgrade(app.settings.database_url)
     if app_token is not None:
         handler = await start_socket_mode(runtime, app_token)
-        app.extras["ready"] = handler.client.is_connected  # for /readyz
+        app.extras["ready"] = handler.client.is_connected
         log.info("Slack app connected in Socket Mode")
-        try:
-            await stop.wait()
-        finally:
-            await handler.close_async()
-        return
-    runner = await serve_http(app, runtime)
-    app.extras["ready"] = lambda: True  # for /readyz: listening for Slack's requests
-    where = f"http://0.0.0.0:{app.settings.port}{EVENTS_PATH}"
-    if runtime.multi_workspace:
-        log.info("Slack app listening on %s (install at /slack/install)", where)
+        closer = handler.close_async
     else:
-        log.info("Slack app listening on %s", where)
+        server = await serve_http(app, runtime)
+        app.extras["ready"] = True
+        where = f"port {app.settings.port}, path {EVENTS_PATH}"
+        extra = " (install at /slack/install)" if runtime.multi_workspace else ""
+        log.info("Slack app listening on %s%s", where, extra)
+        closer = server.cleanup
+    delivery = start_delivery(app, runtime.messenger) if app.settings.scheduler_enabled else None
     try:
-        await stop.wait()
+        await asyncio.Event().wait()
     finally:
-        await runner.cleanup()
+        if delivery is not None:
+            await delivery.stop()
+        await closer()
