@@ -177,6 +177,13 @@ class Dispatcher:
                 row.status, row.last_error = "dropped", "DMs blocked"
                 stats.dropped += 1
                 return None
+            # Paused or turned off after this was queued (e.g. while it waited for a retry).
+            stream = await session.get(Schedule, (member.id, row.stream))
+            if schedule.is_paused(member, now) or (stream is not None and not stream.enabled):
+                row.status = "dropped"
+                row.last_error = "paused" if schedule.is_paused(member, now) else "turned off"
+                stats.dropped += 1
+                return None
             if schedule.quiet_now(member, now):
                 ends = schedule.quiet_ends(member, now)
                 if row.expires_at is not None and ends >= row.expires_at:
