@@ -32,7 +32,9 @@ def prepare(app: App, socket_mode: bool) -> SlackRuntime:
 async def serve_http(
     app: App, runtime: SlackRuntime, host: str = "0.0.0.0", port: int | None = None
 ) -> web.AppRunner:
-    runner = web.AppRunner(web_app(runtime.bolt), access_log=None)
+    secret = app.settings.slack_signing_secret
+    signing_secret = secret.get_secret_value() if secret is not None else None
+    runner = web.AppRunner(web_app(runtime.bolt, signing_secret), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, app.settings.port if port is None else port)
     await site.start()

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.bolt_app import EVENTS_PATH
 
 
-def web_app(bolt: AsyncApp) -> web.Application:
+def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
+    """Checked before Bolt parses anything, so a malformed unsigned body or timestamp is a
+    plain 401 rather than an exception inside Bolt."""
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp.isdigit() or not signature:
+        return False
+    return verifier.is_valid(body, timestamp, signature)
+
+
+def web_app(bolt: AsyncApp, signing_secret: str | None = None) -> web.Application:
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def events(request: web.Request) -> web.Response:
+        if verifier is not None and not signed(verifier, await request.text(), request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def install(request: web.Request) -> web.Response:
