@@ -118,14 +118,19 @@ class Model:
         hh, mm = map(int, self.checkin_time.split(":"))
         return datetime(d.year, d.month, d.day, hh, mm, tzinfo=self.tz).astimezone(UTC)
 
-    def expected_checkins(self, created: datetime, last_claim: datetime) -> set[str]:
-        out = set()
+    def expected_checkins(self, created: datetime, last_claim: datetime) -> tuple[set[str], set[str]]:
+        """(required, optional): due while neither paused nor opted out; optional when the member
+        paused or opted out later that same day, since a message still waiting is then dropped."""
+        required, optional = set(), set()
         d = self.local(created) - timedelta(days=1)
         while (u := self.due_instant(d)) <= last_claim:
             if u > created and not self.opted_out(u) and not self.paused(u):
-                out.add(f"checkin:{self.member_id}:{d.isoformat()}")
+                key = f"checkin:{self.member_id}:{d.isoformat()}"
+                day_ends = datetime(d.year, d.month, d.day, tzinfo=self.tz) + timedelta(days=1)
+                changes = [a for a, _ in self.pauses] + [a for a, _ in self.optouts]
+                (optional if any(u <= a < day_ends for a in changes) else required).add(key)
             d += timedelta(days=1)
-        return out
+        return required, optional
 
 
 def reference_streak(days: set[date], today: date) -> int:
@@ -255,6 +260,7 @@ class Report:
     delivered: int = 0
     checkins_expected: int = 0
     checkins_delivered: int = 0
+    checkins_optional: int = 0
     engine_checkins: int = 0
     engine_errors: int = 0
     engine_error_texts: set[str] = field(default_factory=set)
@@ -276,7 +282,8 @@ class Report:
     def __str__(self) -> str:
         lines = [
             f"soak: {self.members} members x {self.days} days, {self.steps} steps, {self.seconds:.1f}s",
-            f"  delivered {self.delivered} DMs; check-ins {self.checkins_delivered}/{self.checkins_expected}",
+            f"  delivered {self.delivered} DMs; check-ins {self.checkins_delivered}/{self.checkins_expected} "
+            f"(+{self.checkins_optional} paused or opted out later the same day)",
             f"  engine check-ins {self.engine_checkins} (failed {self.engine_errors}); "
             f"pauses {self.pauses}, opt-outs/ins {self.optouts} {sorted(self.engine_error_texts)}",
             f"  crashes {self.crashes}, claim passes failed {self.claim_failures}, drains failed "
@@ -483,13 +490,14 @@ async def _check(
             by_user.setdefault(user, set()).add(key)
     report.delivered = len(platform.accepted)
     for m in models.values():
-        expected = m.expected_checkins(created, last)
+        expected, optional = m.expected_checkins(created, last)
         got = by_user.get(m.user, set())
         report.checkins_expected += len(expected)
-        report.checkins_delivered += len(got)
+        report.checkins_delivered += len(got & expected)
+        report.checkins_optional += len(optional)
         if missing := sorted(expected - got):
             problems.append(f"{m.user} ({m.tz.key}) missed {missing}")
-        if extra := sorted(got - expected):
+        if extra := sorted(got - expected - optional):
             problems.append(f"{m.user} ({m.tz.key}) got unexpected {extra}")
     repeats = {k: n for k, n in platform.raw.items() if n > 1}
     report.raw_repeats = sum(n - 1 for n in repeats.values())
