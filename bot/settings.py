@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     slack_rate_per_second: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=300.0, gt=0)
     outbox_max_attempts: int = Field(default=8, gt=0)
+    delivery_concurrency: int = Field(default=4, ge=1, le=64)
     # "module:factory" of a Messenger that replaces the platform's own for scheduled
     # deliveries (tests point it at a local recorder). Leave unset in production.
     scheduler_messenger: str | None = None

@@ -65,3 +65,12 @@ async def add_dm(
         expires_at=expires_at,
         created_at=now,
     )
+
+
+async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert many outbox rows in one statement; the keys that were new."""
+    if not rows:
+        return set()
+    stmt = _insert_ignoring_duplicates(session).returning(OutboxMessage.key)
+    result = await session.execute(stmt, rows)
+    return set(result.scalars())

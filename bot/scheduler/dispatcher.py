@@ -32,11 +32,16 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import schedule
-from bot.core.clock import Clock
+from bot.core.call import Call
+from bot.core.clock import Clock, FrozenClock
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import Delivery, Messenger, PermanentDeliveryError, RetryableDeliveryError
-from bot.core.reply_codec import reply_from_dict
+from bot.core.replies import Reply
+from bot.core.reply_codec import reply_from_dict, reply_to_dict
+from bot.core.services import reminders
 from bot.scheduler.ratelimit import RateLimiter, keys_for
+from content.loader import load_default_catalog
+from content.schema import Catalog
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
@@ -101,6 +106,8 @@ class Dispatcher:
         max_attempts: int = 8,
         worker: str | None = None,
         rng: random.Random | None = None,
+        catalog: Catalog | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -111,6 +118,8 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.worker = worker or worker_name()
         self.rng = rng or random.Random()
+        self.catalog = catalog
+        self.concurrency = max(1, concurrency)
 
     async def drain(self, max_rows: int | None = None) -> DrainStats:
         """Send everything deliverable now; returns what happened."""
@@ -119,8 +128,7 @@ class Dispatcher:
         while max_rows is None or handled < max_rows:
             chunk = CLAIM_CHUNK if max_rows is None else min(CLAIM_CHUNK, max_rows - handled)
             jobs, claimed = await self._claim(chunk, stats)
-            for job in jobs:
-                await self._deliver(job, stats)
+            await self._deliver_all(jobs, stats)
             handled += claimed
             if claimed < chunk:
                 break
@@ -195,6 +203,14 @@ class Dispatcher:
                 return None
             job.member_id = member.id
             job.member = MemberKey(member.platform, member.workspace_id, member.user_id)
+            if "reply" not in job.payload:
+                reply = await self._build(session, row, member, job.member, now)
+                if reply is None:
+                    row.status, row.last_error = "dropped", "nothing to send"
+                    stats.dropped += 1
+                    return None
+                job.payload["reply"] = reply_to_dict(reply)
+                row.payload = dict(job.payload)
             job.dm_channel_id = member.dm_channel_id
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
@@ -210,6 +226,20 @@ class Dispatcher:
         row.status, row.claimed_at, row.claimed_by = "sending", now, self.worker
         row.attempts = job.attempts
         return job
+
+    async def _build(
+        self, session: AsyncSession, row: OutboxMessage, member: Member, key: MemberKey, now: datetime
+    ) -> Reply | None:
+        """The message for a claimed slot, built once at its first delivery and then kept.
+
+        Building here rather than at claim time keeps the claim of a peak minute cheap;
+        the content reflects the member's state when the message actually goes out.
+        """
+        due_text = (row.payload or {}).get("due")
+        due = datetime.fromisoformat(due_text) if due_text else row.not_before
+        catalog = self.catalog or load_default_catalog()
+        call = Call(session, catalog, FrozenClock(now), key, _member=member)
+        return await reminders.reply_for(call, member, row.stream, due)
 
     async def _send(self, job: _Job) -> Delivery:
         reply = reply_from_dict(job.payload.get("reply") or {})
@@ -228,6 +258,21 @@ class Dispatcher:
             thread_name=job.payload.get("thread_name"),
             thread_reply=reply_from_dict(thread) if thread else None,
         )
+
+    async def _deliver_all(self, jobs: list[_Job], stats: DrainStats) -> None:
+        """Keep several sends in flight so network latency does not cap throughput; the
+        rate limiter, not this, decides the pace."""
+        if self.concurrency == 1:
+            for job in jobs:
+                await self._deliver(job, stats)
+            return
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(job: _Job) -> None:
+            async with gate:
+                await self._deliver(job, stats)
+
+        await asyncio.gather(*(one(job) for job in jobs))
 
     async def _deliver(self, job: _Job, stats: DrainStats) -> None:
         await self.limiter.acquire(job.limit_keys)

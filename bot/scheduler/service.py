@@ -44,6 +44,8 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
         limiter or make_limiter(app, messenger.platform),
         lease_seconds=s.outbox_lease_seconds,
         max_attempts=s.outbox_max_attempts,
+        catalog=app.catalog,
+        concurrency=s.delivery_concurrency,
     )
 
 

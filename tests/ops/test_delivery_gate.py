@@ -163,6 +163,7 @@ async def test_a_drain_stopped_mid_chunk_returns_unsent_claims_and_they_go_out_o
 
 async def test_stopping_a_running_scheduler_finishes_the_send_in_flight_and_releases_the_rest(app):
     ops_metrics.install(app)
+    app.settings.delivery_concurrency = 1  # one send in flight, so the gate is seen mid-delivery
     await due_checkins(app, ["a", "b", "c"])
     inner = Gate(hold_from=1)
     handle = start_delivery(app, inner, grace=30)

@@ -78,6 +78,7 @@ def env_for(tmp_path: Path, url: str, delay: float) -> dict[str, str]:
         LOG_FORMAT="json",
         LOG_LEVEL="INFO",
         HEALTH_PORT="0",
+        DELIVERY_CONCURRENCY="1",  # one send at a time, so SIGTERM lands mid-delivery
         PYTHONPATH=str(ROOT),
     )
     return env
