@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
     scheduler_batch_size: int = Field(default=500, gt=0)
-    discord_rate_per_second: float = Field(default=40.0, gt=0)
+    discord_rate_per_second: float = Field(default=45.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=300.0, gt=0)
     outbox_max_attempts: int = Field(default=8, gt=0)
