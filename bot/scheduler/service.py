@@ -19,6 +19,7 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.ports import Messenger
+from bot.papers_live.source import refresh_if_due
 from bot.runtime import App
 from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_papers import enqueue_community_papers
@@ -28,6 +29,7 @@ from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MAX = 5.0
+PAPERS_INTERVAL = 15 * 60.0
 
 
 def make_limiter(app: App, platform: str) -> RateLimiter:
@@ -96,10 +98,21 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
         except Exception:
             log.exception("scheduler drain failed")
 
+    async def papers_job() -> None:
+        try:
+            result = await refresh_if_due(app)
+            if result is not None and result.stored:
+                log.info("arXiv listings refreshed: %s", result)
+        except Exception:
+            log.exception("arXiv refresh failed")
+
     now = datetime.now(scheduler.timezone)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
     scheduler.add_job(claim_job, "interval", seconds=interval, id="claim", **common)
     scheduler.add_job(drain_job, "interval", seconds=min(interval, DRAIN_INTERVAL_MAX), id="drain", **common)
+    if app.settings.papers_live == "arxiv":
+        # Its own job: a refresh waits on arXiv's 3 s politeness gate and must not delay claims.
+        scheduler.add_job(papers_job, "interval", seconds=PAPERS_INTERVAL, id="papers", **common)
     scheduler.start()
     return SchedulerHandle(scheduler, dispatcher)
 
