@@ -142,6 +142,7 @@ def _content_check() -> int:
 async def _export(settings: Settings, member: str) -> int:
     from bot.core.identity import MemberKey
     from bot.core.services.privacy import export_member
+    from content.loader import load_default_catalog
     from storage.db import make_engine, make_sessionmaker
 
     try:
@@ -152,7 +153,7 @@ async def _export(settings: Settings, member: str) -> int:
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            data = await export_member(session, key)
+            data = await export_member(session, key, load_default_catalog())
     finally:
         await engine.dispose()
     if data is None:

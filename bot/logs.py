@@ -1,9 +1,10 @@
-"""Logging set-up: plain text or JSON lines, with configured secrets scrubbed."""
+"""Logging set-up: plain text or JSON lines, with secrets scrubbed (configured ones, and tokens by shape)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
@@ -27,6 +28,14 @@ def secrets_of(settings: Settings) -> list[str]:
     return out
 
 
+# Tokens that are not in the settings (per-workspace OAuth tokens) are caught by shape.
+TOKEN_SHAPES = re.compile(
+    r"xox[abposre]-[A-Za-z0-9-]{8,}"  # Slack bot, user and refresh tokens
+    r"|xapp-[A-Za-z0-9-]{8,}"  # Slack app-level tokens
+    r"|[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}"  # Discord bot tokens
+)
+
+
 class RedactingFilter(logging.Filter):
     """Replaces any configured secret in a record's message and traceback."""
 
@@ -37,11 +46,9 @@ class RedactingFilter(logging.Filter):
     def _scrub(self, text: str) -> str:
         for s in self.secrets:
             text = text.replace(s, "[redacted]")
-        return text
+        return TOKEN_SHAPES.sub("[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
         record.msg = self._scrub(record.getMessage())
         record.args = None
         if record.exc_info:
