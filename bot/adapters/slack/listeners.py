@@ -36,19 +36,6 @@ from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    "learn",
-    "assess",
-    "progress",
-    "today",
-    "checkin",
-    "paper",
-    "explore",
-    "settings",
-    "privacy",
-    "help",
-    "admin",
-)
 SUBMIT_WAIT = 2.0
 ANY = re.compile(r".+")
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -114,7 +101,7 @@ class Listeners:
         self.installation_store = installation_store
 
     def register(self, bolt: AsyncApp) -> None:
-        for name in COMMANDS:
+        for name in self.engine.specs:
             bolt.command(f"/{name}")(self.on_command)
         bolt.action(ANY)(self.on_action)
         bolt.view_submission(ANY)(self.on_submit)
