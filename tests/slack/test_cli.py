@@ -11,9 +11,11 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.adapters.slack.listeners import COMMANDS
+from bot.core.commands import command_specs
 from tests.fakes.slack_fake import BOT_TOKEN, FakeSlack
 from tests.slack.conftest import SIGNING_SECRET, SlackHarness
+
+COMMANDS = tuple(spec.name for spec in command_specs((), (), ()))
 
 ROOT = Path(__file__).resolve().parents[2]
 

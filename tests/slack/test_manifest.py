@@ -6,9 +6,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.adapters.slack.listeners import COMMANDS
 from bot.core.commands import command_specs
 from bot.settings import Settings
+
+COMMANDS = tuple(spec.name for spec in command_specs((), (), ()))
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
 
