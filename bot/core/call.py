@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, zone
 from bot.core.identity import MemberKey
 from content.schema import Catalog
 from storage import repo
@@ -63,7 +63,7 @@ class Call:
         return self._member
 
     def tz(self, member: Member) -> ZoneInfo:
-        return ZoneInfo(member.timezone)
+        return zone(member.timezone)
 
     def today(self, member: Member) -> date:
         return self.now().astimezone(self.tz(member)).date()

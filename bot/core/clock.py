@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,16 @@ class FrozenClock:
         self._at += delta
 
 
+@cache
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, kept for the life of the process.
+
+    ZoneInfo's own cache holds only the last few zones strongly, so work that walks
+    members across many zones (a claim pass) would otherwise re-read tz files per row.
+    """
+    return ZoneInfo(name)
+
+
 def local_date(at: datetime, tz: str) -> date:
     """The member's calendar date at instant `at`."""
-    return at.astimezone(ZoneInfo(tz)).date()
+    return at.astimezone(zone(tz)).date()

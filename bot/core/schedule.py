@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.clock import zone
 from storage.models import Member
 
 REASSESS_AFTER = timedelta(days=90)
@@ -69,7 +70,7 @@ def _first_day(member: Member, after: datetime, tz: ZoneInfo) -> date:
 
 def next_daily(member: Member, after: datetime, weekdays: set[int] | None = None) -> datetime:
     """The next check-in instant strictly after `after` on one of the chosen days."""
-    tz = ZoneInfo(member.timezone)
+    tz = zone(member.timezone)
     days = weekdays if weekdays is not None else {int(c) for c in member.checkin_days}
     if not days:
         days = set(range(7))
@@ -113,7 +114,7 @@ WEEKLY_GRACE = timedelta(days=2)
 
 
 def local_day(at: datetime, member: Member) -> date:
-    return at.astimezone(ZoneInfo(member.timezone)).date()
+    return at.astimezone(zone(member.timezone)).date()
 
 
 def is_paused(member: Member, now: datetime) -> bool:
@@ -142,12 +143,12 @@ def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
 def slot_expiry(stream: str, due: datetime, member: Member) -> datetime:
     """After this a missed message is stale: check-ins end with the local day, the rest after 2 days."""
     if stream in CHECKIN_STREAMS:
-        return end_of_local_day(local_day(due, member), ZoneInfo(member.timezone))
+        return end_of_local_day(local_day(due, member), zone(member.timezone))
     return due + WEEKLY_GRACE
 
 
 def quiet_now(member: Member, now: datetime) -> bool:
-    local = now.astimezone(ZoneInfo(member.timezone))
+    local = now.astimezone(zone(member.timezone))
     return in_quiet(local.time().replace(second=0, microsecond=0), member)
 
 
@@ -155,7 +156,7 @@ def quiet_ends(member: Member, now: datetime) -> datetime:
     """The first instant after `now` at which the member's quiet hours are over."""
     if not member.quiet_end:
         return now
-    tz = ZoneInfo(member.timezone)
+    tz = zone(member.timezone)
     end = parse_hhmm(member.quiet_end)
     d = now.astimezone(tz).date()
     for offset in range(3):

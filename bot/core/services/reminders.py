@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import outbox, schedule
 from bot.core.call import Call
+from bot.core.clock import zone
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours
 from bot.core.replies import Button, Card, Field, Reply
@@ -151,7 +152,7 @@ async def reply_for(call: Call, member: Member, stream: str, due: datetime) -> R
         return await papers.weekly_paper_reply(call, member)
     if stream == "reassess":
         last = await schedules.last_assessed(call.session, member.id)
-        return reassess_reply(last, ZoneInfo(member.timezone))
+        return reassess_reply(last, zone(member.timezone))
     return None
 
 
@@ -165,7 +166,7 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
     now = call.now()
     if d != call.today(member):
         raise UserError("That check-in is from another day, so it can't be snoozed.", hint="Use /checkin.")
-    ends = schedule.end_of_local_day(d, ZoneInfo(member.timezone))
+    ends = schedule.end_of_local_day(d, zone(member.timezone))
     at = now + SNOOZE
     if at >= ends:
         raise UserError("It's too late today to snooze until later.", hint="Log it now with /checkin.")
@@ -179,7 +180,7 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
         not_before=at,
         expires_at=ends,
     )
-    local = at.astimezone(ZoneInfo(member.timezone))
+    local = at.astimezone(zone(member.timezone))
     if added is None:
         return Reply(cards=(Card(title="Already snoozed", body="I'll remind you once more later today."),))
     return Reply(
