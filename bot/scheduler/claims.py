@@ -109,22 +109,75 @@ async def seed_missing(sessions: async_sessionmaker[AsyncSession], now: datetime
             return seeded
 
 
-async def _next_due(session: AsyncSession, r: Any, now: datetime) -> datetime | None:
-    anchor = None
+class _PassMemo:
+    """Schedule maths for one claim pass, shared by members with the same settings.
+
+    A peak minute is thousands of members in a handful of (zone, time) cohorts, so
+    each distinct answer is worked out once per pass instead of once per row. Every
+    key holds all the inputs the function reads, so the answers are the same.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._next: dict[tuple[Any, ...], datetime | None] = {}
+        self._day: dict[tuple[datetime, str], Any] = {}
+        self._expiry: dict[tuple[str, datetime, str], datetime] = {}
+        self._paused: dict[tuple[Any, str], bool] = {}
+
+    def next_due(self, r: Any) -> datetime | None:
+        k = (
+            r.stream,
+            r.timezone,
+            r.checkin_time,
+            r.checkin_days,
+            r.nudge_weekday,
+            r.quiet_start,
+            r.quiet_end,
+            r.paused_until,
+        )
+        if k not in self._next:
+            self._next[k] = schedule.next_due(r, r.stream, self.now, None)
+        return self._next[k]
+
+    def is_paused(self, r: Any) -> bool:
+        if r.paused_until is None:
+            return False
+        k = (r.paused_until, r.timezone)
+        if k not in self._paused:
+            self._paused[k] = schedule.is_paused(r, self.now)
+        return self._paused[k]
+
+    def slot_key(self, r: Any, due: datetime) -> str:
+        k = (due, r.timezone)
+        if k not in self._day:
+            d = schedule.local_day(due, r)
+            self._day[k] = (d.isoformat(), schedule.iso_week(d))
+        day, week = self._day[k]
+        return f"{r.stream}:{r.member_id}:{week if r.stream in ('nudge', 'paper') else day}"
+
+    def slot_expiry(self, r: Any, due: datetime) -> datetime:
+        k = (r.stream, due, r.timezone)
+        if k not in self._expiry:
+            self._expiry[k] = schedule.slot_expiry(r.stream, due, r)
+        return self._expiry[k]
+
+
+async def _next_due(session: AsyncSession, r: Any, memo: _PassMemo) -> datetime | None:
     if r.stream == "reassess":
         # The reminder itself restarts the three-month clock, so it is not repeated daily.
         anchor = max(d for d in (await reassess_anchor(session, r.member_id), r.next_due_at) if d)
-    return schedule.next_due(r, r.stream, now, anchor)
+        return schedule.next_due(r, r.stream, memo.now, anchor)
+    return memo.next_due(r)
 
 
-def _outbox_row(r: Any, now: datetime, stats: ClaimStats) -> dict[str, Any] | None:
-    if r.dm_blocked_reason or schedule.is_paused(r, now):
+def _outbox_row(r: Any, now: datetime, stats: ClaimStats, memo: _PassMemo) -> dict[str, Any] | None:
+    if r.dm_blocked_reason or memo.is_paused(r):
         stats.skipped += 1
         return None
     due = r.next_due_at
-    expires = schedule.slot_expiry(r.stream, due, r)
+    expires = memo.slot_expiry(r, due)
     row: dict[str, Any] = {
-        "key": schedule.slot_key(r.stream, r.member_id, due, r),
+        "key": memo.slot_key(r, due),
         "platform": r.platform,
         "stream": r.stream,
         "target": "dm",
@@ -143,6 +196,26 @@ def _outbox_row(r: Any, now: datetime, stats: ClaimStats) -> dict[str, Any] | No
     return row
 
 
+async def _advance(session: AsyncSession, changes: list[dict[str, Any]], now: datetime) -> None:
+    """Write the new next due times: one UPDATE per (stream, next due) cohort, since a
+    batch is mostly a few cohorts; one executemany when the batch is too varied."""
+    if not changes:
+        return
+    cohorts: dict[tuple[str, datetime | None], list[int]] = {}
+    for c in changes:
+        cohorts.setdefault((c["stream"], c["next_due_at"]), []).append(c["member_id"])
+    if len(cohorts) * 4 > len(changes):
+        await session.execute(update(Schedule), changes)
+        return
+    for (stream, due), ids in cohorts.items():
+        await session.execute(
+            update(Schedule)
+            .where(Schedule.stream == stream, Schedule.member_id.in_(ids))
+            .values(next_due_at=due, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def claim_due(
     sessions: async_sessionmaker[AsyncSession], catalog: Catalog, now: datetime, batch: int
 ) -> ClaimStats:
@@ -152,6 +225,7 @@ async def claim_due(
     callers need not change.
     """
     stats = ClaimStats(seeded=await seed_missing(sessions, now, batch))
+    memo = _PassMemo(now)
     while True:
         async with sessions() as session, session.begin():
             stmt = (
@@ -167,8 +241,8 @@ async def claim_due(
             for r in rows:
                 change: dict[str, Any] = {"member_id": r.member_id, "stream": r.stream, "updated_at": now}
                 try:
-                    row = _outbox_row(r, now, stats)
-                    change["next_due_at"] = await _next_due(session, r, now)
+                    row = _outbox_row(r, now, stats, memo)
+                    change["next_due_at"] = await _next_due(session, r, memo)
                 except Exception:
                     log.exception("cannot schedule %s for member %s; turning it off", r.stream, r.member_id)
                     stats.errors += 1
@@ -192,8 +266,6 @@ async def claim_due(
                     .where(Schedule.member_id == change["member_id"], Schedule.stream == change["stream"])
                     .values(enabled=False, next_due_at=None, disabled_reason=change["disabled_reason"])
                 )
-            advanced = [c for c in updates if "enabled" not in c]
-            if advanced:
-                await session.execute(update(Schedule), advanced)
+            await _advance(session, [c for c in updates if "enabled" not in c], now)
         if len(rows) < batch:
             return stats
