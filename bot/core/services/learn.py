@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot.core import planner
 from bot.core.call import Call
@@ -171,21 +171,23 @@ async def _start(call: Call, ref: str, switched_from: str | None = None) -> Repl
     call.session.add(plan)
     await call.session.flush()
     done_before = await _previous_states(call, member.id)
-    for pos, item in enumerate(draft.items):
-        state = "skipped" if item.skipped else done_before.get((item.roadmap_id, item.topic_id), "todo")
-        call.session.add(
-            PlanItem(
-                plan_id=plan.id,
-                week=item.week,
-                position=pos,
-                roadmap_id=item.roadmap_id,
-                topic_id=item.topic_id,
-                hours=item.hours,
-                state=state,
-                updated_at=call.now(),
-            )
-        )
-    await call.session.flush()
+    # One executemany, not one INSERT per item: nothing in this call needs the items' ids.
+    now = call.now()
+    rows = [
+        {
+            "plan_id": plan.id,
+            "week": item.week,
+            "position": pos,
+            "roadmap_id": item.roadmap_id,
+            "topic_id": item.topic_id,
+            "hours": item.hours,
+            "state": "skipped" if item.skipped else done_before.get((item.roadmap_id, item.topic_id), "todo"),
+            "updated_at": now,
+        }
+        for pos, item in enumerate(draft.items)
+    ]
+    if rows:
+        await call.session.execute(insert(PlanItem), rows)
     skipped = sum(1 for i in draft.items if i.skipped)
     first = bullet([f"{i.title} ({hours(i.hours)})" for i in draft.week_items(1)]) or "—"
     lead = f"Switched from {switched_from}. " if switched_from else ""
