@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,13 +36,25 @@ async def find_community(session: AsyncSession, key: Any) -> Community | None:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+# Statements run on every command are built once; only their parameters change per call.
+_FIND_MEMBER = select(Member).where(
+    Member.platform == bindparam("platform"),
+    Member.workspace_id == bindparam("workspace_id"),
+    Member.user_id == bindparam("user_id"),
+)
+_ACTIVE_PLAN = (
+    select(Plan)
+    .where(Plan.member_id == bindparam("member_id"), Plan.status == "active")
+    .order_by(Plan.id.desc())
+    .limit(1)
+)
+_PLAN_ITEMS = select(PlanItem).where(PlanItem.plan_id == bindparam("plan_id")).order_by(PlanItem.position)
+_ALL_CHECKINS = select(CheckIn).where(CheckIn.member_id == bindparam("member_id")).order_by(CheckIn.id)
+
+
 async def find_member(session: AsyncSession, key: Any) -> Member | None:
-    stmt = select(Member).where(
-        Member.platform == key.platform,
-        Member.workspace_id == key.workspace_id,
-        Member.user_id == key.user_id,
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"platform": key.platform, "workspace_id": key.workspace_id, "user_id": key.user_id}
+    return (await session.execute(_FIND_MEMBER, params)).scalar_one_or_none()
 
 
 def _valid_zone(name: str | None) -> str | None:
@@ -93,18 +105,11 @@ async def schedules(session: AsyncSession, member_id: int) -> dict[str, Schedule
 
 
 async def active_plan(session: AsyncSession, member_id: int) -> Plan | None:
-    stmt = (
-        select(Plan)
-        .where(Plan.member_id == member_id, Plan.status == "active")
-        .order_by(Plan.id.desc())
-        .limit(1)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
+    return (await session.execute(_ACTIVE_PLAN, {"member_id": member_id})).scalar_one_or_none()
 
 
 async def plan_items(session: AsyncSession, plan_id: int) -> list[PlanItem]:
-    stmt = select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.position)
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.execute(_PLAN_ITEMS, {"plan_id": plan_id})).scalars())
 
 
 async def checkins_between(session: AsyncSession, member_id: int, start: date, end: date) -> list[CheckIn]:
@@ -117,5 +122,4 @@ async def checkins_between(session: AsyncSession, member_id: int, start: date, e
 
 
 async def all_checkins(session: AsyncSession, member_id: int) -> list[CheckIn]:
-    stmt = select(CheckIn).where(CheckIn.member_id == member_id).order_by(CheckIn.id)
-    return list((await session.execute(stmt)).scalars())
+    return list((await session.execute(_ALL_CHECKINS, {"member_id": member_id})).scalars())
