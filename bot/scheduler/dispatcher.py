@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 30 * 60.0
 CLAIM_CHUNK = 50
+GLOBAL_KEY = ("global",)
 # A send that hangs must not stall the drain job; well inside the claim lease.
 SEND_TIMEOUT = 60.0
 
@@ -276,6 +277,10 @@ class Dispatcher:
 
     async def _deliver(self, job: _Job, stats: DrainStats) -> None:
         await self.limiter.acquire(job.limit_keys)
+        if job.target == "dm" and job.dm_channel_id is None:
+            # The messenger opens the DM channel first: one more request against the bot's
+            # global budget (Discord), so take a second global token rather than draw 429s.
+            await self.limiter.acquire([k for k in job.limit_keys if k == GLOBAL_KEY])
         try:
             async with asyncio.timeout(SEND_TIMEOUT):
                 delivery = await self._send(job)
