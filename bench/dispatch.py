@@ -36,12 +36,29 @@ WINDOW = 1.0
 TARGET_SHARE = 0.9
 
 
+# Steady state: accepted requests/s after the first RAMP seconds (the token bucket's initial
+# burst and the first claim), up to the last accepted request.
+RAMP = 1.0
+
+
+def steady_rate(accepted_at: list[float]) -> float:
+    if len(accepted_at) < 2:
+        return 0.0
+    start = accepted_at[0] + RAMP
+    inside = [t for t in accepted_at if t >= start]
+    if len(inside) < 2 or inside[-1] <= start:
+        return (len(accepted_at) - 1) / max(accepted_at[-1] - accepted_at[0], 1e-9)
+    # requests after `start`, over the time from `start` to the last one
+    return len(inside) / (inside[-1] - start)
+
+
 class LimitedPlatform:
     """/dm/open and /messages on 127.0.0.1, sharing one sliding-window budget."""
 
     def __init__(self) -> None:
         self.window: deque[float] = deque()
         self.accepted = 0
+        self.accepted_at: list[float] = []
         self.too_many = 0
         self.opens = 0
         self.messages = 0
@@ -56,6 +73,7 @@ class LimitedPlatform:
             self.too_many += 1
             return False
         self.window.append(now)
+        self.accepted_at.append(now)
         self.accepted += 1
         return True
 
@@ -202,6 +220,7 @@ async def _one_run(b: Bench, cached: bool) -> None:
             await app.close()
     sends = n / took
     requests = platform.accepted / took
+    steady = steady_rate(platform.accepted_at)
     label = "cached DM channel ids" if cached else "no cached DM channel (open + send)"
     b.add(
         figure(
@@ -209,17 +228,19 @@ async def _one_run(b: Bench, cached: bool) -> None:
             f"{label}: time to deliver {n:,} DMs",
             "s",
             [took],
-            note=f"{sends:.1f} DMs/s, {requests:.1f} requests/s accepted",
+            note=f"{sends:.1f} DMs/s, {requests:.1f} requests/s accepted over the whole run",
         )
     )
     b.add(
         figure(
             "4 dispatch",
-            f"{label}: share of the {LIMIT}/s limit used",
+            f"{label}: share of the {LIMIT}/s limit used in steady state",
             "%",
-            [100 * requests / LIMIT],
+            [100 * steady / LIMIT],
             target=f">= {TARGET_SHARE:.0%}" if cached else "",
-            met=(requests / LIMIT >= TARGET_SHARE) if cached else None,
+            met=(steady / LIMIT >= TARGET_SHARE) if cached else None,
+            note=f"{steady:.1f} requests/s accepted after the first {RAMP:g} s; "
+            f"{100 * requests / LIMIT:.1f}% over the whole run, start-up included",
         )
     )
     b.add(
