@@ -145,6 +145,7 @@ async def slack_round_trip(b: Bench, url: str) -> None:
     endpoint = f"http://127.0.0.1:{web_runner.addresses[0][1]}/slack/events"
     http = aiohttp.ClientSession()
     seq = 0
+    before = asyncio.all_tasks()
     try:
         await _enrol(app, "slack", TEAM_ID, SLACK_USERS)
 
@@ -201,9 +202,22 @@ async def slack_round_trip(b: Bench, url: str) -> None:
         )
     finally:
         await http.close()
+        # Bolt finishes each listener (reply, App Home refresh) after the ack; let that work
+        # end before the fake and the database go away.
+        await _settle(before)
         await web_runner.cleanup()
         await fake.close()
         await app.close()
+
+
+async def _settle(before: set[asyncio.Task[Any]], within: float = 10.0) -> None:
+    me = asyncio.current_task()
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        busy = [t for t in asyncio.all_tasks() if t is not me and t not in before and not t.done()]
+        if not busy:
+            return
+        await asyncio.wait(busy, timeout=max(0.0, deadline - time.monotonic()))
 
 
 async def run(b: Bench) -> None:
