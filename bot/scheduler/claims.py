@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, schedule
@@ -196,23 +196,40 @@ def _outbox_row(r: Any, now: datetime, stats: ClaimStats, memo: _PassMemo) -> di
     return row
 
 
+# Each statement costs a round trip to the driver's thread, about what 50 rows of an
+# executemany cost; below that average cohort size one executemany is cheaper.
+COHORT_MIN = 50
+_SCHEDULES = Schedule.__table__
+_ADVANCE_ONE = (
+    _SCHEDULES.update()
+    .where(_SCHEDULES.c.member_id == bindparam("b_member"), _SCHEDULES.c.stream == bindparam("b_stream"))
+    .values(next_due_at=bindparam("b_due"), updated_at=bindparam("b_now"))
+)
+
+
 async def _advance(session: AsyncSession, changes: list[dict[str, Any]], now: datetime) -> None:
-    """Write the new next due times: one UPDATE per (stream, next due) cohort, since a
-    batch is mostly a few cohorts; one executemany when the batch is too varied."""
+    """Write the new next due times: one UPDATE per (stream, next due) cohort when a batch
+    is a few large cohorts (a peak minute), else one executemany."""
     if not changes:
         return
     cohorts: dict[tuple[str, datetime | None], list[int]] = {}
     for c in changes:
         cohorts.setdefault((c["stream"], c["next_due_at"]), []).append(c["member_id"])
-    if len(cohorts) * 4 > len(changes):
-        await session.execute(update(Schedule), changes)
+    conn = await session.connection()
+    if len(cohorts) * COHORT_MIN > len(changes):
+        await conn.execute(
+            _ADVANCE_ONE,
+            [
+                {"b_member": c["member_id"], "b_stream": c["stream"], "b_due": c["next_due_at"], "b_now": now}
+                for c in changes
+            ],
+        )
         return
     for (stream, due), ids in cohorts.items():
-        await session.execute(
-            update(Schedule)
-            .where(Schedule.stream == stream, Schedule.member_id.in_(ids))
+        await conn.execute(
+            _SCHEDULES.update()
+            .where(_SCHEDULES.c.stream == stream, _SCHEDULES.c.member_id.in_(ids))
             .values(next_due_at=due, updated_at=now)
-            .execution_options(synchronize_session=False)
         )
 
 
@@ -235,7 +252,9 @@ async def claim_due(
                 .order_by(Schedule.next_due_at)
                 .limit(batch)
             )
-            rows = (await session.execute(_locking(session, stmt, Schedule))).all()
+            # Core on the session's connection: plain rows, no ORM result machinery.
+            conn = await session.connection()
+            rows = (await conn.execute(_locking(session, stmt, Schedule))).all()
             queued: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
             for r in rows:
