@@ -66,3 +66,34 @@ class PageItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEM
 
 def page_custom_id(page: int, origin: str) -> str:
     return f"{PAGE_PREFIX}{page}:{origin}"
+
+
+_TEMPLATES = (re.compile(ACTION_TEMPLATE), re.compile(PAGE_TEMPLATE))
+
+
+def _components(rows: Any) -> Any:
+    for c in rows or ():
+        yield c
+        yield from _components(getattr(c, "children", None) or getattr(c, "components", None))
+
+
+def claimed(interaction: discord.Interaction) -> bool:
+    """Whether discord.py will hand this component press to ActionItem or PageItem.
+
+    It does so only when the custom_id matches a template and the pressed component is on
+    the message; anything else it drops silently, and the member would see "This
+    interaction failed".
+    """
+    data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    custom_id = data.get("custom_id")
+    if not isinstance(custom_id, str) or not any(t.fullmatch(custom_id) for t in _TEMPLATES):
+        return False
+    message = interaction.message
+    if message is None:
+        return False
+    kind = data.get("component_type")
+    return any(
+        getattr(c, "custom_id", None) == custom_id
+        and getattr(getattr(c, "type", None), "value", None) == kind
+        for c in _components(message.components)
+    )

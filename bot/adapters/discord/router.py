@@ -19,17 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.discord import limits as L
 from bot.adapters.discord import members
+from bot.adapters.discord.items import claimed
 from bot.adapters.discord.render import Rendered, build_modal, clip, plain_fallback, render
 from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
-from bot.core.replies import Reply
+from bot.core.replies import Reply, error_reply
 
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0
 SORRY = "Sorry, something went wrong on my side. Nothing was changed; please try again in a moment."
 FORM_AFTER_DEFER = "That took a moment. Please press the button or run the command again to open the form."
+STALE_BUTTON = "That button no longer works. Run the command again for a fresh one."
 
 
 def option_values(options: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -88,6 +90,9 @@ class Router:
             await self._guard(interaction, self._autocomplete(interaction))
         elif kind == discord.InteractionType.modal_submit:
             await self._guard(interaction, self._modal(interaction))
+        elif kind == discord.InteractionType.component and not claimed(interaction):
+            # discord.py drops presses that no DynamicItem claims; answer them here.
+            await self._guard(interaction, self._unclaimed(interaction))
 
     async def on_component(
         self, interaction: discord.Interaction, action: str, values: list[str], page: int | None
@@ -122,6 +127,11 @@ class Router:
         key = await self.member_key(interaction)
         work = self.engine.action(key, action, values, self.context(interaction))
         await self._answer(interaction, work, update=False)
+
+    async def _unclaimed(self, interaction: discord.Interaction) -> None:
+        log.info("unknown component", extra={"interaction": interaction.id})
+        first = render(error_reply(STALE_BUTTON), 0)[0]
+        await interaction.response.send_message(**first.send_kwargs(), ephemeral=True)
 
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
