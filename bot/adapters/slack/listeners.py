@@ -4,6 +4,10 @@ Every listener acknowledges first and does the work afterwards, so Slack's
 3-second limit holds. The one exception is a modal submission: its validation
 errors can only be shown in the acknowledgement, so the engine gets up to
 SUBMIT_WAIT seconds before the modal is closed without waiting any longer.
+
+The Home tab is refreshed only after a call that succeeded: building it runs
+/today and /progress, which mark the member active, and a refused call must
+change nothing.
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ class Listeners:
         ctx = await self.users.context(client, member, body.get("channel_id"))
         reply = await self.engine.run_line(member, command_line(name, body.get("text", "")), ctx)
         await self._answer(surface, reply)
-        if name != "privacy":
+        if name != "privacy" and not reply.error:
             await self.publish_home(client, member)
 
     # ---- buttons and menus ----------------------------------------------
@@ -167,7 +171,7 @@ class Listeners:
             return
         reply = await self.engine.action(member, value, {}, ctx)
         await self._answer(surface, reply)
-        if not value.startswith("privacy:"):
+        if not value.startswith("privacy:") and not reply.error:
             await self.publish_home(client, member)
 
     # ---- modals ---------------------------------------------------------
@@ -203,7 +207,7 @@ class Listeners:
             await ack()
         surface = Surface(member, client, response_url=meta.get("r"), channel_id=meta.get("c"))
         await self._answer(surface, reply)
-        if not str(view.get("callback_id", "")).startswith("privacy:"):
+        if not str(view.get("callback_id", "")).startswith("privacy:") and not reply.error:
             await self.publish_home(client, member)
 
     async def on_view_closed(self, ack: Callable[..., Awaitable[Any]]):
