@@ -41,7 +41,7 @@ from bot.core.replies import Reply
 log = logging.getLogger(__name__)
 
 SUBMIT_WAIT = 2.0
-ANY = re.compile(r".+")
+ANY = re.compile(r".*")  # an empty callback_id is still ours to answer
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
