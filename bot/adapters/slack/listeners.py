@@ -30,7 +30,7 @@ from bot.adapters.slack import dedupe
 from bot.adapters.slack.blocks import form_view, page_blocks, parse_page, render, reply_view
 from bot.adapters.slack.home import build_home
 from bot.adapters.slack.messenger import open_dm, post_reply, upload
-from bot.adapters.slack.mrkdwn import shorten
+from bot.adapters.slack.mrkdwn import plain, shorten
 from bot.adapters.slack.users import UserDirectory, member_key, team_of, user_of
 from bot.core.call import Context
 from bot.core.clock import Clock
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SUBMIT_WAIT = 2.0
 ANY = re.compile(r".*")  # an empty callback_id is still ours to answer
+_OPEN_MENTION = re.compile(r"<(?=[@!#])")
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -80,7 +81,10 @@ def form_values(view: Mapping[str, Any]) -> dict[str, str]:
 
 def _error_text(reply: Reply) -> str:
     parts = [c.body for c in reply.cards if c.body] or [c.title for c in reply.cards] or [reply.text]
-    return shorten(" ".join(" ".join(parts).split()), 300) or "That didn't work."
+    # Shown as plain text under the first input: defuse mentions the member may have typed,
+    # even ones cut short by the core's quoting ("<@&1234" without its ">").
+    text = _OPEN_MENTION.sub("<\u200b", plain(" ".join(" ".join(parts).split())))
+    return shorten(text, 300) or "That didn't work."
 
 
 def _metadata(view: Mapping[str, Any]) -> dict[str, str]:
