@@ -17,7 +17,8 @@ def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -
     plain 401 rather than an exception inside Bolt."""
     timestamp = headers.get("X-Slack-Request-Timestamp", "")
     signature = headers.get("X-Slack-Signature", "")
-    if not timestamp.isdigit() or not signature:
+    # isdigit() alone lets "²" through, which int() then refuses.
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         return False
     return verifier.is_valid(body, timestamp, signature)
 
@@ -26,7 +27,12 @@ def web_app(bolt: AsyncApp, signing_secret: str | None = None) -> web.Applicatio
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def events(request: web.Request) -> web.Response:
-        if verifier is not None and not signed(verifier, await request.text(), request.headers):
+        try:
+            body = (await request.read()).decode(request.charset or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            # Slack sends UTF-8; bytes that don't decode (or an unknown charset) can't be signed by it.
+            return web.json_response({"error": "invalid request"}, status=401 if verifier else 400)
+        if verifier is not None and not signed(verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
