@@ -188,3 +188,16 @@ async def test_changing_hours_refits_the_plan(app):
         plan = (await s.execute(select(Plan))).scalar_one()
     assert plan.hours_per_week == 20
     assert after < before and after == 4  # 65 hours at 20 a week
+
+
+async def test_week_focus_shows_this_weeks_topics_and_time(app):
+    m = MemberDriver(app.engine, ALICE)
+    await m.act("plan:week:x")
+    assert "No plan yet" in m.text
+    await m.act("learn:enrol:prompt-engineering")
+    await m.say("/checkin 30 intro")
+    await m.act("plan:week:x")
+    card = m.last.cards[0]
+    assert card.title.startswith("This week's focus · week 1 of Prompt Engineering")
+    assert app.catalog.roadmaps["prompt-engineering"].topics[0].title in card.body
+    assert card.progress is not None and card.progress.done == 0.5

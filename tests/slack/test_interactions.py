@@ -49,6 +49,7 @@ async def test_learn_menu_then_enrol_button_builds_a_plan(slack: SlackHarness):
     assert home["user_id"] == "U1"
     check_view(home["view"])
     assert "Check in" in json.dumps(home["view"])
+    assert "This week's focus" in json.dumps(home["view"]), "the dashboard leads with this week's focus"
 
 
 async def test_button_in_a_public_message_answers_privately(slack: SlackHarness):

@@ -1,4 +1,4 @@
-"""The App Home tab: a dashboard built from the member's /today and /progress replies."""
+"""The App Home tab: a dashboard built from the member's week focus, /today and /progress replies."""
 
 from __future__ import annotations
 
@@ -55,9 +55,10 @@ def welcome_blocks() -> list[Block]:
     ]
 
 
-def dashboard_blocks(today: Reply, progress: Reply) -> list[Block]:
+def dashboard_blocks(week: Reply, today: Reply, progress: Reply) -> list[Block]:
     top: list[Block] = [_header("Your study dashboard"), _actions(DASHBOARD_BUTTONS, "home")]
-    body: list[Block] = [DividerBlock(), *content_blocks(today), DividerBlock(), *content_blocks(progress)]
+    body: list[Block] = [DividerBlock(), *content_blocks(week), DividerBlock(), *content_blocks(today)]
+    body += [DividerBlock(), *content_blocks(progress)]
     room = VIEW_BLOCKS - len(top) - 1
     if len(body) > room:
         body = body[: room - 1]
@@ -74,6 +75,7 @@ async def build_home(engine: Engine, member: MemberKey) -> dict[str, Any]:
         known = await repo.find_member(session, member) is not None
     if not known:
         return home_view(welcome_blocks())
+    week = await engine.action(member, "plan:week:x")
     today = await engine.command(member, "today")
     progress = await engine.command(member, "progress")
-    return home_view(dashboard_blocks(today, progress))
+    return home_view(dashboard_blocks(week, today, progress))

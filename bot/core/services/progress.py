@@ -188,5 +188,36 @@ async def today_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Repl
     return await today_command(call)
 
 
+async def week_focus(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    """This week's focus: the plan's topics for the current week and the time logged so far."""
+    member = await call.member()
+    plan = await repo.active_plan(call.session, member.id)
+    if plan is None:
+        return Reply(cards=(Card(title="This week", body="No plan yet: pick one with /learn."),))
+    today = call.today(member)
+    week_no = max(1, (today - plan.start_date).days // 7 + 1)
+    items = await repo.plan_items(call.session, plan.id)
+    open_items = studylog.current_items(items)
+    focus = [i for i in open_items if i.week <= week_no] or open_items[:2]
+    lines = [f"{STATE_MARK.get(i.state, '▫️')} {_title(call, i)} ({hours(i.hours)})" for i in focus[:5]]
+    logged = await studylog.week_minutes(call, member, today)
+    body = "\n".join(lines) if lines else "Every topic is done. Pick your next plan with /learn."
+    return Reply(
+        cards=(
+            Card(
+                title=f"This week's focus · week {week_no} of {plan.title}",
+                body=body,
+                progress=Progress(logged / 60, member.hours_per_week, "This week"),
+            ),
+        ),
+        origin="plan:week:x",
+    )
+
+
 COMMANDS = {"progress": progress_command, "today": today_command}
-ACTIONS = {"progress:show": progress_action, "today:show": today_action, "topic:done": mark_done}
+ACTIONS = {
+    "progress:show": progress_action,
+    "today:show": today_action,
+    "topic:done": mark_done,
+    "plan:week": week_focus,
+}
