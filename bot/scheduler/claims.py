@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, schedule
@@ -262,6 +263,10 @@ async def claim_due(
                 try:
                     row = _outbox_row(r, now, stats, memo)
                     change["next_due_at"] = await _next_due(session, r, memo)
+                except (OperationalError, InterfaceError):
+                    # The database itself failed (gone, locked): abort the batch so every slot in
+                    # it is claimed again later, instead of turning a healthy stream off.
+                    raise
                 except Exception:
                     log.exception("cannot schedule %s for member %s; turning it off", r.stream, r.member_id)
                     stats.errors += 1

@@ -62,3 +62,33 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
     async with sapp.sessions() as s:
         statuses = Counter((await s.execute(select(OutboxMessage.status))).scalars())
     assert statuses == {"sent": MEMBERS}
+
+
+async def test_a_database_failure_mid_batch_keeps_every_slot_for_the_next_pass(sapp, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import bot.scheduler.claims as claims
+
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    await seed(sapp, 5, due)
+    real = claims._next_due
+    calls = {"n": 0}
+
+    async def flaky(session, r, memo):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OperationalError("SELECT", {}, Exception("database is locked"))
+        return await real(session, r, memo)
+
+    monkeypatch.setattr(claims, "_next_due", flaky)
+    try:
+        await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+    except OperationalError:
+        pass
+    async with sapp.sessions() as s:
+        assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 0
+        enabled = set((await s.execute(select(Schedule.enabled))).scalars())
+    assert enabled == {True}, "no stream is turned off by a database hiccup"
+    monkeypatch.setattr(claims, "_next_due", real)
+    stats = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+    assert stats.queued == 5
