@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, zone
 from bot.core.identity import MemberKey
+from bot.core.services import schedules
 from content.schema import Catalog
 from storage import repo
 from storage.models import Community, Member
@@ -60,6 +61,8 @@ class Call:
             self._member = await repo.create_member(
                 self.session, community, self.key, self.now(), self.ctx.timezone_hint
             )
+            # Due times from the start, so the scheduler never has to look for unseeded rows.
+            await schedules.refresh(self.session, self._member, self.now())
         return self._member
 
     def tz(self, member: Member) -> ZoneInfo:

@@ -235,14 +235,18 @@ async def _advance(session: AsyncSession, changes: list[dict[str, Any]], now: da
 
 
 async def claim_due(
-    sessions: async_sessionmaker[AsyncSession], catalog: Catalog, now: datetime, batch: int
+    sessions: async_sessionmaker[AsyncSession],
+    catalog: Catalog,
+    now: datetime,
+    batch: int,
+    seed: bool = True,
 ) -> ClaimStats:
     """Queue every slot due at or before `now`; returns what happened.
 
     `catalog` is unused here since messages are built at delivery; it is kept so
     callers need not change.
     """
-    stats = ClaimStats(seeded=await seed_missing(sessions, now, batch))
+    stats = ClaimStats(seeded=await seed_missing(sessions, now, batch) if seed else 0)
     memo = _PassMemo(now)
     while True:
         async with sessions() as session, session.begin():

@@ -51,10 +51,10 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
     )
 
 
-async def claim_pass(app: App, now: datetime | None = None) -> ClaimStats:
+async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -> ClaimStats:
     """Queue everything due at `now` (default: the app's clock): member slots and community posts."""
     now = now or app.clock.now()
-    stats = await claim_due(app.sessions, app.catalog, now, app.settings.scheduler_batch_size)
+    stats = await claim_due(app.sessions, app.catalog, now, app.settings.scheduler_batch_size, seed)
     try:
         async with app.sessions() as session, session.begin():
             await enqueue_community_papers(session, app.catalog, now)
@@ -82,9 +82,15 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
     interval = app.settings.scheduler_interval_seconds
     scheduler = AsyncIOScheduler(timezone="UTC")
 
+    # Members get due times when they are created; rows left unseeded (imports, older
+    # versions) are picked up by the first pass, so later passes skip that scan.
+    seeded = False
+
     async def claim_job() -> None:
+        nonlocal seeded
         try:
-            stats = await claim_pass(app)
+            stats = await claim_pass(app, seed=not seeded)
+            seeded = True
             if stats.queued or stats.stale or stats.errors:
                 log.info("scheduler claim: %s", stats)
         except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.adapters.memory.messenger import MemoryMessenger
 from bot.core.clock import FrozenClock
 from bot.scheduler.service import start_scheduler
-from tests.scheduler.conftest import T0, add_member, make_app
+from tests.scheduler.conftest import T0, add_member, key, make_app
 
 
 async def job_ids(tmp_path, shared_catalog, members: int, **settings) -> set[str]:
@@ -39,3 +39,15 @@ async def test_live_papers_get_their_own_job(tmp_path, shared_catalog):
         papers_arxiv_api_url="http://127.0.0.1:9/none",
     )
     assert ids == {"claim", "drain", "papers"}
+
+
+async def test_new_members_are_scheduled_when_created(sapp):
+    from sqlalchemy import select
+
+    from storage.models import Schedule
+
+    await sapp.engine.command(key("newcomer"), "progress")
+    async with sapp.sessions() as s:
+        due = {r.stream: r.next_due_at for r in (await s.execute(select(Schedule))).scalars()}
+    assert all(due[stream] is not None for stream in ("checkin", "nudge", "paper"))
+    assert due["reassess"] is None, "no reassessment before a first assessment"
