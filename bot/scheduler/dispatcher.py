@@ -93,6 +93,9 @@ class _Job:
     community: CommunityKey | None = None
     channel_id: str | None = None
     limit_keys: tuple[Hashable, ...] = field(default=())
+    stream: str = ""
+    due: datetime | None = None
+    built: bool = False
 
 
 class Dispatcher:
@@ -204,14 +207,9 @@ class Dispatcher:
                 return None
             job.member_id = member.id
             job.member = MemberKey(member.platform, member.workspace_id, member.user_id)
-            if "reply" not in job.payload:
-                reply = await self._build(session, row, member, job.member, now)
-                if reply is None:
-                    row.status, row.last_error = "dropped", "nothing to send"
-                    stats.dropped += 1
-                    return None
-                job.payload["reply"] = reply_to_dict(reply)
-                row.payload = dict(job.payload)
+            job.stream = row.stream
+            due_text = job.payload.get("due")
+            job.due = datetime.fromisoformat(due_text) if due_text else row.not_before
             job.dm_channel_id = member.dm_channel_id
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
@@ -228,19 +226,44 @@ class Dispatcher:
         row.attempts = job.attempts
         return job
 
-    async def _build(
-        self, session: AsyncSession, row: OutboxMessage, member: Member, key: MemberKey, now: datetime
-    ) -> Reply | None:
-        """The message for a claimed slot, built once at its first delivery and then kept.
+    async def _build(self, job: _Job) -> Reply | None:
+        """The message for a claimed slot, built at its first delivery and then kept for retries.
 
-        Building here rather than at claim time keeps the claim of a peak minute cheap;
-        the content reflects the member's state when the message actually goes out.
+        Building here, in its own short transaction and alongside other sends, keeps both the
+        claim of a peak minute and the dispatcher's claim of a chunk cheap; the content reflects
+        the member's state when the message actually goes out.
         """
-        due_text = (row.payload or {}).get("due")
-        due = datetime.fromisoformat(due_text) if due_text else row.not_before
-        catalog = self.catalog or load_default_catalog()
-        call = Call(session, catalog, FrozenClock(now), key, _member=member)
-        return await reminders.reply_for(call, member, row.stream, due)
+        assert job.member is not None and job.member_id is not None and job.due is not None
+        async with self.sessions() as session, session.begin():
+            member = await session.get(Member, job.member_id)
+            if member is None:
+                return None
+            catalog = self.catalog or load_default_catalog()
+            call = Call(session, catalog, FrozenClock(self.clock.now()), job.member, _member=member)
+            return await reminders.reply_for(call, member, job.stream, job.due)
+
+    async def _ensure_built(self, job: _Job, stats: DrainStats) -> bool:
+        """Build a DM queued without content; False when it was dropped or put back instead."""
+        if job.target != "dm" or "reply" in job.payload:
+            return True
+        try:
+            reply = await self._build(job)
+        except Exception as exc:
+            log.warning("building %s failed: %s", job.key, type(exc).__name__, exc_info=True)
+            await self._retry(job, f"could not build: {type(exc).__name__}", None, stats)
+            return False
+        if reply is None:
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == job.id)
+                    .values(status="dropped", last_error="nothing to send")
+                )
+            stats.dropped += 1
+            return False
+        job.payload["reply"] = reply_to_dict(reply)
+        job.built = True
+        return True
 
     async def _send(self, job: _Job) -> Delivery:
         reply = reply_from_dict(job.payload.get("reply") or {})
@@ -276,6 +299,8 @@ class Dispatcher:
         await asyncio.gather(*(one(job) for job in jobs))
 
     async def _deliver(self, job: _Job, stats: DrainStats) -> None:
+        if not await self._ensure_built(job, stats):
+            return
         await self.limiter.acquire(job.limit_keys)
         if job.target == "dm" and job.dm_channel_id is None:
             # The messenger opens the DM channel first: one more request against the bot's
@@ -336,6 +361,8 @@ class Dispatcher:
                 "last_error": reason[:500],
             }
             stats.retried += 1
+        if job.built:
+            values["payload"] = job.payload  # a retry sends the same message
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
 

@@ -92,3 +92,26 @@ async def test_a_database_failure_mid_batch_keeps_every_slot_for_the_next_pass(s
     monkeypatch.setattr(claims, "_next_due", real)
     stats = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
     assert stats.queued == 5
+
+
+async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
+    from bot.core.ports import RetryableDeliveryError
+
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    await seed(sapp, 1, due)
+    sapp.clock.set(due)
+    await claim_due(sapp.sessions, sapp.catalog, due, batch=10)
+    messenger.fail_next.append(RetryableDeliveryError("busy", retry_after=1))
+    first = await Dispatcher(sapp.sessions, sapp.clock, messenger, no_limits()).drain()
+    assert first.retried == 1 and not messenger.sent
+    async with sapp.sessions() as s:
+        built = (await s.execute(select(OutboxMessage.payload))).scalar_one()
+    assert "reply" in built, "the built message is kept with the retry"
+
+    await sapp.engine.command(key("u0"), "checkin", {"minutes": 20})  # the streak changes meanwhile
+    sapp.clock.set(due + timedelta(seconds=30))
+    await Dispatcher(sapp.sessions, sapp.clock, messenger, no_limits()).drain()
+    (sent,) = messenger.sent
+    from bot.core.reply_codec import reply_to_dict
+
+    assert reply_to_dict(sent.reply) == built["reply"]
