@@ -58,7 +58,3 @@ def split_text(text: str, limit: int) -> list[str]:
         chunks.append(rest)
     return [c for c in chunks if c]
 
-
-def plural(n: float, word: str, plural_word: str | None = None) -> str:
-    shown = int(n) if float(n).is_integer() else round(n, 1)
-    return f"{shown} {word if n == 1 else (plural_word or word + 's')}"

@@ -386,10 +386,6 @@ def _result_reply(cat: Catalog, a: Assessment, feedback: str) -> Reply:
     )
 
 
-async def goal_pick(call: Call, args: list[str], v: Mapping[str, str]) -> Reply:
-    raise UserError("Choose one of the options in the menu.")
-
-
 COMMANDS = {"assess": assess_command}
 ACTIONS = {
     "assess:ans": answer,
@@ -397,5 +393,4 @@ ACTIONS = {
     "assess:skip": skip_area,
     "assess:resume": resume,
     "assess:start": start,
-    "assess:goalpick": goal_pick,
 }
