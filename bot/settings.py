@@ -58,11 +58,11 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
     scheduler_batch_size: int = Field(default=500, gt=0)
-    discord_rate_per_second: float = Field(default=45.0, gt=0)
+    discord_rate_per_second: float = Field(default=46.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=300.0, gt=0)
     outbox_max_attempts: int = Field(default=8, gt=0)
-    delivery_concurrency: int = Field(default=4, ge=1, le=64)
+    delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # "module:factory" of a Messenger that replaces the platform's own for scheduled
     # deliveries (tests point it at a local recorder). Leave unset in production.
     scheduler_messenger: str | None = None

@@ -1,9 +1,18 @@
 """Token buckets that keep scheduled sends under each platform's published limits.
 
-The bucket is deliberately shallow (about an eighth of a second's worth of tokens),
-so no one-second window ever sees much more than `rate` requests: Discord's global
-limit is 50 requests/s and the default rate is 40; Slack allows about one message
-per second per channel. A 429's Retry-After blocks the bucket until it has passed.
+A bucket of rate r and burst b admits at most b + r requests in any one-second
+window (b at once, then r more as it refills). The bucket is kept shallow (at most
+an eighth of a second's worth of tokens), and Discord's global bucket shallower
+still: its burst is whatever keeps b + r at least `WINDOW_MARGIN` under Discord's
+50 requests/s (`discord_burst`), so the default 46/s runs with a burst of 2 and no
+one-second window sees more than 48 tokens taken. The margin covers requests that
+reach the platform later than their token was taken (a DM's message goes out after
+the request that opens its channel): the platform refuses the 51st request in a
+window, so the spread of those delays may reach (51 - 48) / 46 s, about 65 ms.
+A burst below 2 would cost throughput instead, since a bucket that cannot hold a
+second token loses whatever its waiter oversleeps.
+Slack allows about one message per second per channel. A 429's Retry-After blocks
+the bucket until it has passed.
 """
 
 from __future__ import annotations
@@ -17,6 +26,10 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # Slack's chat.postMessage also has a workspace-wide budget of a few hundred a minute.
 SLACK_WORKSPACE_RATE = 4.0
+# Discord's global limit: requests per bot token in any one second.
+DISCORD_GLOBAL_LIMIT = 50
+# Requests of room left under a platform's per-second limit for timing jitter.
+WINDOW_MARGIN = 2.0
 
 # Float rounding can leave a bucket a hair short of a whole token; never spin on that.
 _EPSILON = 1e-9
@@ -34,7 +47,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate / 8)
+        self.burst = burst if burst is not None else shallow_burst(rate)
         self._monotonic = monotonic
         self._sleep = sleep
         self._tokens = self.burst
@@ -68,12 +81,27 @@ class TokenBucket:
         self._updated = max(self._updated, now)
 
 
+def shallow_burst(rate: float) -> float:
+    """An eighth of a second's worth of tokens, and never less than one."""
+    return max(1.0, rate / 8)
+
+
+def discord_burst(rate: float) -> float:
+    """The burst for Discord's global bucket: shallow, and small enough that burst + rate
+    stays `WINDOW_MARGIN` under `DISCORD_GLOBAL_LIMIT` (one token at the least, so a rate
+    configured at or above the limit still sends, and draws the 429s it asked for)."""
+    return max(1.0, min(shallow_burst(rate), DISCORD_GLOBAL_LIMIT - WINDOW_MARGIN - rate))
+
+
 class RateLimiter:
-    """Buckets by key, created on first use with the rate the key's kind calls for."""
+    """Buckets by key, created on first use with the rate the key's kind calls for.
+
+    `rate_for` gives a key's rate, or a (rate, burst) pair, or None for no limit.
+    """
 
     def __init__(
         self,
-        rate_for: Callable[[Hashable], float | None],
+        rate_for: Callable[[Hashable], float | tuple[float, float] | None],
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -84,9 +112,10 @@ class RateLimiter:
 
     def bucket(self, key: Hashable) -> TokenBucket | None:
         if key not in self._buckets:
-            rate = self._rate_for(key)
+            spec = self._rate_for(key)
+            rate, burst = spec if isinstance(spec, tuple) else (spec, None)
             self._buckets[key] = (
-                TokenBucket(rate, monotonic=self._monotonic, sleep=self._sleep) if rate else None
+                TokenBucket(rate, burst, monotonic=self._monotonic, sleep=self._sleep) if rate else None
             )
         return self._buckets[key]
 
@@ -112,10 +141,10 @@ def platform_limiter(
 ) -> RateLimiter:
     """Keys are ("global",), ("workspace", id) and ("channel", id); see `keys_for`."""
 
-    def rate_for(key: Hashable) -> float | None:
+    def rate_for(key: Hashable) -> float | tuple[float, float] | None:
         kind = key[0] if isinstance(key, tuple) else key
         if platform == "discord":
-            return discord_rate if kind == "global" else None
+            return (discord_rate, discord_burst(discord_rate)) if kind == "global" else None
         if platform == "slack":
             if kind == "channel":
                 return slack_rate
