@@ -6,6 +6,12 @@ nothing: a row left in 'sending' longer than the lease is claimed again, and the
 platform's own dedupe on the key (Discord's nonce) keeps the member from seeing
 it twice.
 
+Throughput: the next chunk is claimed while the current one is being sent, sends
+run in up to `concurrency` tasks across chunk boundaries, and the 'sent' outcomes
+of sends that finish together are written in one transaction (group commit). A
+send's task still waits until its outcome is written, so at most the sends in
+flight are unrecorded at any moment, as before.
+
 Outcomes:
 - sent: message id kept, the DM channel id cached on the member;
 - expired before it could go out: 'dropped', last_error 'stale' (never sent late in a burst);
@@ -23,12 +29,12 @@ import logging
 import os
 import random
 import socket
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import schedule
@@ -98,6 +104,70 @@ class _Job:
     built: bool = False
 
 
+@dataclass
+class _Sent:
+    job: _Job
+    delivery: Delivery
+    at: datetime
+
+
+class _GroupCommit:
+    """Writes the 'sent' outcomes of sends that finish close together in one transaction.
+
+    `record` returns once the caller's outcome is committed, so a send's task never moves on
+    with its row still 'sending' (the shutdown path returns such rows to the queue). While one
+    write runs, outcomes that arrive queue up and go in the next write together. The writes
+    run in their own task: a caller cancelled while it waits does not cancel the write of an
+    outcome whose message was already sent.
+    """
+
+    def __init__(self, write: Callable[[list[_Sent]], Awaitable[None]]) -> None:
+        self._write = write
+        self._queued: list[tuple[_Sent, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, outcome: _Sent) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._queued.append((outcome, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._run())
+        await done
+
+    async def _run(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await self._write([outcome for outcome, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            except BaseException:
+                for _, done in batch + self._queued:
+                    done.cancel()
+                self._queued = []
+                raise
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+@dataclass
+class _Run:
+    """One drain's shared state: send slots, the group commit, members found blocked."""
+
+    gate: asyncio.Semaphore
+    sent: _GroupCommit
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)
+    error: BaseException | None = None
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -126,16 +196,48 @@ class Dispatcher:
         self.concurrency = max(1, concurrency)
 
     async def drain(self, max_rows: int | None = None) -> DrainStats:
-        """Send everything deliverable now; returns what happened."""
+        """Send everything deliverable now; returns what happened.
+
+        The next chunk is claimed while the current one is sent, so the platform's budget is
+        not left idle during a claim. Besides the sends in flight, at most two chunks wait
+        claimed and unsent, well inside the lease even at Slack's one message a second.
+        """
         stats = DrainStats()
-        handled = 0
-        while max_rows is None or handled < max_rows:
-            chunk = CLAIM_CHUNK if max_rows is None else min(CLAIM_CHUNK, max_rows - handled)
-            jobs, claimed = await self._claim(chunk, stats)
-            await self._deliver_all(jobs, stats)
-            handled += claimed
-            if claimed < chunk:
-                break
+        run = _Run(asyncio.Semaphore(self.concurrency), _GroupCommit(self._write_sent))
+        ahead: asyncio.Task[tuple[list[_Job], int]] | None = None
+        try:
+            handled = 0
+            limit = _chunk(handled, max_rows)
+            jobs, claimed = await self._claim(limit, stats)
+            while True:
+                handled += claimed
+                more = claimed >= limit and (max_rows is None or handled < max_rows)
+                if more:
+                    limit = _chunk(handled, max_rows)
+                    ahead = asyncio.create_task(self._claim(limit, stats))
+                await self._deliver_all(jobs, stats, run)
+                if ahead is None:
+                    break
+                jobs, claimed = await ahead
+                ahead = None
+            if run.tasks:
+                await asyncio.wait(set(run.tasks))
+            run.check()
+        except BaseException:
+            me = asyncio.current_task()
+            if me is not None and me.cancelling():
+                for task in run.tasks:
+                    task.cancel()
+            raise
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+            if ahead is not None:
+                await asyncio.wait({ahead})
+                if not ahead.cancelled():
+                    ahead.exception()  # claimed rows go out after the lease (or are released)
+            if run.tasks:
+                await asyncio.wait(set(run.tasks))
         return stats
 
     async def _claim(self, limit: int, stats: DrainStats) -> tuple[list[_Job], int]:
@@ -159,15 +261,16 @@ class Dispatcher:
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.execute(stmt)).scalars())
+            related = await _load_related(session, rows)
             jobs = []
             for row in rows:
-                job = await self._prepare(session, row, now, stats)
+                job = self._prepare(row, related, now, stats)
                 if job is not None:
                     jobs.append(job)
         return jobs, len(rows)
 
-    async def _prepare(
-        self, session: AsyncSession, row: OutboxMessage, now: datetime, stats: DrainStats
+    def _prepare(
+        self, row: OutboxMessage, related: _Related, now: datetime, stats: DrainStats
     ) -> _Job | None:
         if row.expires_at is not None and now >= row.expires_at:
             row.status, row.last_error = "dropped", "stale"
@@ -180,7 +283,7 @@ class Dispatcher:
             return None
         job = _Job(row.id, row.key, row.target, row.attempts + 1, dict(row.payload or {}))
         if row.target == "dm":
-            member = await session.get(Member, row.member_id) if row.member_id else None
+            member = related.members.get(row.member_id) if row.member_id else None
             if member is None:
                 row.status, row.last_error = "dropped", "member gone"
                 stats.dropped += 1
@@ -190,7 +293,7 @@ class Dispatcher:
                 stats.dropped += 1
                 return None
             # Paused or turned off after this was queued (e.g. while it waited for a retry).
-            stream = await session.get(Schedule, (member.id, row.stream))
+            stream = related.streams.get((member.id, row.stream))
             if schedule.is_paused(member, now) or (stream is not None and not stream.enabled):
                 row.status = "dropped"
                 row.last_error = "paused" if schedule.is_paused(member, now) else "turned off"
@@ -214,7 +317,7 @@ class Dispatcher:
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
         else:
-            community = await session.get(Community, row.community_id) if row.community_id else None
+            community = related.communities.get(row.community_id) if row.community_id else None
             if community is None or not row.channel_id:
                 row.status, row.last_error = "dropped", "community or channel gone"
                 stats.dropped += 1
@@ -253,12 +356,7 @@ class Dispatcher:
             await self._retry(job, f"could not build: {type(exc).__name__}", None, stats)
             return False
         if reply is None:
-            async with self.sessions() as session, session.begin():
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == job.id)
-                    .values(status="dropped", last_error="nothing to send")
-                )
+            await self._drop(job, "nothing to send")
             stats.dropped += 1
             return False
         job.payload["reply"] = reply_to_dict(reply)
@@ -283,22 +381,45 @@ class Dispatcher:
             thread_reply=reply_from_dict(thread) if thread else None,
         )
 
-    async def _deliver_all(self, jobs: list[_Job], stats: DrainStats) -> None:
-        """Keep several sends in flight so network latency does not cap throughput; the
-        rate limiter, not this, decides the pace."""
-        if self.concurrency == 1:
-            for job in jobs:
-                await self._deliver(job, stats)
+    async def _deliver_all(self, jobs: list[_Job], stats: DrainStats, run: _Run) -> None:
+        """Start each job as a send slot frees up; returns once the last one has started.
+
+        Several sends stay in flight so network latency does not cap throughput; the rate
+        limiter, not this, decides the pace. Slots are shared across chunks, so the next
+        chunk's sends start while this one's last sends finish. With one slot the drain's
+        own task sends, one job after another.
+        """
+        for job in jobs:
+            run.check()
+            if self.concurrency == 1:
+                await self._deliver(job, stats, run)
+                continue
+            await run.gate.acquire()
+            if run.error is not None:
+                run.gate.release()
+                run.check()
+            task = asyncio.create_task(self._deliver_in_slot(job, stats, run))
+            run.tasks.add(task)
+            task.add_done_callback(run.tasks.discard)
+
+    async def _deliver_in_slot(self, job: _Job, stats: DrainStats, run: _Run) -> None:
+        """The first failure (including a send refused at shutdown) stops the drain starting
+        more; sends already in flight finish."""
+        try:
+            await self._deliver(job, stats, run)
+        except BaseException as exc:
+            if run.error is None:
+                run.error = exc
+        finally:
+            run.gate.release()
+
+    async def _deliver(self, job: _Job, stats: DrainStats, run: _Run) -> None:
+        if job.member_id is not None and job.member_id in run.blocked:
+            # A DM to this member failed permanently earlier in this drain, after this row
+            # was claimed (so the pending rows dropped then did not include it).
+            await self._drop(job, "DMs blocked")
+            stats.dropped += 1
             return
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(job: _Job) -> None:
-            async with gate:
-                await self._deliver(job, stats)
-
-        await asyncio.gather(*(one(job) for job in jobs))
-
-    async def _deliver(self, job: _Job, stats: DrainStats) -> None:
         if not await self._ensure_built(job, stats):
             return
         await self.limiter.acquire(job.limit_keys)
@@ -311,6 +432,8 @@ class Dispatcher:
                 delivery = await self._send(job)
         except PermanentDeliveryError as exc:
             await self._permanent(job, exc.reason)
+            if job.member_id is not None:
+                run.blocked.add(job.member_id)
             stats.failed += 1
         except RetryableDeliveryError as exc:
             if exc.retry_after is not None:
@@ -321,32 +444,53 @@ class Dispatcher:
             log.warning("delivery of %s failed: %s", job.key, type(exc).__name__)
             await self._retry(job, f"{type(exc).__name__}: {exc}", None, stats)
         else:
-            await self._sent(job, delivery)
+            await run.sent.record(_Sent(job, delivery, self.clock.now()))
             stats.sent += 1
 
-    async def _sent(self, job: _Job, delivery: Delivery) -> None:
-        now = self.clock.now()
+    async def _write_sent(self, outcomes: list[_Sent]) -> None:
+        """One transaction for a batch of sends: rows 'sent', new DM channel ids cached,
+        posted papers linked to their message."""
+        rows = [
+            {
+                "id": o.job.id,
+                "status": "sent",
+                "sent_at": o.at,
+                "message_id": o.delivery.message_id[:64],
+                "last_error": None,
+            }
+            for o in outcomes
+        ]
+        channels = [
+            {"id": o.job.member_id, "dm_channel_id": o.delivery.channel_id}
+            for o in outcomes
+            if o.job.member_id is not None
+            and o.delivery.channel_id
+            and o.delivery.channel_id != o.job.dm_channel_id
+        ]
+        papers = [
+            {
+                "id": o.job.payload["community_paper_id"],
+                "channel_id": o.delivery.channel_id,
+                "message_id": o.delivery.message_id,
+                "thread_id": o.delivery.thread_id,
+            }
+            for o in outcomes
+            if o.job.target == "channel" and isinstance(o.job.payload.get("community_paper_id"), int)
+        ]
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(OutboxMessage), rows)
+            if channels:
+                await session.execute(update(Member), channels)
+            if papers:
+                await session.execute(update(CommunityPaper), papers)
+
+    async def _drop(self, job: _Job, reason: str) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == job.id)
-                .values(status="sent", sent_at=now, message_id=delivery.message_id[:64], last_error=None)
+                .values(status="dropped", last_error=reason)
             )
-            if job.member_id is not None and delivery.channel_id and delivery.channel_id != job.dm_channel_id:
-                await session.execute(
-                    update(Member).where(Member.id == job.member_id).values(dm_channel_id=delivery.channel_id)
-                )
-            paper_id = job.payload.get("community_paper_id")
-            if job.target == "channel" and isinstance(paper_id, int):
-                await session.execute(
-                    update(CommunityPaper)
-                    .where(CommunityPaper.id == paper_id)
-                    .values(
-                        channel_id=delivery.channel_id,
-                        message_id=delivery.message_id,
-                        thread_id=delivery.thread_id,
-                    )
-                )
 
     async def _retry(self, job: _Job, reason: str, retry_after: float | None, stats: DrainStats) -> None:
         now = self.clock.now()
@@ -400,3 +544,35 @@ class Dispatcher:
                 )
                 .values(status="dropped", last_error="DMs blocked")
             )
+
+
+def _chunk(handled: int, max_rows: int | None) -> int:
+    return CLAIM_CHUNK if max_rows is None else min(CLAIM_CHUNK, max_rows - handled)
+
+
+@dataclass
+class _Related:
+    members: dict[int, Member]
+    streams: dict[tuple[int, str], Schedule]
+    communities: dict[int, Community]
+
+
+async def _load_related(session: AsyncSession, rows: list[OutboxMessage]) -> _Related:
+    """The chunk's members, their streams and communities in three queries rather than one
+    round trip per row: the claim holds SQLite's write lock, and sends wait on it to record."""
+    dms = [r for r in rows if r.target == "dm" and r.member_id]
+    member_ids = {r.member_id for r in dms}
+    related = _Related({}, {}, {})
+    if member_ids:
+        found = await session.execute(select(Member).where(Member.id.in_(member_ids)))
+        related.members = {m.id: m for m in found.scalars()}
+        pairs = {(r.member_id, r.stream) for r in dms}
+        streams = await session.execute(
+            select(Schedule).where(tuple_(Schedule.member_id, Schedule.stream).in_(pairs))
+        )
+        related.streams = {(st.member_id, st.stream): st for st in streams.scalars()}
+    community_ids = {r.community_id for r in rows if r.target != "dm" and r.community_id}
+    if community_ids:
+        found = await session.execute(select(Community).where(Community.id.in_(community_ids)))
+        related.communities = {c.id: c for c in found.scalars()}
+    return related
