@@ -19,39 +19,36 @@ from bench.seed import T0, Population, bench_settings, seed
 from bench.stats import figure
 from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
+from bot.scheduler.claims import claim_statements, create_cohort_table
 from bot.scheduler.service import claim_pass
-from storage.models import Member, OutboxMessage, Schedule
+from storage.models import OutboxMessage, Schedule
 
 # Passes of the day replayed: every `interval` seconds of simulated time for 24 h.
 DAY = timedelta(hours=24)
 
 
-def due_claim_query(now, batch: int):  # type: ignore[no-untyped-def]
-    """The statement bot/scheduler/claims.py claim_due runs each batch."""
-    return (
-        select(Schedule, Member)
-        .join(Member, Member.id == Schedule.member_id)
-        .where(Schedule.enabled.is_(True), Schedule.next_due_at <= now)
-        .order_by(Schedule.next_due_at)
-        .limit(batch)
-    )
-
-
-async def query_plan(engine: AsyncEngine, batch: int) -> list[str]:
-    stmt = due_claim_query(T0, batch)
-    compiled = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+async def query_plan(engine: AsyncEngine) -> list[str]:
+    """The plans of the claim pass's three statements, inside a transaction that is rolled back."""
     lines: list[str] = []
+    dialect = engine.dialect
     async with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            rows = await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))
-            lines += [f"{r[3]}" for r in rows]
+        await conn.run_sync(create_cohort_table)
+        for name, stmt in claim_statements(dialect.name, T0).items():
+            compiled = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            lines.append(f"{name}:")
+            if dialect.name == "sqlite":
+                rows = await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))
+                lines += [f"  {r[3]}" for r in rows]
+            else:
+                rows = await conn.execute(text("EXPLAIN " + compiled))
+                lines += [f"  {r[0]}" for r in rows]
+        if dialect.name == "sqlite":
             idx = await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules'"))
             lines += [f"index {r[0]}: {r[1]}" for r in idx if r[1]]
         else:
-            rows = await conn.execute(text("EXPLAIN " + compiled))
-            lines += [r[0] for r in rows]
             idx = await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename='schedules'"))
             lines += [f"index: {r[0]}" for r in idx]
+        await conn.rollback()
     return lines
 
 
@@ -110,9 +107,8 @@ async def run(b: Bench) -> None:
             clock = FrozenClock(T0)
             app = build_app(bench_settings(url), clock=clock, catalog=b.catalog)
             try:
-                batch = app.settings.scheduler_batch_size
-                print(f"  [{kind}] due-claim query plan (batch {batch}):")
-                for line in await query_plan(app.db, batch):
+                print(f"  [{kind}] claim pass query plans:")
+                for line in await query_plan(app.db):
                     print(f"      {line}")
                 n = min(sizes.worst_minute, sizes.sched_members)
                 took, queued = await worst_minute(app, clock, n)

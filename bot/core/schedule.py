@@ -132,12 +132,18 @@ def iso_week(d: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
-    """The outbox idempotency key of the slot due at `due`: one message per slot, ever."""
+def slot_period(stream: str, due: datetime, member: Member) -> str:
+    """The member's local day of the slot (its ISO week for weekly streams)."""
     d = local_day(due, member)
-    if stream in ("nudge", "paper"):
-        return f"{stream}:{member_id}:{iso_week(d)}"
-    return f"{stream}:{member_id}:{d.isoformat()}"
+    return iso_week(d) if stream in ("nudge", "paper") else d.isoformat()
+
+
+def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
+    """The outbox idempotency key of the slot due at `due`: one message per slot, ever.
+
+    The claim pass builds the same key inside the database (bot/scheduler/claims.py).
+    """
+    return f"{stream}:{member_id}:{slot_period(stream, due, member)}"
 
 
 def slot_expiry(stream: str, due: datetime, member: Member) -> datetime:

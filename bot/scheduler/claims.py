@@ -1,18 +1,25 @@
 """The claim pass: due schedule rows become outbox rows, and each row's next due time advances.
 
-Rows are claimed in batches and written in bulk: one multi-row insert into the
-outbox and one bulk update of the schedules per batch. The message itself is
-built when it is delivered, at the platform's pace, so claiming a peak minute
-costs a few statements, not a few per member.
+Members due together share a cohort: the same stream, due instant and settings
+(zone, check-in time and days, quiet hours, pause, DMs blocked or not). A peak
+minute is thousands of members in a handful of cohorts, so the schedule maths
+(next due time, local day, expiry) runs once per cohort in Python, and the rows
+themselves are written inside the database: the cohorts go into a temporary
+table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING` queues every
+member's slot and one `UPDATE ... FROM` advances their schedules. The message is
+built when it is delivered, at the platform's pace.
 
-On PostgreSQL the batch is locked with `FOR UPDATE SKIP LOCKED`, so several
-processes share the work without waiting on one another; the outbox's unique key
-stops a slot from being queued twice even if two processes ever race on it.
-SQLite runs one process.
+Each chunk of cohorts is one transaction. A row whose settings changed after the
+cohorts were read matches no cohort and waits for the next pass, so a pass never
+writes a due time worked out from stale settings. On PostgreSQL, claimers take
+turns through a transaction-scoped advisory lock; the outbox's unique key stops a
+slot from being queued twice in any case. SQLite runs one process.
 
 A slot is skipped (advanced, nothing queued) when the member is paused or their
 DMs are blocked. A slot that is already stale when claimed (a long outage) is
 recorded in the outbox as 'dropped' with last_error 'stale', and never sent.
+Reassessment reminders depend on each member's last assessment, so they are
+claimed row by row.
 """
 
 from __future__ import annotations
@@ -22,14 +29,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, schedule
 from bot.core.services.schedules import reassess_anchor
 from content.schema import Catalog
-from storage.models import Member, Schedule
+from storage.models import Member, OutboxMessage, Schedule
+from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -110,20 +135,85 @@ async def seed_missing(sessions: async_sessionmaker[AsyncSession], now: datetime
             return seeded
 
 
-class _PassMemo:
-    """Schedule maths for one claim pass, shared by members with the same settings.
+_S = Schedule.__table__
+_M = Member.__table__
+_OUTBOX = OutboxMessage.__table__
 
-    A peak minute is thousands of members in a handful of (zone, time) cohorts, so
-    each distinct answer is worked out once per pass instead of once per row. Every
-    key holds all the inputs the function reads, so the answers are the same.
-    """
+# A cohort is one value of these: everything the schedule maths reads, plus the two
+# facts that decide whether a slot is sent at all.
+_BLOCKED = _M.c.dm_blocked_reason.is_not(None)
+_COHORT_COLUMNS = (
+    _S.c.next_due_at,
+    _S.c.stream,
+    _M.c.timezone,
+    _M.c.checkin_time,
+    _M.c.checkin_days,
+    _M.c.nudge_weekday,
+    _M.c.quiet_start,
+    _M.c.quiet_end,
+    _M.c.paused_until,
+    _BLOCKED.label("blocked"),
+)
+
+_MATCHED = (
+    "stream", "due", "timezone", "checkin_time", "checkin_days", "nudge_weekday",
+    "quiet_start", "quiet_end", "paused_until", "blocked",
+)  # fmt: skip
+_cohorts = Table(
+    "claim_cohorts",
+    MetaData(),
+    Column("stream", String(16), nullable=False),
+    Column("due", UTCDateTime(), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("checkin_time", String(5)),
+    Column("checkin_days", String(7)),
+    Column("nudge_weekday", Integer),
+    Column("quiet_start", String(5)),
+    Column("quiet_end", String(5)),
+    Column("paused_until", Date),
+    Column("blocked", Boolean, nullable=False),
+    # What to do with the cohort's members:
+    Column("status", String(16)),  # 'pending' or 'dropped' (stale); NULL: queue nothing
+    Column("period", String(16)),
+    Column("payload", _OUTBOX.c.payload.type),
+    Column("expires_at", UTCDateTime()),
+    Column("last_error", String(500)),
+    Column("next_due_at", UTCDateTime()),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", String(200)),
+    # Every matched column, so each due row finds its one cohort in one index lookup.
+    Index("ix_claim_cohorts", *_MATCHED),
+    prefixes=["TEMPORARY"],
+)
+
+_MATCH = and_(
+    _cohorts.c.stream == _S.c.stream,
+    # Wrapped so SQLite does not carry `next_due_at <= now` over to the cohort table and
+    # look cohorts up by a range instead of by (stream, due, timezone).
+    _cohorts.c.due == func.coalesce(_S.c.next_due_at, _S.c.next_due_at),
+    _cohorts.c.timezone == _M.c.timezone,
+    _cohorts.c.checkin_time.is_not_distinct_from(_M.c.checkin_time),
+    _cohorts.c.checkin_days.is_not_distinct_from(_M.c.checkin_days),
+    _cohorts.c.nudge_weekday.is_not_distinct_from(_M.c.nudge_weekday),
+    _cohorts.c.quiet_start.is_not_distinct_from(_M.c.quiet_start),
+    _cohorts.c.quiet_end.is_not_distinct_from(_M.c.quiet_end),
+    _cohorts.c.paused_until.is_not_distinct_from(_M.c.paused_until),
+    _cohorts.c.blocked == _BLOCKED,
+)
+
+# Rows per transaction: bounds how long one chunk holds SQLite's write lock, which
+# members' commands wait for. A single larger cohort still goes in one transaction.
+CHUNK_ROWS = 20_000
+# Any fixed number: claimers on one PostgreSQL database take turns on it.
+_PG_CLAIM_LOCK = 0x5C0E_C1A1
+
+
+class _PassMemo:
+    """Schedule maths for one claim pass, shared by rows with the same inputs."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
         self._next: dict[tuple[Any, ...], datetime | None] = {}
-        self._day: dict[tuple[datetime, str], Any] = {}
-        self._expiry: dict[tuple[str, datetime, str], datetime] = {}
-        self._paused: dict[tuple[Any, str], bool] = {}
 
     def next_due(self, r: Any) -> datetime | None:
         k = (
@@ -140,98 +230,270 @@ class _PassMemo:
             self._next[k] = schedule.next_due(r, r.stream, self.now, None)
         return self._next[k]
 
-    def is_paused(self, r: Any) -> bool:
-        if r.paused_until is None:
-            return False
-        k = (r.paused_until, r.timezone)
-        if k not in self._paused:
-            self._paused[k] = schedule.is_paused(r, self.now)
-        return self._paused[k]
 
-    def slot_key(self, r: Any, due: datetime) -> str:
-        k = (due, r.timezone)
-        if k not in self._day:
-            d = schedule.local_day(due, r)
-            self._day[k] = (d.isoformat(), schedule.iso_week(d))
-        day, week = self._day[k]
-        return f"{r.stream}:{r.member_id}:{week if r.stream in ('nudge', 'paper') else day}"
+def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
+    """What happens to one cohort's members: the temporary table's row for it."""
+    row: dict[str, Any] = {
+        "stream": c.stream,
+        "due": c.next_due_at,
+        "timezone": c.timezone,
+        "checkin_time": c.checkin_time,
+        "checkin_days": c.checkin_days,
+        "nudge_weekday": c.nudge_weekday,
+        "quiet_start": c.quiet_start,
+        "quiet_end": c.quiet_end,
+        "paused_until": c.paused_until,
+        "blocked": bool(c.blocked),
+        "status": None,
+        "period": None,
+        "payload": None,
+        "expires_at": None,
+        "last_error": None,
+        "next_due_at": None,
+        "enabled": True,
+        "disabled_reason": None,
+    }
+    try:
+        row["next_due_at"] = memo.next_due(c)
+        if c.blocked or schedule.is_paused(c, memo.now):
+            stats.skipped += c.n
+            return row
+        due = c.next_due_at
+        expires = schedule.slot_expiry(c.stream, due, c)
+        stale = memo.now >= expires
+        row.update(
+            status="dropped" if stale else "pending",
+            last_error="stale" if stale else None,
+            period=schedule.slot_period(c.stream, due, c),
+            payload={"due": due.isoformat()},
+            expires_at=expires,
+        )
+    except Exception:
+        log.exception("cannot schedule %s for %d member(s) in %s; turning it off", c.stream, c.n, c.timezone)
+        stats.errors += c.n
+        row.update(status=None, next_due_at=None, enabled=False, disabled_reason="could not be scheduled")
+    return row
 
-    def slot_expiry(self, r: Any, due: datetime) -> datetime:
-        k = (r.stream, due, r.timezone)
-        if k not in self._expiry:
-            self._expiry[k] = schedule.slot_expiry(r.stream, due, r)
-        return self._expiry[k]
+
+def _insert_from(dialect: str) -> Any:
+    if dialect == "postgresql":
+        return postgresql.insert(_OUTBOX)
+    return sqlite.insert(_OUTBOX)
 
 
-async def _next_due(session: AsyncSession, r: Any, memo: _PassMemo) -> datetime | None:
-    if r.stream == "reassess":
-        # The reminder itself restarts the three-month clock, so it is not repeated daily.
-        anchor = max(d for d in (await reassess_anchor(session, r.member_id), r.next_due_at) if d)
-        return schedule.next_due(r, r.stream, memo.now, anchor)
-    return memo.next_due(r)
+def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
+    key = _S.c.stream + ":" + cast(_S.c.member_id, String) + ":" + _cohorts.c.period
+    rows = (
+        select(
+            key,
+            _M.c.platform,
+            _S.c.stream,
+            literal("dm", String),
+            _S.c.member_id,
+            _M.c.community_id,
+            _cohorts.c.payload,
+            _cohorts.c.status,
+            literal(0, Integer),
+            _S.c.next_due_at,
+            _cohorts.c.expires_at,
+            literal(now, UTCDateTime()),
+            _cohorts.c.last_error,
+        )
+        .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _MATCH))
+        # SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT with a join.
+        .where(_S.c.enabled.is_(True), _S.c.next_due_at.between(first, last), _cohorts.c.status.is_not(None))
+    )
+    columns = [
+        "key", "platform", "stream", "target", "member_id", "community_id", "payload",
+        "status", "attempts", "not_before", "expires_at", "created_at", "last_error",
+    ]  # fmt: skip
+    return _insert_from(dialect).from_select(columns, rows).on_conflict_do_nothing(index_elements=["key"])
 
 
-def _outbox_row(r: Any, now: datetime, stats: ClaimStats, memo: _PassMemo) -> dict[str, Any] | None:
-    if r.dm_blocked_reason or memo.is_paused(r):
+def _advance_statement(now: datetime, first: datetime, last: datetime) -> Any:
+    return (
+        update(_S)
+        .where(
+            _S.c.member_id == _M.c.id, _MATCH, _S.c.enabled.is_(True), _S.c.next_due_at.between(first, last)
+        )
+        .values(
+            next_due_at=_cohorts.c.next_due_at,
+            enabled=_cohorts.c.enabled,
+            disabled_reason=_cohorts.c.disabled_reason,
+            updated_at=now,
+        )
+    )
+
+
+async def _count_stale(conn: Any, now: datetime, first: datetime, last: datetime) -> int:
+    stmt = select(func.count()).where(
+        _OUTBOX.c.status == "dropped",
+        _OUTBOX.c.not_before.between(first, last),
+        _OUTBOX.c.created_at == now,
+    )
+    return int((await conn.execute(stmt)).scalar_one())
+
+
+def _chunks(cohorts: list[Any]) -> list[list[Any]]:
+    """Consecutive due instants, about CHUNK_ROWS rows a chunk; one instant is never split,
+    since each statement reads every due row in its chunk's range of instants."""
+    chunks: list[list[Any]] = []
+    size = 0
+    for c in cohorts:
+        new_instant = not chunks or chunks[-1][-1].next_due_at != c.next_due_at
+        if new_instant and (not chunks or size + c.n > CHUNK_ROWS):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(c)
+        size += c.n
+    return chunks
+
+
+async def _claim_chunk(
+    sessions: async_sessionmaker[AsyncSession],
+    cohorts: list[Any],
+    now: datetime,
+    memo: _PassMemo,
+    stats: ClaimStats,
+) -> None:
+    async with sessions() as session, session.begin():
+        conn = await session.connection()
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            await conn.execute(select(func.pg_advisory_xact_lock(_PG_CLAIM_LOCK)))
+        planned = ClaimStats()
+        first, last = cohorts[0].next_due_at, cohorts[-1].next_due_at
+        rows = [_plan_cohort(c, memo, planned) for c in cohorts]
+        await conn.run_sync(create_cohort_table)
+        await conn.execute(insert(_cohorts), rows)
+        wanted = {
+            status: sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["status"] == status)
+            for status in ("pending", "dropped")
+        }
+        if wanted["pending"] or wanted["dropped"]:
+            inserted = (await conn.execute(_queue_statement(dialect, now, first, last))).rowcount
+            stale = wanted["dropped"]
+            if inserted < stale + wanted["pending"] and stale and wanted["pending"]:
+                # Some slots were already queued; count which kind the new rows were.
+                stale = await _count_stale(conn, now, first, last)
+            planned.stale += min(stale, inserted)
+            planned.queued += inserted - min(stale, inserted)
+            planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
+        await conn.execute(_advance_statement(now, first, last))
+        await conn.run_sync(_cohorts.drop)
+    for name in ("queued", "stale", "duplicate", "skipped", "errors"):
+        setattr(stats, name, getattr(stats, name) + getattr(planned, name))
+
+
+def _cohorts_statement(now: datetime) -> Any:
+    return (
+        select(*_COHORT_COLUMNS, func.count().label("n"))
+        .select_from(_S.join(_M, _M.c.id == _S.c.member_id))
+        .where(_S.c.enabled.is_(True), _S.c.next_due_at <= now, _S.c.stream != "reassess")
+        .group_by(*_COHORT_COLUMNS)
+        .order_by(_S.c.next_due_at)
+    )
+
+
+def claim_statements(dialect: str, now: datetime) -> dict[str, Any]:
+    """The set-based statements of a pass, by name, for `EXPLAIN` (bench/scheduling.py).
+
+    The last two read the temporary table made by `create_cohort_table`.
+    """
+    return {
+        "read cohorts": _cohorts_statement(now),
+        "queue": _queue_statement(dialect, now, now, now),
+        "advance": _advance_statement(now, now, now),
+    }
+
+
+def create_cohort_table(sync_conn: Any) -> None:
+    _cohorts.create(sync_conn)
+
+
+async def _claim_cohorts(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, stats: ClaimStats
+) -> None:
+    async with sessions() as session:
+        conn = await session.connection()
+        cohorts = (await conn.execute(_cohorts_statement(now))).all()
+        await session.commit()
+    memo = _PassMemo(now)
+    for chunk in _chunks(cohorts):
+        await _claim_chunk(sessions, chunk, now, memo, stats)
+
+
+async def _claim_reassessments(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, batch: int, stats: ClaimStats
+) -> None:
+    """Reassessment reminders, row by row: each one's next time hangs on the member's last assessment."""
+    while True:
+        async with sessions() as session, session.begin():
+            stmt = (
+                select(_S.c.member_id, _S.c.stream, _S.c.next_due_at, *_MEMBER_COLUMNS)
+                .join(Member, Member.id == Schedule.member_id)
+                .where(Schedule.enabled.is_(True), Schedule.next_due_at <= now, Schedule.stream == "reassess")
+                .order_by(Schedule.next_due_at)
+                .limit(batch)
+            )
+            rows = (await session.execute(_locking(session, stmt, Schedule))).all()
+            queued: list[dict[str, Any]] = []
+            for r in rows:
+                values: dict[str, Any] = {"updated_at": now}
+                try:
+                    row = _reassess_row(r, now, stats)
+                    anchor = max(d for d in (await reassess_anchor(session, r.member_id), r.next_due_at) if d)
+                    values["next_due_at"] = schedule.next_due(r, r.stream, now, anchor)
+                except (OperationalError, InterfaceError):
+                    # The database itself failed (gone, locked): abort the batch so every slot in
+                    # it is claimed again later, instead of turning a healthy stream off.
+                    raise
+                except Exception:
+                    log.exception("cannot schedule %s for member %s; turning it off", r.stream, r.member_id)
+                    stats.errors += 1
+                    row = None
+                    values.update(enabled=False, next_due_at=None, disabled_reason="could not be scheduled")
+                if row is not None:
+                    queued.append(row)
+                await session.execute(
+                    update(Schedule)
+                    .where(Schedule.member_id == r.member_id, Schedule.stream == r.stream)
+                    .values(**values)
+                )
+            inserted = await outbox.add_many(session, queued)
+            for row in queued:
+                if row["key"] not in inserted:
+                    stats.duplicate += 1
+                elif row["status"] == "dropped":
+                    stats.stale += 1
+                else:
+                    stats.queued += 1
+        if len(rows) < batch:
+            return
+
+
+def _reassess_row(r: Any, now: datetime, stats: ClaimStats) -> dict[str, Any] | None:
+    if r.dm_blocked_reason or schedule.is_paused(r, now):
         stats.skipped += 1
         return None
     due = r.next_due_at
-    expires = memo.slot_expiry(r, due)
-    row: dict[str, Any] = {
-        "key": memo.slot_key(r, due),
+    expires = schedule.slot_expiry(r.stream, due, r)
+    stale = now >= expires
+    return {
+        "key": schedule.slot_key(r.stream, r.member_id, due, r),
         "platform": r.platform,
         "stream": r.stream,
         "target": "dm",
         "member_id": r.member_id,
         "community_id": r.community_id,
         "payload": {"due": due.isoformat()},
-        "status": "pending",
+        "status": "dropped" if stale else "pending",
         "attempts": 0,
         "not_before": due,
         "expires_at": expires,
         "created_at": now,
-        "last_error": None,
+        "last_error": "stale" if stale else None,
     }
-    if now >= expires:
-        row["status"], row["last_error"] = "dropped", "stale"
-    return row
-
-
-# Each statement costs a round trip to the driver's thread, about what 50 rows of an
-# executemany cost; below that average cohort size one executemany is cheaper.
-COHORT_MIN = 50
-_SCHEDULES = Schedule.__table__
-_ADVANCE_ONE = (
-    _SCHEDULES.update()
-    .where(_SCHEDULES.c.member_id == bindparam("b_member"), _SCHEDULES.c.stream == bindparam("b_stream"))
-    .values(next_due_at=bindparam("b_due"), updated_at=bindparam("b_now"))
-)
-
-
-async def _advance(session: AsyncSession, changes: list[dict[str, Any]], now: datetime) -> None:
-    """Write the new next due times: one UPDATE per (stream, next due) cohort when a batch
-    is a few large cohorts (a peak minute), else one executemany."""
-    if not changes:
-        return
-    cohorts: dict[tuple[str, datetime | None], list[int]] = {}
-    for c in changes:
-        cohorts.setdefault((c["stream"], c["next_due_at"]), []).append(c["member_id"])
-    conn = await session.connection()
-    if len(cohorts) * COHORT_MIN > len(changes):
-        await conn.execute(
-            _ADVANCE_ONE,
-            [
-                {"b_member": c["member_id"], "b_stream": c["stream"], "b_due": c["next_due_at"], "b_now": now}
-                for c in changes
-            ],
-        )
-        return
-    for (stream, due), ids in cohorts.items():
-        await conn.execute(
-            _SCHEDULES.update()
-            .where(_SCHEDULES.c.stream == stream, _SCHEDULES.c.member_id.in_(ids))
-            .values(next_due_at=due, updated_at=now)
-        )
 
 
 async def claim_due(
@@ -247,53 +509,6 @@ async def claim_due(
     callers need not change.
     """
     stats = ClaimStats(seeded=await seed_missing(sessions, now, batch) if seed else 0)
-    memo = _PassMemo(now)
-    while True:
-        async with sessions() as session, session.begin():
-            stmt = (
-                select(Schedule.member_id, Schedule.stream, Schedule.next_due_at, *_MEMBER_COLUMNS)
-                .join(Member, Member.id == Schedule.member_id)
-                .where(Schedule.enabled.is_(True), Schedule.next_due_at <= now)
-                .order_by(Schedule.next_due_at)
-                .limit(batch)
-            )
-            # Core on the session's connection: plain rows, no ORM result machinery.
-            conn = await session.connection()
-            rows = (await conn.execute(_locking(session, stmt, Schedule))).all()
-            queued: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            for r in rows:
-                change: dict[str, Any] = {"member_id": r.member_id, "stream": r.stream, "updated_at": now}
-                try:
-                    row = _outbox_row(r, now, stats, memo)
-                    change["next_due_at"] = await _next_due(session, r, memo)
-                except (OperationalError, InterfaceError):
-                    # The database itself failed (gone, locked): abort the batch so every slot in
-                    # it is claimed again later, instead of turning a healthy stream off.
-                    raise
-                except Exception:
-                    log.exception("cannot schedule %s for member %s; turning it off", r.stream, r.member_id)
-                    stats.errors += 1
-                    row = None
-                    change.update(enabled=False, next_due_at=None, disabled_reason="could not be scheduled")
-                if row is not None:
-                    queued.append(row)
-                updates.append(change)
-            inserted = await outbox.add_many(session, queued)
-            for row in queued:
-                if row["key"] not in inserted:
-                    stats.duplicate += 1
-                elif row["status"] == "dropped":
-                    stats.stale += 1
-                else:
-                    stats.queued += 1
-            turned_off = [c for c in updates if "enabled" in c]
-            for change in turned_off:
-                await session.execute(
-                    update(Schedule)
-                    .where(Schedule.member_id == change["member_id"], Schedule.stream == change["stream"])
-                    .values(enabled=False, next_due_at=None, disabled_reason=change["disabled_reason"])
-                )
-            await _advance(session, [c for c in updates if "enabled" not in c], now)
-        if len(rows) < batch:
-            return stats
+    await _claim_cohorts(sessions, now, stats)
+    await _claim_reassessments(sessions, now, batch, stats)
+    return stats

@@ -25,5 +25,5 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f
     printed = capsys.readouterr().out
-    assert "median" in printed and "due-claim query plan" in printed
+    assert "median" in printed and "claim pass query plans" in printed
     assert "SEARCH schedules USING INDEX ix_schedules_due" in printed

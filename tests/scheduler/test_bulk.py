@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, insert, select
+import pytest
+from sqlalchemy import func, insert, select, update
 
 from bot.core.replies import render_text
 from bot.scheduler.claims import claim_due
@@ -64,34 +65,59 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
     assert statuses == {"sent": MEMBERS}
 
 
-async def test_a_database_failure_mid_batch_keeps_every_slot_for_the_next_pass(sapp, monkeypatch):
+async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(sapp, monkeypatch):
+    from sqlalchemy import text
     from sqlalchemy.exc import OperationalError
 
     import bot.scheduler.claims as claims
 
     due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
     await seed(sapp, 5, due)
-    real = claims._next_due
-    calls = {"n": 0}
-
-    async def flaky(session, r, memo):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OperationalError("SELECT", {}, Exception("database is locked"))
-        return await real(session, r, memo)
-
-    monkeypatch.setattr(claims, "_next_due", flaky)
-    try:
+    real = claims._advance_statement
+    # The outbox rows are written, then the schedule update fails inside the database.
+    monkeypatch.setattr(claims, "_advance_statement", lambda *_: text("UPDATE no_such_table SET x = 1"))
+    with pytest.raises(OperationalError):
         await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
-    except OperationalError:
-        pass
     async with sapp.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 0
-        enabled = set((await s.execute(select(Schedule.enabled))).scalars())
-    assert enabled == {True}, "no stream is turned off by a database hiccup"
-    monkeypatch.setattr(claims, "_next_due", real)
+        rows = (await s.execute(select(Schedule.enabled, Schedule.next_due_at))).all()
+    assert set(rows) == {(True, due)}, "nothing advanced and no stream turned off by a database error"
+    monkeypatch.setattr(claims, "_advance_statement", real)
     stats = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
     assert stats.queued == 5
+
+
+async def test_a_pass_is_split_into_transactions_by_due_instant_never_inside_one(sapp, monkeypatch):
+    import bot.scheduler.claims as claims
+
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    await seed(sapp, 40, due)
+    async with sapp.sessions() as s, s.begin():
+        ids = (await s.execute(select(Member.id).order_by(Member.id))).scalars().all()
+        # 5 members due at 19:00, 5 at 19:01 and 30 at 19:02.
+        for minute, group in ((1, ids[5:10]), (2, ids[10:])):
+            await s.execute(
+                update(Schedule)
+                .where(Schedule.member_id.in_(group))
+                .values(next_due_at=due + timedelta(minutes=minute))
+            )
+    chunks = []
+    real = claims._claim_chunk
+
+    async def spy(sessions, cohorts, now, memo, stats):
+        chunks.append(sum(c.n for c in cohorts))
+        await real(sessions, cohorts, now, memo, stats)
+
+    monkeypatch.setattr(claims, "CHUNK_ROWS", 12)
+    monkeypatch.setattr(claims, "_claim_chunk", spy)
+    stats = await claim_due(sapp.sessions, sapp.catalog, due + timedelta(minutes=2), batch=128)
+    assert chunks == [10, 30], "two small instants share a transaction; a large one is not split"
+    assert stats.queued == 40 and stats.duplicate == 0
+    async with sapp.sessions() as s:
+        keys = (await s.execute(select(OutboxMessage.key))).scalars().all()
+        advanced = set((await s.execute(select(Schedule.next_due_at))).scalars())
+    assert sorted(keys) == sorted(f"checkin:{i}:2026-03-02" for i in ids)
+    assert advanced == {due + timedelta(days=1)}, "each advances to its member's next 19:00"
 
 
 async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
@@ -115,3 +141,65 @@ async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
     from bot.core.reply_codec import reply_to_dict
 
     assert reply_to_dict(sent.reply) == built["reply"]
+
+
+async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(any_db_url, shared_catalog):
+    """Queued, stale, duplicate, blocked, paused and unschedulable cohorts in one pass."""
+    from bot.core.clock import FrozenClock
+    from tests.scheduler.conftest import make_app
+
+    now = datetime(2026, 3, 3, 19, 30, tzinfo=UTC)
+    app = make_app(any_db_url, FrozenClock(now), shared_catalog)
+    try:
+        await seed(app, 12, now - timedelta(minutes=30))
+        groups = {
+            "queued": {},
+            "stale": {"timezone": "Pacific/Kiritimati"},  # 19:00 UTC was 09:00 the next day there
+            "blocked": {"dm_blocked_reason": "50007"},
+            "paused": {"paused_until": date(2026, 3, 10)},
+            "broken": {"timezone": "Mars/Olympus_Mons"},
+            "duplicate": {"checkin_time": "19:00", "nudge_weekday": 2},
+        }
+        async with app.sessions() as s, s.begin():
+            ids = (await s.execute(select(Member.id).order_by(Member.id))).scalars().all()
+            for n, values in enumerate(groups.values()):
+                if values:
+                    await s.execute(
+                        update(Member).where(Member.id.in_(ids[n * 2 : n * 2 + 2])).values(**values)
+                    )
+            stale_ids = ids[2:4]
+            await s.execute(
+                update(Schedule)
+                .where(Schedule.member_id.in_(stale_ids))
+                .values(next_due_at=datetime(2026, 3, 2, 19, 0, tzinfo=UTC))
+            )
+            dup = ids[10]
+            await s.execute(
+                insert(OutboxMessage).values(
+                    key=f"checkin:{dup}:2026-03-03", platform="discord", stream="checkin", member_id=dup,
+                    payload={}, status="sent", not_before=now, created_at=now,
+                )
+            )  # fmt: skip
+        stats = await claim_due(app.sessions, app.catalog, now, batch=128)
+        assert (stats.queued, stats.stale, stats.duplicate, stats.skipped, stats.errors) == (3, 2, 1, 4, 2)
+        async with app.sessions() as s:
+            out = {
+                r.key: (r.status, r.last_error) for r in (await s.execute(select(OutboxMessage))).scalars()
+            }
+            sched = {r.member_id: r for r in (await s.execute(select(Schedule))).scalars()}
+        assert out[f"checkin:{ids[0]}:2026-03-03"] == ("pending", None)
+        assert out[f"checkin:{ids[2]}:2026-03-03"] == ("dropped", "stale")  # Kiritimati's local day
+        assert out[f"checkin:{dup}:2026-03-03"] == ("sent", None), "an existing slot is left as it was"
+        assert len(out) == 6
+        tomorrow = datetime(2026, 3, 4, 19, 0, tzinfo=UTC)
+        for i in (0, 1, 4, 5, 10, 11):
+            assert (sched[ids[i]].enabled, sched[ids[i]].next_due_at) == (True, tomorrow)
+        assert sched[ids[6]].next_due_at == datetime(2026, 3, 10, 19, 0, tzinfo=UTC), (
+            "resumes after the pause"
+        )
+        for i in (8, 9):
+            assert (sched[ids[i]].enabled, sched[ids[i]].disabled_reason) == (False, "could not be scheduled")
+        again = await claim_due(app.sessions, app.catalog, now, batch=128)
+        assert (again.queued, again.stale, again.duplicate, again.skipped, again.errors) == (0, 0, 0, 0, 0)
+    finally:
+        await app.close()
