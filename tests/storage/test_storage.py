@@ -143,3 +143,22 @@ async def test_sqlite_uses_wal_and_busy_timeout(db_url):
         assert mode.lower() == "wal" and timeout >= 1000 and fks == 1
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_checkpoints_in_the_background_not_in_commits(db_url):
+    from storage.db import SQLITE_WAL_AUTOCHECKPOINT, checkpoint
+
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with engine.connect() as conn:
+            mark = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar_one()
+        assert mark == SQLITE_WAL_AUTOCHECKPOINT > 1000
+        async with sessions() as s, s.begin():
+            community = await repo.get_or_create_community(s, MemberKey("discord", "g", "u").community, NOW)
+            for i in range(300):
+                await repo.create_member(s, community, MemberKey("discord", "g", f"u{i}"), NOW)
+        in_wal, copied = await checkpoint(engine)
+        assert in_wal > 0 and copied == in_wal, "every page the commits left in the WAL is copied back"
+    finally:
+        await engine.dispose()
