@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from bot.core.engine import Engine
 from bot.settings import Settings
 from content.loader import load_catalog
 from content.schema import Catalog
-from storage.db import make_engine, make_sessionmaker
+from storage.db import is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker
 
 
 @dataclass
@@ -24,8 +25,12 @@ class App:
     clock: Clock
     engine: Engine
     extras: dict[str, Any] = field(default_factory=dict)
+    # The engine behind member commands, when it is not `db` (SQLite: see storage/sqlite_inline.py).
+    command_db: AsyncEngine | None = None
 
     async def close(self) -> None:
+        if self.command_db is not None:
+            await self.command_db.dispose()
         await self.db.dispose()
 
 
@@ -33,6 +38,22 @@ def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog |
     """Everything a platform runner needs. Nothing connects until it is used."""
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
+    command_db = None
+    if is_sqlite(settings.database_url) and not is_memory_sqlite(settings.database_url):
+        # Member commands are short transactions of indexed lookups: run them on the loop's thread.
+        command_db = make_engine(settings.database_url, inline=True)
+    command_sessions = make_sessionmaker(command_db) if command_db is not None else sessions
     catalog = catalog or load_catalog()
     clock = clock or SystemClock()
-    return App(settings, db, sessions, catalog, clock, Engine(sessions, catalog, clock))
+    engine = Engine(command_sessions, catalog, clock)
+    return App(settings, db, sessions, catalog, clock, engine, command_db=command_db)
+
+
+def settle_heap() -> None:
+    """Exempt everything alive at start-up (the catalogue, modules, the app) from cyclic GC.
+
+    Those objects live as long as the process; without this every full collection walks
+    them again, a pause of several milliseconds in the middle of some member's command.
+    """
+    gc.collect()
+    gc.freeze()
