@@ -18,7 +18,7 @@ from bench.stats import figure, percentile
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.replies import Reply
-from bot.runtime import App, build_app
+from bot.runtime import App, build_app, settle_heap
 
 Op = Callable[[App, MemberKey], Awaitable[Reply]]
 P99_TARGET_MS = 5.0
@@ -65,6 +65,7 @@ async def run(b: Bench) -> None:
             app = build_app(
                 bench_settings(url), clock=FrozenClock(T0 + timedelta(hours=15)), catalog=b.catalog
             )
+            settle_heap()  # as `python -m bot run` does once the app is built
             try:
                 await _run_ops(b, app, kind, seeded.history_members, seeded.plain_members)
             finally:

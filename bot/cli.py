@@ -195,10 +195,11 @@ async def _run(settings: Settings, platform: str) -> int:
     from bot.ops.health import start_health_server
     from bot.ops.metrics import install as install_metrics
     from bot.ops.shutdown import install_sigterm, stopping
-    from bot.runtime import build_app
+    from bot.runtime import build_app, settle_heap
 
     app = build_app(settings)
     install_metrics(app)
+    settle_heap()
     task = asyncio.current_task()
     assert task is not None
     remove_handler = install_sigterm(app, task)

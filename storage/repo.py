@@ -49,7 +49,12 @@ _ACTIVE_PLAN = (
     .limit(1)
 )
 _PLAN_ITEMS = select(PlanItem).where(PlanItem.plan_id == bindparam("plan_id")).order_by(PlanItem.position)
-_ALL_CHECKINS = select(CheckIn).where(CheckIn.member_id == bindparam("member_id")).order_by(CheckIn.id)
+_CHECKINS = CheckIn.__table__
+_CHECKIN_LOG = (
+    select(_CHECKINS.c.local_date, _CHECKINS.c.kind, _CHECKINS.c.minutes, _CHECKINS.c.topics)
+    .where(_CHECKINS.c.member_id == bindparam("member_id"))
+    .order_by(_CHECKINS.c.id)
+)
 
 
 async def find_member(session: AsyncSession, key: Any) -> Member | None:
@@ -121,5 +126,10 @@ async def checkins_between(session: AsyncSession, member_id: int, start: date, e
     return list((await session.execute(stmt)).scalars())
 
 
-async def all_checkins(session: AsyncSession, member_id: int) -> list[CheckIn]:
-    return list((await session.execute(_ALL_CHECKINS, {"member_id": member_id})).scalars())
+async def all_checkins(session: AsyncSession, member_id: int) -> list[Any]:
+    """The member's whole log as read-only rows (local_date, kind, minutes, topics), oldest first.
+
+    Plain rows, not ORM objects: a long log is read on most commands, and only read.
+    """
+    conn = await session.connection()
+    return list((await conn.execute(_CHECKIN_LOG, {"member_id": member_id})).all())

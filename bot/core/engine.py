@@ -11,7 +11,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import timezones
 from bot.core.call import Call, Context
@@ -35,8 +37,15 @@ from bot.core.services import (
     settings,
 )
 from content.schema import Catalog
+from storage.models import Member
 
 log = logging.getLogger(__name__)
+
+_TOUCH = (
+    update(Member.__table__)
+    .where(Member.__table__.c.id == bindparam("member_id"))
+    .values(last_active_at=bindparam("now"))
+)
 
 CommandHandler = Callable[..., Awaitable[Reply]]
 ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
@@ -177,6 +186,13 @@ class Engine:
             return timezones.complete(prefix, limit)
         return []
 
+    async def _touch(self, call: Call, member: Member) -> None:
+        """Record the member as active: one UPDATE statement rather than a flush of the ORM object,
+        which costs several times more and is most of a read-only command's write."""
+        now = call.now()
+        await call.session.execute(_TOUCH, {"member_id": member.id, "now": now})
+        set_committed_value(member, "last_active_at", now)
+
     async def _run(self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]]) -> Reply:
         try:
             async with self.sessions() as session, session.begin():
@@ -184,7 +200,7 @@ class Engine:
                 reply = await fn(call)
                 member = await call.existing_member()
                 if member is not None:
-                    member.last_active_at = call.now()
+                    await self._touch(call, member)
                     if member.dm_blocked_notice:
                         member.dm_blocked_notice = False
                         reply = reply.with_notice(

@@ -57,4 +57,3 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return [c for c in chunks if c]
-

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from bot.core import streaks
 from bot.core.call import Call
 from storage import repo
-from storage.models import CheckIn, Member, Plan, PlanItem
+from storage.models import Member, Plan, PlanItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +21,9 @@ class Pace:
     projected_finish: date | None
 
 
-async def logs(call: Call, member: Member) -> list[CheckIn]:
-    """The member's whole log, read once per call; every figure below derives from it."""
+async def logs(call: Call, member: Member) -> list[Any]:
+    """The member's whole log (rows of local_date, kind, minutes, topics), read once per call;
+    every figure below derives from it."""
     cached = call.cache.get(("logs", member.id))
     if cached is None:
         cached = await repo.all_checkins(call.session, member.id)
