@@ -21,6 +21,7 @@ from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
 from bot.scheduler.claims import claim_statements, create_cohort_table
 from bot.scheduler.service import claim_pass
+from storage.db import checkpoint
 from storage.models import OutboxMessage, Schedule
 
 # Passes of the day replayed: every `interval` seconds of simulated time for 24 h.
@@ -72,6 +73,9 @@ async def worst_minute(app: App, clock: FrozenClock, n: int) -> tuple[float, int
             .where(Schedule.stream == "checkin", Schedule.member_id.in_(ids.limit(n).scalar_subquery()))
             .values(next_due_at=due)
         )
+    # The running scheduler checkpoints SQLite's WAL every few seconds; do the same after
+    # the setup write so the pass reads the database as it would find it.
+    await checkpoint(app.db)
     clock.set(T0 - timedelta(seconds=30))
     started = time.perf_counter()
     stats = await claim_pass(app)

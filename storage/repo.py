@@ -133,3 +133,29 @@ async def all_checkins(session: AsyncSession, member_id: int) -> list[Any]:
     """
     conn = await session.connection()
     return list((await conn.execute(_CHECKIN_LOG, {"member_id": member_id})).all())
+
+
+_PLANS = Plan.__table__
+_ITEMS = PlanItem.__table__
+_ACTIVE_PLAN_ROW = (
+    select(_PLANS)
+    .where(_PLANS.c.member_id == bindparam("member_id"), _PLANS.c.status == "active")
+    .order_by(_PLANS.c.id.desc())
+    .limit(1)
+)
+_PLAN_ITEM_ROWS = select(_ITEMS).where(_ITEMS.c.plan_id == bindparam("plan_id")).order_by(_ITEMS.c.position)
+
+
+async def active_plan_row(session: AsyncSession, member_id: int) -> Any | None:
+    """The active plan as a read-only row (same attributes as `Plan`), for commands that only show it.
+
+    Plain rows skip the ORM's per-object work; a command that changes the plan uses `active_plan`.
+    """
+    conn = await session.connection()
+    return (await conn.execute(_ACTIVE_PLAN_ROW, {"member_id": member_id})).first()
+
+
+async def plan_item_rows(session: AsyncSession, plan_id: int) -> list[Any]:
+    """A plan's items in order as read-only rows (same attributes as `PlanItem`)."""
+    conn = await session.connection()
+    return list((await conn.execute(_PLAN_ITEM_ROWS, {"plan_id": plan_id})).all())

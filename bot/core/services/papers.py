@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
@@ -332,12 +332,20 @@ async def next_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
     return await paper_command(call)
 
 
+_SHELF = MemberPaper.__table__
+# Read-only rows: /progress only shows the shelf.
+_SHELF_ROWS = select(_SHELF.c.paper_id, _SHELF.c.status, _SHELF.c.rating, _SHELF.c.updated_at).where(
+    _SHELF.c.member_id == bindparam("member_id")
+)
+
+
 async def progress_section(call: Call, member_id: int) -> str:
-    rows = await history(call, member_id)
+    conn = await call.session.connection()
+    rows = (await conn.execute(_SHELF_ROWS, {"member_id": member_id})).all()
     if not rows:
         return ""
-    read = [r for r in rows.values() if r.status == "read"]
-    saved = [r for r in rows.values() if r.status == "saved"]
+    read = [r for r in rows if r.status == "read"]
+    saved = [r for r in rows if r.status == "saved"]
 
     async def name(pid: str) -> str:
         return await _title(call, pid) or f"{pid} ({REMOVED})"

@@ -23,7 +23,7 @@ async def progress_command(call: Call) -> Reply:
     member = await call.member()
     st = await studylog.streak(call, member)
     week = await studylog.week_minutes(call, member, call.today(member))
-    plan = await repo.active_plan(call.session, member.id)
+    plan = await repo.active_plan_row(call.session, member.id)
     fields = [
         Field("Streak", f"{st.current} day{'s' if st.current != 1 else ''} 🔥 (best {st.best})"),
         Field("This week", f"{hours(week / 60)} of {hours(member.hours_per_week)}"),
@@ -35,7 +35,7 @@ async def progress_command(call: Call) -> Reply:
             cards=(Card(title="Your progress", body=body + extra, fields=tuple(fields)),),
             buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
         )
-    items = await repo.plan_items(call.session, plan.id)
+    items = await repo.plan_item_rows(call.session, plan.id)
     p = await studylog.pace(call, member, plan, items)
     total = sum(i.hours for i in items if i.state != "skipped")
     done_hours = sum(i.hours for i in items if i.state == "done")
@@ -78,7 +78,7 @@ async def _extra_sections(call: Call, member_id: int) -> str:
 
 async def today_command(call: Call) -> Reply:
     member = await call.member()
-    plan = await repo.active_plan(call.session, member.id)
+    plan = await repo.active_plan_row(call.session, member.id)
     if plan is None:
         return Reply(
             cards=(
@@ -89,7 +89,7 @@ async def today_command(call: Call) -> Reply:
             ),
             buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
         )
-    items = await repo.plan_items(call.session, plan.id)
+    items = await repo.plan_item_rows(call.session, plan.id)
     suggestion = await suggest_today(call, member, items)
     if not suggestion:
         return Reply(
