@@ -43,7 +43,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -181,25 +183,56 @@ _cohorts = Table(
     Column("next_due_at", UTCDateTime()),
     Column("enabled", Boolean, nullable=False),
     Column("disabled_reason", String(200)),
-    # Every matched column, so each due row finds its one cohort in one index lookup.
-    Index("ix_claim_cohorts", *_MATCHED),
     prefixes=["TEMPORARY"],
 )
 
-_MATCH = and_(
-    _cohorts.c.stream == _S.c.stream,
-    # Wrapped so SQLite does not carry `next_due_at <= now` over to the cohort table and
-    # look cohorts up by a range instead of by (stream, due, timezone).
-    _cohorts.c.due == func.coalesce(_S.c.next_due_at, _S.c.next_due_at),
-    _cohorts.c.timezone == _M.c.timezone,
-    _cohorts.c.checkin_time.is_not_distinct_from(_M.c.checkin_time),
-    _cohorts.c.checkin_days.is_not_distinct_from(_M.c.checkin_days),
-    _cohorts.c.nudge_weekday.is_not_distinct_from(_M.c.nudge_weekday),
-    _cohorts.c.quiet_start.is_not_distinct_from(_M.c.quiet_start),
-    _cohorts.c.quiet_end.is_not_distinct_from(_M.c.quiet_end),
-    _cohorts.c.paused_until.is_not_distinct_from(_M.c.paused_until),
-    _cohorts.c.blocked == _BLOCKED,
-)
+# PostgreSQL compares these as sentinels no real value takes, written inline so the
+# query's expressions are the index's.
+_NULLABLE_MATCHED = {
+    "checkin_time": literal_column("''"),
+    "checkin_days": literal_column("''"),
+    "nudge_weekday": literal_column("-1"),
+    "quiet_start": literal_column("''"),
+    "quiet_end": literal_column("''"),
+    "paused_until": literal_column("DATE '0001-01-01'"),
+}
+
+
+def _cohort_index(dialect: str) -> Index:
+    """Every matched column (as `_match` compares it), so each due row finds its cohort in one lookup."""
+    if dialect == "postgresql":
+        columns: list[Any] = [_cohorts.c.stream, _cohorts.c.due, _cohorts.c.timezone]
+        columns += [func.coalesce(_cohorts.c[n], sentinel) for n, sentinel in _NULLABLE_MATCHED.items()]
+        columns.append(_cohorts.c.blocked)
+        return Index("ix_claim_cohorts", *columns)
+    return Index("ix_claim_cohorts", *(_cohorts.c[n] for n in _MATCHED))
+
+
+def _match(dialect: str) -> Any:
+    """Each due row's cohort.
+
+    SQLite finds it through the cohort table's index, which `IS` can use; the due time
+    is wrapped so SQLite does not carry `next_due_at <= now` over to the cohort table
+    and look cohorts up by a range. PostgreSQL hash-joins on plain equalities, so
+    there NULLs are compared as sentinels that no real value takes.
+    """
+    if dialect == "postgresql":
+        nullable = [
+            func.coalesce(_cohorts.c[name], sentinel) == func.coalesce(_M.c[name], sentinel)
+            for name, sentinel in _NULLABLE_MATCHED.items()
+        ]
+        due = _cohorts.c.due == _S.c.next_due_at
+    else:
+        nullable = [_cohorts.c[name].is_not_distinct_from(_M.c[name]) for name in _NULLABLE_MATCHED]
+        due = _cohorts.c.due == func.coalesce(_S.c.next_due_at, _S.c.next_due_at)
+    return and_(
+        _cohorts.c.stream == _S.c.stream,
+        due,
+        _cohorts.c.timezone == _M.c.timezone,
+        *nullable,
+        _cohorts.c.blocked == _BLOCKED,
+    )
+
 
 # Rows per transaction: bounds how long one chunk holds SQLite's write lock, which
 # members' commands wait for. A single larger cohort still goes in one transaction.
@@ -299,7 +332,7 @@ def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetim
             literal(now, UTCDateTime()),
             _cohorts.c.last_error,
         )
-        .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _MATCH))
+        .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _match(dialect)))
         # SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT with a join.
         .where(_S.c.enabled.is_(True), _S.c.next_due_at.between(first, last), _cohorts.c.status.is_not(None))
     )
@@ -310,11 +343,46 @@ def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetim
     return _insert_from(dialect).from_select(columns, rows).on_conflict_do_nothing(index_elements=["key"])
 
 
-def _advance_statement(now: datetime, first: datetime, last: datetime) -> Any:
+def _advance_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
+    if dialect == "postgresql":
+        # Planned on its own (from_collapse_limit 1) in the written order, then each row
+        # updated by its key. The old due time is matched again so that a member who changed
+        # their settings meanwhile (a row this waited on) keeps the due time they just set.
+        due = (
+            select(
+                _S.c.member_id,
+                _S.c.stream,
+                _S.c.next_due_at.label("was_due"),
+                _cohorts.c.next_due_at,
+                _cohorts.c.enabled,
+                _cohorts.c.disabled_reason,
+            )
+            .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _match(dialect)))
+            .where(_S.c.enabled.is_(True), _S.c.next_due_at.between(first, last))
+            .subquery("due")
+        )
+        return (
+            update(_S)
+            .where(
+                _S.c.member_id == due.c.member_id,
+                _S.c.stream == due.c.stream,
+                _S.c.next_due_at == due.c.was_due,
+                _S.c.enabled.is_(True),
+            )
+            .values(
+                next_due_at=due.c.next_due_at,
+                enabled=due.c.enabled,
+                disabled_reason=due.c.disabled_reason,
+                updated_at=now,
+            )
+        )
     return (
         update(_S)
         .where(
-            _S.c.member_id == _M.c.id, _MATCH, _S.c.enabled.is_(True), _S.c.next_due_at.between(first, last)
+            _S.c.member_id == _M.c.id,
+            _match(dialect),
+            _S.c.enabled.is_(True),
+            _S.c.next_due_at.between(first, last),
         )
         .values(
             next_due_at=_cohorts.c.next_due_at,
@@ -366,6 +434,17 @@ async def _claim_chunk(
         rows = [_plan_cohort(c, memo, planned) for c in cohorts]
         await conn.run_sync(create_cohort_table)
         await conn.execute(insert(_cohorts), rows)
+        if dialect == "postgresql":
+            # Temporary tables get no statistics of their own; without them the planner
+            # guesses a size and may loop over the cohorts for every due row.
+            await conn.execute(text("ANALYZE claim_cohorts"))
+            # The due rows were all written since the tables were last analysed, so the planner
+            # believes there are few of them and may join the cohorts on the due time alone,
+            # filtering the rest of the key row by row: quadratic in a peak minute. Keep the
+            # written join order (each due row, its member, then its cohort on the whole key).
+            await conn.execute(text("SET LOCAL join_collapse_limit = 1"))
+            await conn.execute(text("SET LOCAL from_collapse_limit = 1"))
+            await conn.execute(text("SET LOCAL enable_mergejoin = off"))
         wanted = {
             status: sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["status"] == status)
             for status in ("pending", "dropped")
@@ -379,7 +458,7 @@ async def _claim_chunk(
             planned.stale += min(stale, inserted)
             planned.queued += inserted - min(stale, inserted)
             planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
-        await conn.execute(_advance_statement(now, first, last))
+        await conn.execute(_advance_statement(dialect, now, first, last))
         await conn.run_sync(_cohorts.drop)
     for name in ("queued", "stale", "duplicate", "skipped", "errors"):
         setattr(stats, name, getattr(stats, name) + getattr(planned, name))
@@ -403,12 +482,18 @@ def claim_statements(dialect: str, now: datetime) -> dict[str, Any]:
     return {
         "read cohorts": _cohorts_statement(now),
         "queue": _queue_statement(dialect, now, now, now),
-        "advance": _advance_statement(now, now, now),
+        "advance": _advance_statement(dialect, now, now, now),
     }
+
+
+# Built once; kept off the table's own index list so `create` makes only the one that fits.
+_COHORT_INDEXES = {dialect: _cohort_index(dialect) for dialect in ("sqlite", "postgresql")}
+_cohorts.indexes.clear()
 
 
 def create_cohort_table(sync_conn: Any) -> None:
     _cohorts.create(sync_conn)
+    _COHORT_INDEXES[sync_conn.dialect.name].create(sync_conn)
 
 
 async def _claim_cohorts(
