@@ -84,3 +84,31 @@ async def test_in_memory_databases_share_one_engine(catalog, clock):
         assert app.command_db is None and app.engine.sessions is app.sessions
     finally:
         await app.close()
+
+
+async def test_a_command_lets_ready_work_run_before_it_starts(tmp_path, catalog, clock):
+    """Nothing inside a transaction gives the loop back, so it yields once at BEGIN: an
+    acknowledgement already on its way out is not held up by the command that follows it."""
+    from sqlalchemy import event
+
+    from bot.core.identity import MemberKey
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/yield.db"
+    await upgrade(url)
+    app = build_app(make_settings(url), clock=clock, catalog=catalog)
+    ran: list[str] = []
+    seen_at_begin: list[list[str]] = []
+
+    def after(conn, cursor, statement, *_):
+        if statement.startswith("BEGIN"):
+            seen_at_begin.append(list(ran))
+
+    try:
+        await app.engine.command(MemberKey("discord", "g1", "u2"), "settings")  # a connection is open
+        event.listen(app.command_db.sync_engine, "after_cursor_execute", after)
+        asyncio.get_running_loop().call_soon(ran.append, "ack")
+        reply = await app.engine.command(MemberKey("discord", "g1", "u2"), "settings")
+        assert not reply.error
+        assert seen_at_begin and seen_at_begin[0] == ["ack"]
+    finally:
+        await app.close()
