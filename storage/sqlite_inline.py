@@ -13,8 +13,8 @@ it. So the connection's busy timeout is 0 and a statement that finds the databas
 locked outside a transaction (`BEGIN IMMEDIATE`, where every transaction here
 takes its lock) is retried after `asyncio.sleep`, until `busy_timeout` seconds
 have passed. Inside a transaction the error is raised as it would be anyway.
-Before a transaction starts, the connection yields to the loop once, since nothing
-inside it will.
+The connection yields to the loop once before each statement, so other work on the
+loop (timers, acknowledgements) is held up by one statement at most, not a command.
 """
 
 from __future__ import annotations
@@ -96,10 +96,10 @@ class InlineConnection:
         """`call(*args)`, waiting on the event loop while another connection holds the lock."""
         deadline: float | None = None
         wait = _FIRST_WAIT
-        if not self._conn.in_transaction:
-            # A transaction runs start to end without giving the loop back; let whatever is
-            # ready go first (an acknowledgement on its way out, another member's command).
-            await asyncio.sleep(0)
+        # Nothing here waits on I/O, so give the loop back once per statement, as a threaded
+        # driver would: whatever is ready (a timer, an acknowledgement on its way out) runs
+        # between statements instead of after the whole command.
+        await asyncio.sleep(0)
         while True:
             in_transaction = self._conn.in_transaction
             try:
