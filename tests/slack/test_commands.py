@@ -112,3 +112,43 @@ async def test_unknown_option_for_assess_is_explained(slack: SlackHarness):
     await slack.command("assess", "astrology", user="U5")
     reply = await answered(slack.fake, "assess")
     assert "not a known" in str(reply)
+
+
+async def test_the_work_starts_only_after_the_acknowledgement_is_written(slack: SlackHarness, monkeypatch):
+    """Bolt notices an acknowledgement only every 10 ms; a command that ran before then would
+    hold the HTTP response back, so listeners wait until the server has written it."""
+    from bot.adapters.slack import ack_gate
+
+    gates = []
+    real_attach = ack_gate.attach
+
+    def attach(context):
+        gates.append(real_attach(context))
+        return gates[-1]
+
+    monkeypatch.setattr(ack_gate, "attach", attach)
+    engine = slack.app.engine
+    written_first = []
+
+    def recording(real):
+        async def call(*args, **kwargs):
+            written_first.append(gates[-1].is_set())
+            return await real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(engine, "run_line", recording(engine.run_line))
+    monkeypatch.setattr(engine, "action", recording(engine.action))
+
+    async def home_published(count: int) -> None:
+        await slack.fake.wait_for(lambda: len(slack.fake.find("views.publish")) >= count)
+
+    for n, name in enumerate(("today", "progress"), start=1):
+        status, _ = await slack.command(name)
+        assert status == 200
+        await answered(slack.fake, name)
+        await home_published(n)  # the Home tab's own engine calls are done before the next request
+    status, _ = await slack.click("today:show:x")
+    assert status == 200
+    await home_published(3)
+    assert len(written_first) >= 3 and all(written_first), written_first

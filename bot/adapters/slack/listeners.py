@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack import dedupe
+from bot.adapters.slack import ack_gate, dedupe
 from bot.adapters.slack.blocks import form_view, page_blocks, parse_page, render, reply_view
 from bot.adapters.slack.home import build_home
 from bot.adapters.slack.messenger import open_dm, post_reply, upload
@@ -121,9 +121,14 @@ class Listeners:
     # ---- slash commands -------------------------------------------------
 
     async def on_command(
-        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
     ):
         await ack()
+        await ack_gate.after_ack(context)
         name = str(body.get("command", "")).lstrip("/")
         member = member_key(team_of(body), user_of(body))
         surface = Surface(
@@ -142,9 +147,14 @@ class Listeners:
     # ---- buttons and menus ----------------------------------------------
 
     async def on_action(
-        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
     ):
         await ack()
+        await ack_gate.after_ack(context)
         actions = body.get("actions") or []
         if not actions:
             return
