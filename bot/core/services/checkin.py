@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam
 
 from bot.core.call import Call
 from bot.core.commands import MINUTES_MAX, NOTE_MAX
@@ -136,36 +139,41 @@ async def open_form(call: Call, _args: list[str], _values: Mapping[str, str]) ->
 
 
 async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> Reply:
-    plan = await repo.active_plan(call.session, member.id)
-    items = await repo.plan_items(call.session, plan.id) if plan else []
-    current = studylog.current_items(items)
-    touched: list[PlanItem] = current[:1]
-    for item in touched:
-        if item.state == "todo":
-            item.state = "learning"
-            item.updated_at = call.now()
+    """Record study time against the topic in progress (or the next one), moving it on.
+
+    Written as plain statements: a check-in is a hot path, and the ORM's unit of work
+    for one new row and one changed state costs more than the rest of the command.
+    """
+    plan = await repo.active_plan_row(call.session, member.id)
+    items = await repo.plan_item_rows(call.session, plan.id) if plan else []
+    touched = studylog.current_items(items)[:1]
     refs = [f"{i.roadmap_id}/{i.topic_id}" for i in touched]
-    call.session.add(
-        CheckIn(
-            member_id=member.id,
-            local_date=d,
-            kind="study",
-            minutes=minutes,
-            note=note,
-            topics=refs,
-            created_at=call.now(),
-        )
+    conn = await call.session.connection()
+    await conn.execute(
+        _NEW_CHECKIN,
+        {
+            "member_id": member.id,
+            "local_date": d,
+            "kind": "study",
+            "minutes": minutes,
+            "note": note,
+            "topics": refs,
+            "created_at": call.now(),
+        },
     )
-    await call.session.flush()
     studylog.forget_logs(call, member)
     finished = []
     if touched:
         spent = await studylog.topic_minutes(call, member)
         for item in touched:
+            state = item.state
             if spent.get(f"{item.roadmap_id}/{item.topic_id}", 0) >= item.hours * 60:
-                item.state = "done"
-                item.updated_at = call.now()
+                state = "done"
                 finished.append(item)
+            elif state == "todo":
+                state = "learning"
+            if state != item.state:
+                await conn.execute(_ITEM_STATE, {"item_id": item.id, "state": state, "now": call.now()})
     st = await studylog.streak(call, member)
     week = await studylog.week_minutes(call, member, call.today(member))
     fields = [
@@ -200,7 +208,17 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
     )
 
 
-def _title(call: Call, item: PlanItem) -> str:
+_CHECKINS = CheckIn.__table__
+_NEW_CHECKIN = _CHECKINS.insert()
+_ITEMS = PlanItem.__table__
+_ITEM_STATE = (
+    _ITEMS.update()
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(state=bindparam("state"), updated_at=bindparam("now"))
+)
+
+
+def _title(call: Call, item: Any) -> str:
     found = call.catalog.resolve_topic(f"{item.roadmap_id}/{item.topic_id}")
     return found[1].title if found else item.topic_id
 
