@@ -154,28 +154,33 @@ async def _previous_states(call: Call, member_id: int) -> dict[tuple[str, str], 
     return {(r, t): "done" for r, t in (await call.session.execute(stmt)).all()}
 
 
+_NEW_PLAN = insert(Plan.__table__).returning(Plan.__table__.c.id)
+_NEW_ITEMS = insert(PlanItem.__table__)
+
+
 async def _start(call: Call, ref: str, switched_from: str | None = None) -> Reply:
     member = await call.member()
     levels = await levels_service.current_levels(call.session, member.id)
     draft = planner.build_plan(call.catalog, ref, member.hours_per_week, call.today(member), levels)
-    plan = Plan(
-        member_id=member.id,
-        kind=draft.kind,
-        ref_id=draft.ref_id,
-        title=draft.title,
-        status="active",
-        hours_per_week=member.hours_per_week,
-        start_date=draft.start,
-        created_at=call.now(),
-    )
-    call.session.add(plan)
-    await call.session.flush()
-    done_before = await _previous_states(call, member.id)
-    # One executemany, not one INSERT per item: nothing in this call needs the items' ids.
     now = call.now()
+    # Plain statements rather than the ORM's unit of work: a new plan is one row and an
+    # executemany of its items, and nothing in this call needs them as objects.
+    new_plan = {
+        "member_id": member.id,
+        "kind": draft.kind,
+        "ref_id": draft.ref_id,
+        "title": draft.title,
+        "status": "active",
+        "hours_per_week": member.hours_per_week,
+        "start_date": draft.start,
+        "created_at": now,
+        "archived_at": None,
+    }
+    plan_id = (await call.session.execute(_NEW_PLAN, new_plan)).scalar_one()
+    done_before = await _previous_states(call, member.id)
     rows = [
         {
-            "plan_id": plan.id,
+            "plan_id": plan_id,
             "week": item.week,
             "position": pos,
             "roadmap_id": item.roadmap_id,
@@ -187,7 +192,7 @@ async def _start(call: Call, ref: str, switched_from: str | None = None) -> Repl
         for pos, item in enumerate(draft.items)
     ]
     if rows:
-        await call.session.execute(insert(PlanItem), rows)
+        await call.session.execute(_NEW_ITEMS, rows)
     skipped = sum(1 for i in draft.items if i.skipped)
     first = bullet([f"{i.title} ({hours(i.hours)})" for i in draft.week_items(1)]) or "—"
     lead = f"Switched from {switched_from}. " if switched_from else ""
