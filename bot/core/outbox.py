@@ -18,13 +18,14 @@ from bot.core.reply_codec import reply_to_dict
 from storage.models import Member, OutboxMessage
 
 
-def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
-    dialect = session.get_bind().dialect.name
+def insert_skipping_taken_keys(dialect: str) -> Any:
+    """An INSERT into the outbox that leaves out rows whose key is already taken."""
+    table = OutboxMessage.__table__
     if dialect == "postgresql":
-        return postgresql.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
     if dialect == "sqlite":
-        return sqlite.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["key"])
-    return insert(OutboxMessage)
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
+    return insert(table)
 
 
 async def add(session: AsyncSession, **values: Any) -> int | None:
@@ -33,7 +34,8 @@ async def add(session: AsyncSession, **values: Any) -> int | None:
     values.setdefault("status", "pending")
     values.setdefault("attempts", 0)
     values.setdefault("target", "dm")
-    stmt = _insert_ignoring_duplicates(session).values(**values).returning(OutboxMessage.id)
+    dialect = session.get_bind().dialect.name
+    stmt = insert_skipping_taken_keys(dialect).values(**values).returning(OutboxMessage.__table__.c.id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -76,13 +78,6 @@ async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str
     if not rows:
         return set()
     conn = await session.connection()
-    table = OutboxMessage.__table__
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    else:
-        stmt = insert(table)
-    result = await conn.execute(stmt.returning(table.c.key), rows)
+    stmt = insert_skipping_taken_keys(conn.dialect.name).returning(OutboxMessage.__table__.c.key)
+    result = await conn.execute(stmt, rows)
     return set(result.scalars())

@@ -48,13 +48,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, schedule
 from bot.core.services.schedules import reassess_anchor
-from content.schema import Catalog
 from storage.models import Member, OutboxMessage, Schedule
 from storage.types import UTCDateTime
 
@@ -86,6 +84,11 @@ class ClaimStats:
     duplicate: int = 0
     empty: int = 0
     errors: int = 0
+
+    def add(self, other: ClaimStats) -> None:
+        """Count in what a committed chunk did."""
+        for name in ("seeded", "queued", "skipped", "stale", "duplicate", "empty", "errors"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
         return (
@@ -308,12 +311,6 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
     return row
 
 
-def _insert_from(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(_OUTBOX)
-    return sqlite.insert(_OUTBOX)
-
-
 def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
     key = _S.c.stream + ":" + cast(_S.c.member_id, String) + ":" + _cohorts.c.period
     rows = (
@@ -340,7 +337,7 @@ def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetim
         "key", "platform", "stream", "target", "member_id", "community_id", "payload",
         "status", "attempts", "not_before", "expires_at", "created_at", "last_error",
     ]  # fmt: skip
-    return _insert_from(dialect).from_select(columns, rows).on_conflict_do_nothing(index_elements=["key"])
+    return outbox.insert_skipping_taken_keys(dialect).from_select(columns, rows)
 
 
 def _advance_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
@@ -460,8 +457,7 @@ async def _claim_chunk(
             planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
         await conn.execute(_advance_statement(dialect, now, first, last))
         await conn.run_sync(_cohorts.drop)
-    for name in ("queued", "stale", "duplicate", "skipped", "errors"):
-        setattr(stats, name, getattr(stats, name) + getattr(planned, name))
+    stats.add(planned)
 
 
 def _cohorts_statement(now: datetime) -> Any:
@@ -583,16 +579,12 @@ def _reassess_row(r: Any, now: datetime, stats: ClaimStats) -> dict[str, Any] | 
 
 async def claim_due(
     sessions: async_sessionmaker[AsyncSession],
-    catalog: Catalog,
     now: datetime,
     batch: int,
     seed: bool = True,
 ) -> ClaimStats:
-    """Queue every slot due at or before `now`; returns what happened.
-
-    `catalog` is unused here since messages are built at delivery; it is kept so
-    callers need not change.
-    """
+    """Queue every slot due at or before `now`; returns what happened. Messages are built
+    when they are delivered, so nothing here needs the catalogue."""
     stats = ClaimStats(seeded=await seed_missing(sessions, now, batch) if seed else 0)
     await _claim_cohorts(sessions, now, stats)
     await _claim_reassessments(sessions, now, batch, stats)

@@ -56,7 +56,7 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
 async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -> ClaimStats:
     """Queue everything due at `now` (default: the app's clock): member slots and community posts."""
     now = now or app.clock.now()
-    stats = await claim_due(app.sessions, app.catalog, now, app.settings.scheduler_batch_size, seed)
+    stats = await claim_due(app.sessions, now, app.settings.scheduler_batch_size, seed)
     try:
         async with app.sessions() as session, session.begin():
             await enqueue_community_papers(session, app.catalog, now)

@@ -40,7 +40,7 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
     due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
     await seed(sapp, MEMBERS, due)
     sapp.clock.set(due)
-    stats = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+    stats = await claim_due(sapp.sessions, due, batch=128)
     assert stats.queued == MEMBERS and stats.duplicate == 0
     async with sapp.sessions() as s:
         pending = (
@@ -52,7 +52,7 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
     assert pending == MEMBERS
     assert next_due == {due + timedelta(days=1)}
 
-    again = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+    again = await claim_due(sapp.sessions, due, batch=128)
     assert again.queued == 0, "claimed slots are not claimed twice"
 
     drained = await Dispatcher(sapp.sessions, sapp.clock, messenger, no_limits(), concurrency=8).drain()
@@ -77,13 +77,13 @@ async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(s
     # The outbox rows are written, then the schedule update fails inside the database.
     monkeypatch.setattr(claims, "_advance_statement", lambda *_: text("UPDATE no_such_table SET x = 1"))
     with pytest.raises(OperationalError):
-        await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+        await claim_due(sapp.sessions, due, batch=128)
     async with sapp.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 0
         rows = (await s.execute(select(Schedule.enabled, Schedule.next_due_at))).all()
     assert set(rows) == {(True, due)}, "nothing advanced and no stream turned off by a database error"
     monkeypatch.setattr(claims, "_advance_statement", real)
-    stats = await claim_due(sapp.sessions, sapp.catalog, due, batch=128)
+    stats = await claim_due(sapp.sessions, due, batch=128)
     assert stats.queued == 5
 
 
@@ -110,7 +110,7 @@ async def test_a_pass_is_split_into_transactions_by_due_instant_never_inside_one
 
     monkeypatch.setattr(claims, "CHUNK_ROWS", 12)
     monkeypatch.setattr(claims, "_claim_chunk", spy)
-    stats = await claim_due(sapp.sessions, sapp.catalog, due + timedelta(minutes=2), batch=128)
+    stats = await claim_due(sapp.sessions, due + timedelta(minutes=2), batch=128)
     assert chunks == [10, 30], "two small instants share a transaction; a large one is not split"
     assert stats.queued == 40 and stats.duplicate == 0
     async with sapp.sessions() as s:
@@ -126,7 +126,7 @@ async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
     due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
     await seed(sapp, 1, due)
     sapp.clock.set(due)
-    await claim_due(sapp.sessions, sapp.catalog, due, batch=10)
+    await claim_due(sapp.sessions, due, batch=10)
     messenger.fail_next.append(RetryableDeliveryError("busy", retry_after=1))
     first = await Dispatcher(sapp.sessions, sapp.clock, messenger, no_limits()).drain()
     assert first.retried == 1 and not messenger.sent
@@ -180,7 +180,7 @@ async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(any
                     payload={}, status="sent", not_before=now, created_at=now,
                 )
             )  # fmt: skip
-        stats = await claim_due(app.sessions, app.catalog, now, batch=128)
+        stats = await claim_due(app.sessions, now, batch=128)
         assert (stats.queued, stats.stale, stats.duplicate, stats.skipped, stats.errors) == (3, 2, 1, 4, 2)
         async with app.sessions() as s:
             out = {
@@ -199,7 +199,7 @@ async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(any
         )
         for i in (8, 9):
             assert (sched[ids[i]].enabled, sched[ids[i]].disabled_reason) == (False, "could not be scheduled")
-        again = await claim_due(app.sessions, app.catalog, now, batch=128)
+        again = await claim_due(app.sessions, now, batch=128)
         assert (again.queued, again.stale, again.duplicate, again.skipped, again.errors) == (0, 0, 0, 0, 0)
     finally:
         await app.close()
