@@ -42,13 +42,27 @@ _FIND_MEMBER = select(Member).where(
     Member.workspace_id == bindparam("workspace_id"),
     Member.user_id == bindparam("user_id"),
 )
-_ACTIVE_PLAN = (
-    select(Plan)
-    .where(Plan.member_id == bindparam("member_id"), Plan.status == "active")
-    .order_by(Plan.id.desc())
-    .limit(1)
-)
-_PLAN_ITEMS = select(PlanItem).where(PlanItem.plan_id == bindparam("plan_id")).order_by(PlanItem.position)
+
+
+def _active_plan_of(target: Any) -> Any:
+    """The member's active plan, as ORM objects (`Plan`) or plain rows (its table)."""
+    return (
+        select(target)
+        .where(Plan.member_id == bindparam("member_id"), Plan.status == "active")
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+
+
+def _items_of(target: Any) -> Any:
+    """A plan's items in order, as ORM objects (`PlanItem`) or plain rows (its table)."""
+    return select(target).where(PlanItem.plan_id == bindparam("plan_id")).order_by(PlanItem.position)
+
+
+_ACTIVE_PLAN = _active_plan_of(Plan)
+_PLAN_ITEMS = _items_of(PlanItem)
+_ACTIVE_PLAN_ROW = _active_plan_of(Plan.__table__)
+_PLAN_ITEM_ROWS = _items_of(PlanItem.__table__)
 _CHECKINS = CheckIn.__table__
 _CHECKIN_LOG = (
     select(_CHECKINS.c.local_date, _CHECKINS.c.kind, _CHECKINS.c.minutes, _CHECKINS.c.topics)
@@ -133,17 +147,6 @@ async def all_checkins(session: AsyncSession, member_id: int) -> list[Any]:
     """
     conn = await session.connection()
     return list((await conn.execute(_CHECKIN_LOG, {"member_id": member_id})).all())
-
-
-_PLANS = Plan.__table__
-_ITEMS = PlanItem.__table__
-_ACTIVE_PLAN_ROW = (
-    select(_PLANS)
-    .where(_PLANS.c.member_id == bindparam("member_id"), _PLANS.c.status == "active")
-    .order_by(_PLANS.c.id.desc())
-    .limit(1)
-)
-_PLAN_ITEM_ROWS = select(_ITEMS).where(_ITEMS.c.plan_id == bindparam("plan_id")).order_by(_ITEMS.c.position)
 
 
 async def active_plan_row(session: AsyncSession, member_id: int) -> Any | None:
