@@ -87,8 +87,9 @@ async def test_in_memory_databases_share_one_engine(catalog, clock):
 
 
 async def test_a_command_lets_ready_work_run_before_it_starts(tmp_path, catalog, clock):
-    """Nothing inside a transaction gives the loop back, so it yields once at BEGIN: an
-    acknowledgement already on its way out is not held up by the command that follows it."""
+    """The connection does no I/O the loop could wait on, so it yields before each statement
+    (BEGIN included): an acknowledgement already on its way out is not held up by the command
+    that follows it."""
     from sqlalchemy import event
 
     from bot.core.identity import MemberKey

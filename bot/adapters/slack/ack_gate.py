@@ -12,7 +12,7 @@ Socket Mode carry no gate and go straight on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 KEY = "companion_ack_sent"
@@ -33,3 +33,11 @@ async def after_ack(context: MutableMapping[str, Any] | None) -> None:
         await asyncio.wait_for(gate.wait(), WAIT)
     except TimeoutError:
         pass
+
+
+async def acknowledge(
+    ack: Callable[..., Awaitable[Any]], context: MutableMapping[str, Any], **kwargs: Any
+) -> None:
+    """`ack(**kwargs)`, then wait until the acknowledgement is on its way to Slack."""
+    await ack(**kwargs)
+    await after_ack(context)

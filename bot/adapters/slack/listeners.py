@@ -127,8 +127,7 @@ class Listeners:
         client: AsyncWebClient,
         context: dict[str, Any],
     ):
-        await ack()
-        await ack_gate.after_ack(context)
+        await ack_gate.acknowledge(ack, context)
         name = str(body.get("command", "")).lstrip("/")
         member = member_key(team_of(body), user_of(body))
         surface = Surface(
@@ -153,8 +152,7 @@ class Listeners:
         client: AsyncWebClient,
         context: dict[str, Any],
     ):
-        await ack()
-        await ack_gate.after_ack(context)
+        await ack_gate.acknowledge(ack, context)
         actions = body.get("actions") or []
         if not actions:
             return
@@ -191,7 +189,11 @@ class Listeners:
     # ---- modals ---------------------------------------------------------
 
     async def on_submit(
-        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
+        self,
+        ack: Callable[..., Awaitable[Any]],
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        context: dict[str, Any],
     ):
         view = body.get("view") or {}
         member = member_key(team_of(body), user_of(body))
@@ -206,7 +208,7 @@ class Listeners:
         )
         done, _ = await asyncio.wait({task}, timeout=SUBMIT_WAIT)
         if not done:
-            await ack()
+            await ack_gate.acknowledge(ack, context)
             reply = await task
         else:
             reply = task.result()
@@ -215,10 +217,12 @@ class Listeners:
                 await ack(response_action="errors", errors={first: _error_text(reply)})
                 return
             if reply.form is not None:
-                await ack(response_action="update", view=form_view(reply.form, meta))
+                await ack_gate.acknowledge(
+                    ack, context, response_action="update", view=form_view(reply.form, meta)
+                )
                 await self.publish_home(client, member)
                 return
-            await ack()
+            await ack_gate.acknowledge(ack, context)
         surface = Surface(member, client, response_url=meta.get("r"), channel_id=meta.get("c"))
         await self._answer(surface, reply)
         if not str(view.get("callback_id", "")).startswith("privacy:") and not reply.error:
