@@ -6,6 +6,7 @@ admin who edits content sees exactly what to fix.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -182,10 +183,29 @@ def _cross_check(cat: Catalog, root: Path, problems: list[str]) -> None:
             for pid in opt.paths:
                 if pid not in cat.paths:
                     problems.append(f"content/goals.yaml: goals.{i}.{opt.id}: unknown path {pid!r}")
+    links: dict[str, str] = {}
     for paper in cat.papers.values():
         for track in paper.tracks:
             if track not in cat.roadmaps:
                 problems.append(f"content/papers.yaml: {paper.id}.tracks: unknown track {track!r}")
+        link = _link_key(paper.link)
+        if link in links:
+            problems.append(f"content/papers.yaml: {paper.id}.url: same page as {links[link]}")
+        links.setdefault(link, paper.id)
+    for section in cat.explore.values():
+        for i, entry in enumerate(section.entries):
+            for ref in entry.study:
+                where = f"content/explore/{section.id}.yaml: entries.{i}.study"
+                if "/" in ref:
+                    check_ref(where, ref)
+                elif ref not in cat.roadmaps and ref not in cat.paths:
+                    problems.append(f"{where}: unknown roadmap or path {ref!r}")
+
+
+def _link_key(url: str) -> str:
+    """A paper's page without scheme, www., trailing slash or arXiv version."""
+    key = url.split("://", 1)[-1].removeprefix("www.").rstrip("/").lower()
+    return re.sub(r"^(arxiv\.org/abs/\d{4}\.\d{4,5})v\d+$", r"\1", key)
 
 
 @lru_cache(maxsize=4)

@@ -15,8 +15,13 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=2,
 Demand = Annotated[int, Field(ge=1, le=5)]
 Level = Annotated[int, Field(ge=1, le=3)]
 TopicRef = Annotated[str, Field(pattern=r"^[a-z0-9-]+/[a-z0-9-]+$")]
+StudyRef = Annotated[str, Field(pattern=r"^[a-z0-9-]+(/[a-z0-9-]+)?$")]
 
 LEVEL_NAMES = {1: "Beginner", 2: "Intermediate", 3: "Advanced"}
+
+# Paper ids travel inside button action ids (100 characters at most, e.g.
+# "paper:rate:<id>:5"), so a 'url:' id is a short slug and the page goes in `url`.
+URL_ID_MAX = 60
 
 
 class Strict(BaseModel):
@@ -101,6 +106,12 @@ class LearningPath(Strict):
     timeline: str
     outcome: str
     best_for: str
+    hours_per_week: float = Field(
+        gt=0,
+        le=40,
+        description="The weekly study time the path's audience can give; the path's "
+        "week ranges assume this pace, so no phase may need more.",
+    )
     summary: str = ""
     phases: list[PathPhase] = Field(min_length=1)
 
@@ -163,7 +174,7 @@ class GoalQuestion(Strict):
 
 
 class Paper(Strict):
-    id: str = Field(description="'arxiv:<id>' or 'doi:<doi>'")
+    id: str = Field(description="'arxiv:<id>', 'doi:<doi>' or 'url:<slug>' (then `url` is required)")
     title: str
     authors: list[str] = Field(min_length=1)
     year: int = Field(ge=1940, le=2100)
@@ -181,7 +192,22 @@ class Paper(Strict):
             return v
         if re.fullmatch(r"doi:10\.\d{4,9}/\S+", v):
             return v
-        raise ValueError("must be 'arxiv:<id>' (e.g. arxiv:1706.03762) or 'doi:10.x/...'")
+        if re.fullmatch(r"url:[a-z0-9]+(?:-[a-z0-9]+)*", v) and len(v) <= URL_ID_MAX:
+            return v
+        raise ValueError(
+            "must be 'arxiv:<id>' (e.g. arxiv:1706.03762), 'doi:10.x/...' or, for a paper "
+            f"with neither, 'url:<slug>' of at most {URL_ID_MAX} characters"
+        )
+
+    @model_validator(mode="after")
+    def _url_papers_have_a_page(self) -> Paper:
+        if self.id.startswith("url:"):
+            if self.url is None:
+                raise ValueError("a 'url:' paper needs its page in `url`")
+            host = (self.url.host or "").lower()
+            if host.endswith("arxiv.org") or host.endswith("doi.org"):
+                raise ValueError("this paper has an arXiv id or DOI: use it as the id")
+        return self
 
     @property
     def link(self) -> str:
@@ -226,6 +252,11 @@ class ExploreEntry(Strict):
     facts: dict[str, str] = {}
     bullets: list[str] = []
     url: HttpUrl | None = None
+    study: list[StudyRef] = Field(
+        default=[],
+        description="Where a member studies this in the bot: roadmap or path ids, or "
+        "'<roadmap-id>/<topic-id>'; the loader checks every one exists.",
+    )
 
 
 class ExploreSection(Strict):

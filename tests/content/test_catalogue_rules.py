@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.core import planner
+from bot.core.services import explore
+from content import checks
 from content.loader import CONTENT_DIR, ContentError, load_catalog, load_default_catalog
 
 CATALOG = load_default_catalog()
@@ -88,4 +92,84 @@ def test_an_unknown_paper_track_is_reported(content_copy):
 def test_invalid_yaml_is_reported_with_the_file(content_copy):
     (content_copy / "skills.yaml").write_text("skills: [unclosed\n")
     with pytest.raises(ContentError, match=r"skills\.yaml: not valid YAML"):
+        load_catalog(content_copy)
+
+
+# --------------------------------------------------------------------------- content v2 rules
+
+
+def test_every_area_has_enough_questions_at_every_level():
+    short = checks.short_levels(checks.question_counts(CATALOG.area_list()))
+    assert not short, f"(area, level, count) below {checks.MIN_QUESTIONS_PER_LEVEL}: {short}"
+
+
+def test_the_answer_key_gives_no_length_cue():
+    figures = checks.cue_figures(checks.all_questions(CATALOG))
+    assert not figures.problems(), figures.problems()
+
+
+def test_no_link_points_at_a_domain_that_moved():
+    stale = checks.moved_links(checks.catalogue_urls(CATALOG), checks.load_moved_domains())
+    assert not stale, "\n".join(f"{w}: {u} -> {r.moved_to}" for w, u, r in stale)
+
+
+@pytest.mark.parametrize("path_id", sorted(CATALOG.paths))
+def test_no_phase_asks_for_more_than_the_paths_pace(path_id):
+    path = CATALOG.paths[path_id]
+    assert not checks.overpaced_phases(CATALOG, path), checks.phase_loads(CATALOG, path)
+    # and the planner agrees: at the stated pace every phase's topics fit its weeks
+    draft = planner.build_plan(CATALOG, path_id, path.hours_per_week, date(2026, 1, 5))
+    assert draft.weeks <= path.weeks
+
+
+def test_the_stated_pace_is_shown_to_members():
+    body = explore.render(CATALOG, "paths").cards[0].body
+    for path in CATALOG.path_list():
+        assert f"Pace: about {path.hours_per_week:g} h a week" in body
+
+
+def test_activation_order_names_modules_a_member_can_start():
+    section = CATALOG.explore["activation-order"]
+    refs = [ref for e in section.entries for ref in e.study]
+    assert refs and all(e.study for e in section.entries)
+    body = explore.render(CATALOG, "activation-order").cards[0].body
+    for ref in refs:
+        roadmap_id = ref.partition("/")[0]
+        assert roadmap_id in CATALOG.roadmaps
+        assert f"(/learn {roadmap_id})" in body
+        if "/" in ref:
+            assert CATALOG.resolve_topic(ref)[1].title in body
+
+
+def test_an_unknown_study_reference_is_reported(content_copy):
+    _edit(
+        content_copy / "explore" / "activation-order.yaml",
+        lambda d: d["entries"][1]["study"].append("machine-learning-practice"),
+    )
+    with pytest.raises(ContentError, match="unknown roadmap or path 'machine-learning-practice'"):
+        load_catalog(content_copy)
+    _edit(
+        content_copy / "explore" / "activation-order.yaml",
+        lambda d: d["entries"][1].update(study=["devops/practices"]),
+    )
+    with pytest.raises(ContentError, match="unknown topic 'devops/practices'"):
+        load_catalog(content_copy)
+
+
+def test_a_path_without_a_pace_is_reported(content_copy):
+    _edit(content_copy / "paths.yaml", lambda d: d["paths"][0].pop("hours_per_week"))
+    with pytest.raises(ContentError, match=r"paths\.0\.hours_per_week: Field required"):
+        load_catalog(content_copy)
+
+
+def test_two_papers_on_the_same_page_are_reported(content_copy):
+    def add_twice(d):
+        paper = dict(d["papers"][0], id="url:a-classic", url="https://papers.example.org/classic")
+        d["papers"].append(paper)
+        d["papers"].append(
+            dict(paper, id="url:a-classic-again", url="https://www.papers.example.org/classic/")
+        )
+
+    _edit(content_copy / "papers.yaml", add_twice)
+    with pytest.raises(ContentError, match=r"url:a-classic-again\.url: same page as url:a-classic"):
         load_catalog(content_copy)

@@ -462,8 +462,11 @@ def test_mentors_and_communities():
         names = [unbold(b).split(":")[0] for b in re.findall(r"^- (.+)$", text, re.M)]
         assert not missing(names, have), heading
     urls = {str(e.url) for e in catalog().explore["mentors-communities"].entries if e.url}
-    for host in ("kaggle.com", "huggingface.co", "paperswithcode.com", "reddit.com"):
+    for host in ("kaggle.com", "huggingface.co", "reddit.com"):
         assert any(host in u for u in urls), f"no link to {host}"
+    # Papers with Code shut down in 2025; the seed's entry now points at its successor.
+    pwc = explore_entry("mentors-communities", "Papers with Code")
+    assert str(pwc.url).startswith("https://huggingface.co/papers"), pwc.url
 
 
 def test_next_steps():

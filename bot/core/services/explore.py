@@ -65,6 +65,7 @@ def render(catalog: Catalog, topic: str) -> Reply:
             f"**{p.name}** ({p.duration}, {p.timeline})\n"
             + "\n".join(f"  {ph.label}: {ph.title}" for ph in p.phases)
             + f"\n  Outcome: {p.outcome}"
+            + f"\n  Pace: about {hours(p.hours_per_week)} a week"
             for p in catalog.path_list()
         ]
         card = Card(title="Learning paths", body="\n\n".join(lines))
@@ -77,6 +78,8 @@ def render(catalog: Catalog, topic: str) -> Reply:
                 chunk.append(entry.text)
             chunk += [f"{k}: {v}" for k, v in entry.facts.items()]
             chunk += [f"• {b}" for b in entry.bullets]
+            if entry.study:
+                chunk.append("Study: " + "; ".join(_study_line(catalog, ref) for ref in entry.study))
             if entry.url:
                 chunk.append(str(entry.url))
             parts.append("\n".join(chunk))
@@ -85,6 +88,19 @@ def render(catalog: Catalog, topic: str) -> Reply:
         names = ", ".join(v for _, v in topic_choices(catalog))
         raise UserError(f"I have nothing on {topic[:40]!r}.", hint=f"Try: {names}")
     return Reply(cards=(card,), origin=f"explore:show:{topic}")
+
+
+def _study_line(catalog: Catalog, ref: str) -> str:
+    """A roadmap, path or topic reference as a member can act on it: its name and the
+    /learn command that starts it (the loader has checked that the reference exists)."""
+    roadmap_id, _, topic_id = ref.partition("/")
+    if not topic_id:
+        name = catalog.roadmaps[ref].name if ref in catalog.roadmaps else catalog.paths[ref].name
+        return f"{name} (/learn {ref})"
+    found = catalog.resolve_topic(ref)
+    assert found is not None
+    roadmap, topic = found
+    return f"{topic.title}, in {roadmap.name} (/learn {roadmap_id})"
 
 
 async def show_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:

@@ -79,6 +79,7 @@ async def view(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply
             fields=(
                 Field("Duration", p.duration),
                 Field("Timeline", p.timeline),
+                Field("Pace", f"about {hours(p.hours_per_week)} a week"),
                 Field("Outcome", p.outcome, inline=False),
             ),
         )
