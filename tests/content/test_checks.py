@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -276,3 +277,41 @@ def test_a_path_that_keeps_its_pace_fits_its_weeks_in_the_planner(hours, cuts, p
     for item in draft.items:
         assert item.week <= end_week[f"{item.roadmap_id}/{item.topic_id}"]
     assert draft.weeks <= p.weeks
+
+
+# --------------------------------------------------------------------------- url paper ids
+
+
+def _paper(**over) -> Paper:
+    base = dict(
+        id="url:a-classic",
+        title="A classic",
+        authors=["A. Author"],
+        year=2015,
+        tracks=["rm"],
+        level=1,
+        minutes=30,
+        why="A paper with neither an arXiv id nor a DOI, only a conference page.",
+        questions=["What?", "Why?"],
+        url="https://proceedings.example.org/2015/classic.html",
+    )
+    return Paper(**{**base, **over})
+
+
+def test_a_url_paper_links_to_its_page():
+    assert _paper().link == "https://proceedings.example.org/2015/classic.html"
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"url": None}, "needs its page in `url`"),
+        ({"url": "https://arxiv.org/abs/1706.03762"}, "has an arXiv id or DOI"),
+        ({"url": "https://doi.org/10.1145/1"}, "has an arXiv id or DOI"),
+        ({"id": "url:https://example.org/x"}, "'url:<slug>'"),
+        ({"id": "url:" + "a" * 57}, "at most 60 characters"),
+    ],
+)
+def test_bad_url_papers_are_refused(over, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _paper(**over)
