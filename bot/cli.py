@@ -130,11 +130,10 @@ def _content_check() -> int:
     from content.loader import ContentError, load_catalog
 
     try:
-        catalog = load_catalog()
+        text, ok = report(load_catalog())
     except ContentError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    text, ok = report(catalog)
     print(text)
     return 0 if ok else 1
 

@@ -69,6 +69,8 @@ def report(cat: Catalog, moved: Iterable[checks.MovedDomain] | None = None) -> t
     for problem in cues.problems():
         ok = False
         lines.append(f"  PROBLEM: {problem}")
+    if cues.much_longer_ids:
+        lines.append(f"  keys {checks.MUCH_LONGER_RATIO:g}x longer: " + ", ".join(cues.much_longer_ids))
     lines.append(f"Goal questions: {len(cat.goals)}")
     tracks = Counter(t for p in cat.papers.values() for t in p.tracks)
     lines.append(

@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from content.loader import ContentError
 from content.schema import Catalog, LearningPath, Question, SkillArea
 
 # The question bank: every area needs this many questions at each level, so that a
@@ -76,6 +77,7 @@ class CueFigures:
     questions: int
     uniquely_longest: int
     much_longer: int
+    much_longer_ids: tuple[str, ...] = ()
 
     @property
     def uniquely_longest_share(self) -> float:
@@ -106,10 +108,12 @@ class CueFigures:
 
 def cue_figures(questions: Iterable[Question]) -> CueFigures:
     qs = list(questions)
+    much = tuple(q.id for q in qs if key_much_longer(q))
     return CueFigures(
         questions=len(qs),
         uniquely_longest=sum(key_uniquely_longest(q) for q in qs),
-        much_longer=sum(key_much_longer(q) for q in qs),
+        much_longer=len(much),
+        much_longer_ids=much,
     )
 
 
@@ -141,10 +145,20 @@ class MovedDomain(BaseModel):
 
 
 def load_moved_domains(path: Path = MOVED_DOMAINS_FILE) -> list[MovedDomain]:
+    """The moved-domain list; a broken file raises ContentError naming it."""
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return TypeAdapter(list[MovedDomain]).validate_python(data.get("moved", []))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ContentError([f"{path.name}: expected a mapping with a 'moved:' list"])
+        return TypeAdapter(list[MovedDomain]).validate_python(data.get("moved", []))
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{path.name}: not valid YAML: {exc}"]) from exc
+    except ValidationError as exc:
+        raise ContentError(
+            [f"{path.name}: moved.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
 
 
 def catalogue_urls(cat: Catalog) -> Iterator[tuple[str, str]]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.content_report import report
 from bot.core import planner
 from content import checks
+from content.loader import ContentError
 from content.schema import Catalog, LearningPath, Paper, Question, Resource, Roadmap, SkillArea
 
 TOPIC = "rm/t0"
@@ -315,3 +316,20 @@ def test_a_url_paper_links_to_its_page():
 def test_bad_url_papers_are_refused(over, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         _paper(**over)
+
+
+def test_a_broken_moved_domain_list_names_the_file_and_the_field(tmp_path):
+    bad = tmp_path / "moved_domains.yaml"
+    bad.write_text("moved:\n  - domain: example.com\n    moved_to: https://example.org\n")
+    with pytest.raises(ContentError, match=r"moved_domains\.yaml: moved\.0\.why: Field required"):
+        checks.load_moved_domains(bad)
+    bad.write_text("moved: [unclosed\n")
+    with pytest.raises(ContentError, match="not valid YAML"):
+        checks.load_moved_domains(bad)
+
+
+def test_the_report_names_the_questions_with_a_much_longer_key():
+    qs = [question("cue-1", ["x" * 20, "y", "z"]), question("fair-1", ["ab", "cd", "ef"])]
+    cued = {"aa": SkillArea(id="aa", name="AA", order=1, questions=qs)}
+    text, _ = report(catalog([1], areas=cued), moved=[])
+    assert "keys 1.5x longer: cue-1\n" in text
