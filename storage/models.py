@@ -54,7 +54,11 @@ class Community(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "user_id"),
+        # One person's memberships across communities (shared settings, one check-in a day).
+        Index("ix_members_platform_user", "platform", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))

@@ -27,12 +27,13 @@ async def test_checkin_dm_has_todays_task_buttons_and_streak(sapp, messenger):
     text = render_text(sent.reply)
     assert "Today's task" in text and "How did it go?" in text and "Streak:" in text
     actions = [a for _, a in choices_of(sent.reply)]
+    # Each carries its community (~g1): one person's DMs are shared by all their communities.
     assert actions == [
-        "checkin:done:2026-03-02:30",
-        "checkin:done:2026-03-02:60",
-        "checkin:done:2026-03-02",
-        "checkin:skip:2026-03-02",
-        "checkin:snooze:2026-03-02",
+        "checkin:done:2026-03-02:30~g1",
+        "checkin:done:2026-03-02:60~g1",
+        "checkin:done:2026-03-02~g1",
+        "checkin:skip:2026-03-02~g1",
+        "checkin:snooze:2026-03-02~g1",
     ]
     # The buttons work: "Done: 1 hour" logs an hour for that day.
     done = await sapp.engine.action(key("ada"), actions[1])

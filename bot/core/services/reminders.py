@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import outbox, schedule
+from bot.core import ids, outbox, schedule
 from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import papers, progress, schedules, studylog
+from bot.core.services import memberships, papers, progress, schedules, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -53,6 +53,14 @@ def checkin_buttons(
 def _minutes(total: int) -> str:
     h, m = divmod(total, 60)
     return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
+
+
+async def _community_field(call: Call, member: Member) -> tuple[Field, ...]:
+    """Names the community when the person is in more than one on this platform."""
+    everyone = await memberships.all_of(call.session, member.platform, member.user_id)
+    if len(everyone) < 2:
+        return ()
+    return (Field("Community", (await memberships.labels(call.session, [member]))[member.id]),)
 
 
 async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True) -> Reply:
@@ -96,7 +104,7 @@ async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True
             Card(
                 title=title,
                 body=body,
-                fields=(Field("Streak", streak),),
+                fields=(*await _community_field(call, member), Field("Streak", streak)),
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
@@ -171,9 +179,17 @@ def reassess_reply(last: datetime | None, tz: ZoneInfo) -> Reply:
 
 
 async def reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
-    """The message for a slot, or None when there is nothing worth sending."""
+    """The message for a slot, or None when there is nothing worth sending. Its buttons carry
+    the member's community, since one person's DMs are shared by all their memberships."""
+    reply = await _reply_for(call, member, stream, due)
+    return ids.scope_reply(reply, member.workspace_id) if reply is not None else None
+
+
+async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
     d = schedule.local_day(due, member)
     if stream == "checkin":
+        if (await memberships.primary(call.session, member)).id != member.id:
+            return None  # one check-in a day per person: another membership sends it
         return await checkin_reply(call, member, d)
     if stream == "nudge":
         return await nudge_reply(call, member, d)
@@ -214,7 +230,7 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
         member,
         key=f"checkin-snooze:{member.id}:{d.isoformat()}",
         stream="checkin",
-        reply=await checkin_reply(call, member, d, snooze=False),
+        reply=ids.scope_reply(await checkin_reply(call, member, d, snooze=False), member.workspace_id),
         now=now,
         not_before=at,
         expires_at=ends,
