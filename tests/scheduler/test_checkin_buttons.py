@@ -162,3 +162,14 @@ async def test_a_checkin_held_overnight_is_about_its_own_day(sapp, messenger):
     assert "Logged 30 min for Mon 2 Mar" in render_text(done)
     assert await logged(sapp, date(2026, 3, 2)) == [("study", 30)]
     assert await logged(sapp, date(2026, 3, 3)) == []
+
+
+async def test_logging_the_day_cancels_its_pending_snooze(sapp, messenger):
+    await add_member(sapp, "ada", timezone="UTC", checkin_time="19:00")
+    await step(sapp, messenger, at(2, 19))
+    await sapp.engine.action(key("ada"), "checkin:snooze:2026-03-02")
+    await sapp.engine.command(key("ada"), "checkin", {"minutes": 25})
+    await step(sapp, messenger, at(2, 21, 1))
+    assert [s.key for s in messenger.sent] == ["checkin:1:2026-03-02"]
+    [row] = [r for r in await outbox_rows(sapp) if r.key.startswith("checkin-snooze")]
+    assert (row.status, row.last_error) == ("dropped", "already logged")

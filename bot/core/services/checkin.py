@@ -17,7 +17,7 @@ from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
 from bot.core.text import clean_user_text
 from storage import repo
-from storage.models import CheckIn, Member, PlanItem
+from storage.models import CheckIn, Member, OutboxMessage, PlanItem
 
 DAY_MINUTES = 24 * 60
 # Where a button-logged entry came from: the check-in DM of that day, or its snoozed copy.
@@ -236,6 +236,8 @@ async def log(
             hint="Studied more? Log it with /checkin.",
         )
     conn = await call.session.connection()
+    # A snoozed copy of that day's check-in would ask again how the day went: it is not sent.
+    await conn.execute(_DROP_SNOOZE, {"snooze_key": f"checkin-snooze:{member.id}:{d.isoformat()}"})
     studylog.forget_logs(call, member)
     finished = []
     if touched:
@@ -283,6 +285,12 @@ async def log(
 
 
 _CHECKINS = CheckIn.__table__
+_OUTBOX = OutboxMessage.__table__
+_DROP_SNOOZE = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.key == bindparam("snooze_key"), _OUTBOX.c.status == "pending")
+    .values(status="dropped", last_error="already logged")
+)
 _ITEMS = PlanItem.__table__
 _ITEM_STATE = (
     _ITEMS.update()
