@@ -97,3 +97,12 @@ async def test_the_form_opened_from_a_scoped_button_stays_in_its_community(sapp,
     assert (await sapp.engine.action(B, form.action, {"minutes": "20"})).error
     assert not (await sapp.engine.action(A, form.action, {"minutes": "20"})).error
     assert await logged_by(sapp, A) == [20]
+
+
+async def test_a_membership_with_the_checkin_off_leaves_it_to_the_other(sapp, messenger):
+    await join(sapp, A, "Server A", timezone="UTC", checkin_time="19:00")
+    await join(sapp, B, "Server B")
+    await join(sapp, A, "Server A", stream="checkin", enabled="off")
+    await step(sapp, messenger, at(2, 19))
+    [sent] = [s for s in messenger.sent if s.key.startswith("checkin")]
+    assert "Community: Server B" in render_text(sent.reply)

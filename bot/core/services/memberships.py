@@ -65,27 +65,28 @@ def adopt_settings(member: Member, existing: list[Member]) -> None:
         setattr(member, name, getattr(latest, name))
 
 
-async def primary(session: AsyncSession, member: Member) -> Member:
-    """The membership whose check-in the person gets: among those with the check-in on, the one
-    with the most recently started active plan, else the oldest. Decided from facts that change
-    rarely, so every membership's due slot agrees on it."""
+async def primary(session: AsyncSession, member: Member) -> tuple[Member, int]:
+    """The membership whose check-in the person gets, and how many memberships they have.
+
+    Among the memberships with the check-in on: the one with the most recently started active
+    plan, else the oldest. Decided from facts that change rarely, so every membership's due
+    slot agrees on it. One query, since it runs for every check-in delivered.
+    """
     stmt = (
-        select(Member, Plan.created_at)
-        .join(Schedule, (Schedule.member_id == Member.id) & (Schedule.stream == "checkin"))
+        select(Member, Schedule.enabled, Plan.created_at)
+        .outerjoin(Schedule, (Schedule.member_id == Member.id) & (Schedule.stream == "checkin"))
         .outerjoin(Plan, (Plan.member_id == Member.id) & (Plan.status == "active"))
-        .where(
-            Member.platform == member.platform,
-            Member.user_id == member.user_id,
-            Schedule.enabled.is_(True),
-        )
+        .where(Member.platform == member.platform, Member.user_id == member.user_id)
     )
     rows = (await session.execute(stmt)).all()
-    if not rows:
-        return member
-    planned = [(started, m) for m, started in rows if started is not None]
+    count = len({m.id for m, _, _ in rows})
+    candidates = [(m, started) for m, enabled, started in rows if enabled]
+    if not candidates:
+        return member, count
+    planned = [(started, m) for m, started in candidates if started is not None]
     if planned:
-        return max(planned, key=lambda p: (p[0], -p[1].id))[1]
-    return min((m for m, _ in rows), key=lambda m: m.id)
+        return max(planned, key=lambda p: (p[0], -p[1].id))[1], count
+    return min((m for m, _ in candidates), key=lambda m: m.id), count
 
 
 def community_label(community: Community | None, workspace_id: str) -> str:

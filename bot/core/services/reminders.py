@@ -55,15 +55,18 @@ def _minutes(total: int) -> str:
     return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
 
 
-async def _community_field(call: Call, member: Member) -> tuple[Field, ...]:
+async def _community_field(call: Call, member: Member, communities: int | None) -> tuple[Field, ...]:
     """Names the community when the person is in more than one on this platform."""
-    everyone = await memberships.all_of(call.session, member.platform, member.user_id)
-    if len(everyone) < 2:
+    if communities is None:
+        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
+    if communities < 2:
         return ()
     return (Field("Community", (await memberships.labels(call.session, [member]))[member.id]),)
 
 
-async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True) -> Reply:
+async def checkin_reply(
+    call: Call, member: Member, d: date, snooze: bool = True, communities: int | None = None
+) -> Reply:
     """The daily check-in DM for the member's local day `d`, as things stand when it is sent.
 
     It adapts to what is already logged for `d`, and to being late: a check-in that quiet hours
@@ -104,7 +107,7 @@ async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True
             Card(
                 title=title,
                 body=body,
-                fields=(*await _community_field(call, member), Field("Streak", streak)),
+                fields=(*await _community_field(call, member, communities), Field("Streak", streak)),
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
@@ -188,9 +191,10 @@ async def reply_for(call: Call, member: Member, stream: str, due: datetime) -> R
 async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
     d = schedule.local_day(due, member)
     if stream == "checkin":
-        if (await memberships.primary(call.session, member)).id != member.id:
+        owner, communities = await memberships.primary(call.session, member)
+        if owner.id != member.id:
             return None  # one check-in a day per person: another membership sends it
-        return await checkin_reply(call, member, d)
+        return await checkin_reply(call, member, d, communities=communities)
     if stream == "nudge":
         return await nudge_reply(call, member, d)
     if stream == "paper":
