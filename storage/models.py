@@ -54,7 +54,11 @@ class Community(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace_id", "user_id"),
+        # One person's memberships across communities (shared settings, one check-in a day).
+        Index("ix_members_platform_user", "platform", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
@@ -123,8 +127,14 @@ class PlanItem(Base):
 
 
 class CheckIn(Base):
+    """One logged day or part of one. `source` is the message whose button logged it (None for a
+    typed command); the unique key makes a second press of the same button log nothing."""
+
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_member_date", "member_id", "local_date"),)
+    __table_args__ = (
+        Index("ix_checkins_member_date", "member_id", "local_date"),
+        UniqueConstraint("member_id", "local_date", "source"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
@@ -133,6 +143,7 @@ class CheckIn(Base):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     topics: Mapped[list[Any]] = mapped_column(default=list)
+    source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, zone
 from bot.core.identity import MemberKey
-from bot.core.services import schedules
+from bot.core.services import memberships, schedules
 from content.schema import Catalog
 from storage import repo
 from storage.models import Community, Member
@@ -26,6 +26,9 @@ class Context:
     display_name: str = ""
     timezone_hint: str | None = None
     channel_id: str | None = None
+    # A direct message, where a person in several communities is all of them at once.
+    in_dm: bool = False
+    community_name: str | None = None
 
 
 @dataclass
@@ -45,6 +48,9 @@ class Call:
     async def community(self) -> Community:
         if self._community is None:
             self._community = await repo.get_or_create_community(self.session, self.key.community, self.now())
+            name = (self.ctx.community_name or "")[:200]
+            if name and self._community.name != name:
+                self._community.name = name
         return self._community
 
     async def existing_member(self) -> Member | None:
@@ -61,6 +67,8 @@ class Call:
             self._member = await repo.create_member(
                 self.session, community, self.key, self.now(), self.ctx.timezone_hint
             )
+            # A person joining another community keeps their own settings.
+            memberships.adopt_settings(self._member, await memberships.others(self.session, self._member))
             # Due times from the start, so the scheduler never has to look for unseeded rows.
             await schedules.refresh(self.session, self._member, self.now())
         return self._member

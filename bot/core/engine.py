@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.core import timezones
+from bot.core import ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
@@ -53,6 +53,7 @@ ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
 # core knowing about them. Names are bounded: a known command, "action:<ns>:<verb>", or "unknown".
 Observer = Callable[[str, float, bool], None]
 
+FOREIGN_BUTTON = "That button belongs to another community's message, so it can't act for you here."
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
 
 _SERVICES = (
@@ -158,6 +159,7 @@ class Engine:
         ctx: Context | None = None,
     ) -> Reply:
         started = time.perf_counter()
+        action, scope = ids.split_scope(action)
         parts = action.split(":")
         handler = self._actions.get(":".join(parts[:2])) if len(parts) >= 2 else None
         if handler is None:
@@ -168,7 +170,16 @@ class Engine:
             self._observe("action:unknown", started, reply)
             return reply
         clean = {k: v for k, v in (values or {}).items() if isinstance(v, str)}
-        reply = await self._run(member, ctx or Context(), lambda c: handler(c, parts[2:], clean))
+
+        async def run(call: Call) -> Reply:
+            # A scoped action (a button in a DM) acts only for that community's member,
+            # and what it answers with stays scoped, so its own buttons and forms do too.
+            if scope is not None and scope != call.key.workspace_id:
+                raise UserError(FOREIGN_BUTTON)
+            reply = await handler(call, parts[2:], clean)
+            return ids.scope_reply(reply, scope) if scope is not None else reply
+
+        reply = await self._run(member, ctx or Context(), run)
         self._observe("action:" + ":".join(parts[:2]), started, reply)
         return reply
 

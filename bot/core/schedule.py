@@ -61,6 +61,13 @@ def effective_time(member: Member) -> time:
     return at
 
 
+def moved_overnight(member: Member) -> bool:
+    """Whether quiet hours push the check-in past midnight (23:00 in 22:00-07:00 goes out at 07:00
+    the next morning). Such a check-in is still about the day it was set for."""
+    at = parse_hhmm(member.checkin_time)
+    return bool(member.quiet_end) and in_quiet(at, member) and parse_hhmm(member.quiet_end or "") <= at
+
+
 def _first_day(member: Member, after: datetime, tz: ZoneInfo) -> date:
     d = after.astimezone(tz).date()
     if member.paused_until is not None and member.paused_until > d:
@@ -68,22 +75,55 @@ def _first_day(member: Member, after: datetime, tz: ZoneInfo) -> date:
     return d
 
 
-def next_daily(member: Member, after: datetime, weekdays: set[int] | None = None) -> datetime:
-    """The next check-in instant strictly after `after` on one of the chosen days."""
-    tz = zone(member.timezone)
+def _shift(member: Member, own_day: bool) -> timedelta:
+    """Days between a slot's own day and the day it is delivered on."""
+    return timedelta(days=1) if own_day and moved_overnight(member) else timedelta(0)
+
+
+def _days(member: Member, weekdays: set[int] | None) -> set[int]:
     days = weekdays if weekdays is not None else {int(c) for c in member.checkin_days}
-    if not days:
-        days = set(range(7))
+    return days or set(range(7))
+
+
+def next_daily(member: Member, after: datetime, weekdays: set[int] | None = None) -> datetime:
+    """The next check-in instant strictly after `after` on one of the chosen days.
+
+    Without `weekdays` this is the member's own daily check-in: the days are the days it is
+    for, so one moved past midnight by quiet hours is delivered the morning after its day.
+    """
+    tz = zone(member.timezone)
+    days = _days(member, weekdays)
+    shift = _shift(member, weekdays is None)
     at = effective_time(member)
-    d = _first_day(member, after, tz) - timedelta(days=1)
+    d = _first_day(member, after, tz) - shift - timedelta(days=1)
     for _ in range(400):
         d += timedelta(days=1)
-        if d.weekday() not in days:
+        if d.weekday() not in days or (member.paused_until is not None and d < member.paused_until):
             continue
-        instant = local_instant(d, at, tz)
+        instant = local_instant(d + shift, at, tz)
         if instant > after:
             return instant
     raise RuntimeError("no due day found within a year")
+
+
+def previous_daily(
+    member: Member, at_or_before: datetime, weekdays: set[int] | None = None
+) -> datetime | None:
+    """The latest slot instant at or before `at_or_before` (the mirror of next_daily), within a week
+    and a day; None when there is none (paused, or no chosen day that recently)."""
+    tz = zone(member.timezone)
+    days = _days(member, weekdays)
+    shift = _shift(member, weekdays is None)
+    at = effective_time(member)
+    d = at_or_before.astimezone(tz).date() + timedelta(days=1)
+    for _ in range(9):
+        d -= timedelta(days=1)
+        if d.weekday() not in days or (member.paused_until is not None and d < member.paused_until):
+            continue
+        instant = local_instant(d + shift, at, tz)
+        if instant <= at_or_before:
+            return instant
+    return None
 
 
 def next_weekly(member: Member, after: datetime, weekday: int) -> datetime:
@@ -109,6 +149,17 @@ def next_due(member: Member, stream: str, after: datetime, last_assessed: dateti
     raise ValueError(f"unknown stream {stream!r}")
 
 
+def previous_due(member: Member, stream: str, at_or_before: datetime) -> datetime | None:
+    """The latest slot of a regular stream at or before the instant (None for reassessments)."""
+    if stream == "checkin":
+        return previous_daily(member, at_or_before)
+    if stream == "nudge":
+        return previous_daily(member, at_or_before, {member.nudge_weekday % 7})
+    if stream == "paper":
+        return previous_daily(member, at_or_before, {paper_weekday(member)})
+    return None
+
+
 CHECKIN_STREAMS = ("checkin",)
 WEEKLY_GRACE = timedelta(days=2)
 
@@ -132,9 +183,16 @@ def iso_week(d: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def slot_period(stream: str, due: datetime, member: Member) -> str:
-    """The member's local day of the slot (its ISO week for weekly streams)."""
+def slot_day(stream: str, due: datetime, member: Member) -> date:
+    """The local day a slot delivered at `due` is about: the day before for a check-in that
+    quiet hours moved past midnight."""
     d = local_day(due, member)
+    return d - _shift(member, stream in CHECKIN_STREAMS)
+
+
+def slot_period(stream: str, due: datetime, member: Member) -> str:
+    """The member's own day of the slot (its ISO week for weekly streams)."""
+    d = slot_day(stream, due, member)
     return iso_week(d) if stream in ("nudge", "paper") else d.isoformat()
 
 
@@ -146,11 +204,38 @@ def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
     return f"{stream}:{member_id}:{slot_period(stream, due, member)}"
 
 
+def slot_payload(stream: str, due: datetime, member: Member) -> dict[str, str]:
+    """What an outbox row remembers of its slot. `due` is the wall-clock time the slot was set
+    for, on its own day, so the message built from it is about that day even when it goes
+    out the morning after."""
+    if stream in CHECKIN_STREAMS and moved_overnight(member):
+        d = slot_day(stream, due, member)
+        due = local_instant(d, parse_hhmm(member.checkin_time), zone(member.timezone))
+    return {"due": due.isoformat()}
+
+
 def slot_expiry(stream: str, due: datetime, member: Member) -> datetime:
-    """After this a missed message is stale: check-ins end with the local day, the rest after 2 days."""
+    """After this a missed message is stale: check-ins end with the local day they are delivered
+    on, the rest after 2 days."""
     if stream in CHECKIN_STREAMS:
         return end_of_local_day(local_day(due, member), zone(member.timezone))
     return due + WEEKLY_GRACE
+
+
+def catch_up(stream: str, due: datetime, member: Member, now: datetime) -> datetime | None:
+    """After an outage: the later slot to send in place of a stale one that was due at `due`.
+
+    Only slots that can no longer be delivered sensibly are dropped. When the slot due at `due`
+    has gone stale by `now`, the latest slot at or before `now` is still sent if it has not
+    (today's check-in, later than planned but before the member's local midnight); every slot
+    in between is dropped. None when there is no such slot.
+    """
+    if now < slot_expiry(stream, due, member):
+        return None
+    latest = previous_due(member, stream, now)
+    if latest is None or latest <= due or now >= slot_expiry(stream, latest, member):
+        return None
+    return latest
 
 
 def quiet_now(member: Member, now: datetime) -> bool:

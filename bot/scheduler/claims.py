@@ -17,7 +17,9 @@ slot from being queued twice in any case. SQLite runs one process.
 
 A slot is skipped (advanced, nothing queued) when the member is paused or their
 DMs are blocked. A slot that is already stale when claimed (a long outage) is
-recorded in the outbox as 'dropped' with last_error 'stale', and never sent.
+recorded in the outbox as 'dropped' with last_error 'stale', and never sent; the
+latest slot since then is queued in its place if it can still be delivered
+(`schedule.catch_up`: today's check-in before the member's local midnight).
 Reassessment reminders depend on each member's last assessment, so they are
 claimed row by row.
 """
@@ -184,6 +186,11 @@ _cohorts = Table(
     Column("expires_at", UTCDateTime()),
     Column("last_error", String(500)),
     Column("next_due_at", UTCDateTime()),
+    # The later slot queued in place of a stale one (schedule.catch_up); NULL: none.
+    Column("catchup_due", UTCDateTime()),
+    Column("catchup_period", String(16)),
+    Column("catchup_payload", _OUTBOX.c.payload.type),
+    Column("catchup_expires_at", UTCDateTime()),
     Column("enabled", Boolean, nullable=False),
     Column("disabled_reason", String(200)),
     prefixes=["TEMPORARY"],
@@ -286,6 +293,10 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
         "expires_at": None,
         "last_error": None,
         "next_due_at": None,
+        "catchup_due": None,
+        "catchup_period": None,
+        "catchup_payload": None,
+        "catchup_expires_at": None,
         "enabled": True,
         "disabled_reason": None,
     }
@@ -301,9 +312,17 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
             status="dropped" if stale else "pending",
             last_error="stale" if stale else None,
             period=schedule.slot_period(c.stream, due, c),
-            payload={"due": due.isoformat()},
+            payload=schedule.slot_payload(c.stream, due, c),
             expires_at=expires,
         )
+        later = schedule.catch_up(c.stream, due, c, memo.now) if stale else None
+        if later is not None:
+            row.update(
+                catchup_due=later,
+                catchup_period=schedule.slot_period(c.stream, later, c),
+                catchup_payload=schedule.slot_payload(c.stream, later, c),
+                catchup_expires_at=schedule.slot_expiry(c.stream, later, c),
+            )
     except Exception:
         log.exception("cannot schedule %s for %d member(s) in %s; turning it off", c.stream, c.n, c.timezone)
         stats.errors += c.n
@@ -311,8 +330,17 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
     return row
 
 
-def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
-    key = _S.c.stream + ":" + cast(_S.c.member_id, String) + ":" + _cohorts.c.period
+def _queue_statement(
+    dialect: str, now: datetime, first: datetime, last: datetime, catchup: bool = False
+) -> Any:
+    """Queue each due row's slot; with `catchup`, the later slot sent in place of a stale one."""
+    c = _cohorts.c
+    period, payload, not_before, expires = (
+        (c.catchup_period, c.catchup_payload, c.catchup_due, c.catchup_expires_at)
+        if catchup
+        else (c.period, c.payload, _S.c.next_due_at, c.expires_at)
+    )
+    key = _S.c.stream + ":" + cast(_S.c.member_id, String) + ":" + period
     rows = (
         select(
             key,
@@ -321,17 +349,21 @@ def _queue_statement(dialect: str, now: datetime, first: datetime, last: datetim
             literal("dm", String),
             _S.c.member_id,
             _M.c.community_id,
-            _cohorts.c.payload,
-            _cohorts.c.status,
+            payload,
+            literal("pending", String) if catchup else c.status,
             literal(0, Integer),
-            _S.c.next_due_at,
-            _cohorts.c.expires_at,
+            not_before,
+            expires,
             literal(now, UTCDateTime()),
-            _cohorts.c.last_error,
+            literal(None, String) if catchup else c.last_error,
         )
         .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _match(dialect)))
         # SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT with a join.
-        .where(_S.c.enabled.is_(True), _S.c.next_due_at.between(first, last), _cohorts.c.status.is_not(None))
+        .where(
+            _S.c.enabled.is_(True),
+            _S.c.next_due_at.between(first, last),
+            (c.catchup_period if catchup else c.status).is_not(None),
+        )
     )
     columns = [
         "key", "platform", "stream", "target", "member_id", "community_id", "payload",
@@ -455,6 +487,13 @@ async def _claim_chunk(
             planned.stale += min(stale, inserted)
             planned.queued += inserted - min(stale, inserted)
             planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
+        caught_up = sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["catchup_period"] is not None)
+        if caught_up:
+            inserted = (
+                await conn.execute(_queue_statement(dialect, now, first, last, catchup=True))
+            ).rowcount
+            planned.queued += inserted
+            planned.duplicate += caught_up - inserted
         await conn.execute(_advance_statement(dialect, now, first, last))
         await conn.run_sync(_cohorts.drop)
     stats.add(planned)

@@ -21,6 +21,7 @@ from bot.adapters.discord import limits as L
 from bot.adapters.discord import members
 from bot.adapters.discord.items import claimed
 from bot.adapters.discord.render import Rendered, build_modal, clip, plain_fallback, render
+from bot.core import ids
 from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
@@ -66,18 +67,23 @@ class Router:
 
     # -- who and with what rights -------------------------------------------------
 
-    async def member_key(self, interaction: discord.Interaction) -> MemberKey:
+    async def member_key(self, interaction: discord.Interaction, action: str = "") -> MemberKey:
+        """The caller's membership; in a DM, the one the pressed button's server names."""
         if interaction.guild_id is not None:
             return members.guild_member_key(interaction.guild_id, interaction.user.id)
-        return await members.dm_member_key(self.sessions, interaction.user.id, interaction.channel_id)
+        scope = ids.split_scope(action)[1]
+        return await members.dm_member_key(self.sessions, interaction.user.id, interaction.channel_id, scope)
 
     def context(self, interaction: discord.Interaction) -> Context:
         perms = interaction.permissions
         is_admin = interaction.guild_id is not None and (perms.manage_guild or perms.administrator)
+        guild = interaction.guild
         return Context(
             is_admin=bool(is_admin),
             display_name=getattr(interaction.user, "display_name", "") or "",
             channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+            in_dm=interaction.guild_id is None,
+            community_name=getattr(guild, "name", None) or None,
         )
 
     # -- entry points ---------------------------------------------------------------
@@ -114,7 +120,7 @@ class Router:
         self, interaction: discord.Interaction, action: str, values: list[str], page: int | None
     ) -> None:
         chosen = values[0] if values else action
-        key = await self.member_key(interaction)
+        key = await self.member_key(interaction, chosen)
         work = self.engine.action(key, chosen, {}, self.context(interaction))
         message = interaction.message
         ephemeral = bool(message is not None and message.flags.ephemeral)
@@ -124,7 +130,7 @@ class Router:
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         action = str(data.get("custom_id", ""))
         values = modal_values(data.get("components") or [])
-        key = await self.member_key(interaction)
+        key = await self.member_key(interaction, action)
         work = self.engine.action(key, action, values, self.context(interaction))
         await self._answer(interaction, work, update=False)
 

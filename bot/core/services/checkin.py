@@ -6,21 +6,30 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.call import Call
 from bot.core.commands import MINUTES_MAX, NOTE_MAX
 from bot.core.errors import UserError
-from bot.core.format import hours
+from bot.core.format import day, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
 from bot.core.text import clean_user_text
 from storage import repo
-from storage.models import CheckIn, Member, PlanItem
+from storage.models import CheckIn, Member, OutboxMessage, PlanItem
+
+DAY_MINUTES = 24 * 60
+# Where a button-logged entry came from: the check-in DM of that day, or its snoozed copy.
+# Each logs at most once per day (the unique key on member, local day and source).
+SOURCES = {"": "checkin-dm", "s": "snooze-dm"}
+SKIP_SOURCE = "skip"
 
 
-def checkin_form(for_date: date | None = None) -> Form:
+def checkin_form(for_date: date | None = None, source: str = "") -> Form:
     action = "checkin:log" if for_date is None else f"checkin:log:{for_date.isoformat()}"
+    if for_date is not None and source:
+        action += f":{source}"
     return Form(
         action=action,
         title="Log your study time",
@@ -87,40 +96,61 @@ def _date_arg(call: Call, member: Member, args: list[str]) -> date:
     return d
 
 
+def _source(token: str | None) -> str:
+    try:
+        return SOURCES[token or ""]
+    except KeyError:
+        raise UserError("That check-in button is broken. Run /checkin instead.") from None
+
+
 async def log_action(call: Call, args: list[str], values: Mapping[str, str]) -> Reply:
+    """`checkin:log[:<date>[:<source>]]`: the form. Opened from a check-in DM, it logs once per DM."""
     member = await call.member()
-    d = _date_arg(call, member, args)
+    d = _date_arg(call, member, args[:1])
+    # A dated form was opened from a check-in DM's "other time" button.
+    source = _source(args[1] if len(args) > 1 else "") if args and args[0] else None
     if "minutes" not in values:
         raise UserError("Tell me how many minutes you studied.")
-    return await log(call, member, d, parse_minutes(values["minutes"]), parse_note(values.get("note")))
+    minutes, note = parse_minutes(values["minutes"]), parse_note(values.get("note"))
+    return await log(call, member, d, minutes, note, source)
 
 
 async def done_action(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
-    """`checkin:done:<date>[:<minutes>]`; without minutes it opens the form."""
+    """`checkin:done:<date>[:<minutes>[:<source>]]`; without minutes it opens the form."""
     member = await call.member()
     d = _date_arg(call, member, args[:1])
-    if len(args) < 2:
-        return Reply(form=checkin_form(d))
-    return await log(call, member, d, parse_minutes(args[1]), "")
+    token = args[2] if len(args) > 2 else ""
+    source = _source(token)
+    if len(args) < 2 or not args[1]:
+        return Reply(form=checkin_form(d, token))
+    return await log(call, member, d, parse_minutes(args[1]), "", source)
 
 
 async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
     member = await call.member()
     d = _date_arg(call, member, args[:1])
     existing = await repo.checkins_between(call.session, member.id, d, d)
-    if not any(c.kind == "skip" for c in existing):
-        call.session.add(
-            CheckIn(
-                member_id=member.id,
-                local_date=d,
-                kind="skip",
-                minutes=0,
-                note="",
-                topics=[],
-                created_at=call.now(),
-            )
+    logged = sum(c.minutes for c in existing if c.kind == "study")
+    if logged:
+        when = "today" if d == call.today(member) else f"for {day(d)}"
+        raise UserError(
+            f"You've already logged {_minutes(logged)} {when}, so it isn't a skipped day.",
+            hint="Studied more? Log it with /checkin.",
         )
-        await call.session.flush()
+    inserted = await _insert_once(
+        call,
+        {
+            "member_id": member.id,
+            "local_date": d,
+            "kind": "skip",
+            "minutes": 0,
+            "note": "",
+            "topics": [],
+            "source": SKIP_SOURCE,
+            "created_at": call.now(),
+        },
+    )
+    if inserted:
         studylog.forget_logs(call, member)
     st = await studylog.streak(call, member)
     return Reply(
@@ -138,29 +168,76 @@ async def open_form(call: Call, _args: list[str], _values: Mapping[str, str]) ->
     return Reply(form=checkin_form())
 
 
-async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> Reply:
+def _minutes(total: int) -> str:
+    h, m = divmod(total, 60)
+    return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
+
+
+def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
+    """A check-in insert that writes nothing when its (member, day, source) is taken."""
+    elements = ["member_id", "local_date", "source"]
+    if dialect == "postgresql":
+        return postgresql.insert(_CHECKINS).on_conflict_do_nothing(index_elements=elements)
+    if dialect == "sqlite":
+        return sqlite.insert(_CHECKINS).on_conflict_do_nothing(index_elements=elements)
+    return insert(_CHECKINS)
+
+
+async def _insert_once(call: Call, values: dict[str, Any]) -> bool:
+    """Insert one check-in; False when its source already logged that day."""
+    conn = await call.session.connection()
+    result = await conn.execute(_insert_statement(conn.dialect.name), values)
+    return bool(result.rowcount)
+
+
+async def _day_total(call: Call, member: Member, d: date) -> int:
+    existing = await repo.checkins_between(call.session, member.id, d, d)
+    return sum(c.minutes for c in existing if c.kind == "study")
+
+
+async def log(
+    call: Call, member: Member, d: date, minutes: int, note: str, source: str | None = None
+) -> Reply:
     """Record study time against the topic in progress (or the next one), moving it on.
+
+    An entry from a message's button carries that message as `source`: the database keeps one
+    per member, day and source, so a second press of the same button logs nothing.
 
     Written as plain statements: a check-in is a hot path, and the ORM's unit of work
     for one new row and one changed state costs more than the rest of the command.
     """
+    when = "today" if d == call.today(member) else f"for {day(d)}"
+    total = await _day_total(call, member, d)
+    if total + minutes > DAY_MINUTES:
+        room = DAY_MINUTES - total
+        raise UserError(
+            f"That would make {_minutes(total + minutes)} {when}, and a day has 24 hours. "
+            + (f"You can add at most {room} more minutes." if room else "That day is full."),
+            hint="Logged the wrong amount? Tell an admin, or log a smaller number.",
+        )
     plan = await repo.active_plan_row(call.session, member.id)
     items = await repo.plan_item_rows(call.session, plan.id) if plan else []
     touched = studylog.current_items(items)[:1]
     refs = [f"{i.roadmap_id}/{i.topic_id}" for i in touched]
+    values = {
+        "member_id": member.id,
+        "local_date": d,
+        "kind": "study",
+        "minutes": minutes,
+        "note": note,
+        "topics": refs,
+        "source": source,
+        "created_at": call.now(),
+    }
+    if not await _insert_once(call, values):
+        raise UserError(
+            f"That check-in is already logged, so I didn't add it again. "
+            f"You have {_minutes(total)} {when} in all.",
+            hint="Studied more? Log it with /checkin.",
+        )
     conn = await call.session.connection()
-    await conn.execute(
-        _NEW_CHECKIN,
-        {
-            "member_id": member.id,
-            "local_date": d,
-            "kind": "study",
-            "minutes": minutes,
-            "note": note,
-            "topics": refs,
-            "created_at": call.now(),
-        },
-    )
+    # A snoozed copy of that day's check-in would ask again how the day went: it is not sent.
+    await conn.execute(_DROP_SNOOZE, {"snooze_key": f"checkin-snooze:{member.id}:{d.isoformat()}"})
     studylog.forget_logs(call, member)
     finished = []
     if touched:
@@ -194,7 +271,6 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
     if st.frozen_days:
         body_lines.append(f"A streak freeze covered {st.frozen_days[0]:%a %d %b}.")
     buttons.append(Button("Progress", "progress:show:x"))
-    when = "today" if d == call.today(member) else f"for {d:%a %d %b}"
     return Reply(
         cards=(
             Card(
@@ -209,7 +285,12 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
 
 
 _CHECKINS = CheckIn.__table__
-_NEW_CHECKIN = _CHECKINS.insert()
+_OUTBOX = OutboxMessage.__table__
+_DROP_SNOOZE = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.key == bindparam("snooze_key"), _OUTBOX.c.status == "pending")
+    .values(status="dropped", last_error="already logged")
+)
 _ITEMS = PlanItem.__table__
 _ITEM_STATE = (
     _ITEMS.update()

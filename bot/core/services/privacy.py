@@ -1,4 +1,8 @@
-"""/privacy: export everything stored about the member, or delete all of it."""
+"""/privacy: export everything stored about the member, or delete all of it.
+
+In a community it covers that membership. From a direct message, which every community
+of the person on that platform shares, it covers all of their memberships and names them.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.call import Call
 from bot.core.identity import MemberKey
 from bot.core.replies import Attachment, Button, Card, Reply
-from bot.core.services import papers
+from bot.core.services import memberships, papers
 from content.schema import Catalog
 from storage import repo
 from storage.models import (
@@ -89,17 +93,39 @@ async def delete_member(session: AsyncSession, key: MemberKey) -> bool:
     return True
 
 
+async def covered(call: Call) -> list[tuple[MemberKey, str]]:
+    """The memberships this call speaks for, with their communities' names: the caller's own in
+    a community; every one of the person's on this platform in a DM."""
+    if not call.ctx.in_dm:
+        return [(call.key, "")]
+    found = await memberships.all_of(call.session, call.key.platform, call.key.user_id)
+    if not found:
+        return [(call.key, "")]
+    names = await memberships.labels(call.session, found)
+    return [(MemberKey(m.platform, m.workspace_id, m.user_id), names[m.id]) for m in found]
+
+
+def _which(keys: list[tuple[MemberKey, str]], lead: str = "This covers your data in") -> str:
+    """Names the communities when the call covers several (from a DM); empty otherwise."""
+    names = [name for _, name in keys if name]
+    if not names:
+        return ""
+    plural = "communities" if len(names) > 1 else "community"
+    return f" {lead} {len(names)} {plural}: {', '.join(names)}."
+
+
 async def privacy_command(call: Call, action: str | None = None) -> Reply:
     if action == "export":
         return await export_action(call, [], {})
     if action == "delete":
         return await delete_ask(call, [], {})
+    which = _which(await covered(call))
     return Reply(
         cards=(
             Card(
                 title="Your data",
                 body="I store your settings, plans, check-ins, quiz answers, paper history and any "
-                "pending reminders. You can download all of it, or delete all of it.",
+                "pending reminders. You can download all of it, or delete all of it." + which,
             ),
         ),
         buttons=(
@@ -110,16 +136,26 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
 
 
 async def export_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
-    data = await export_member(call.session, call.key, call.catalog)
-    if data is None:
+    keys = await covered(call)
+    found = []
+    for key, name in keys:
+        exported = await export_member(call.session, key, call.catalog)
+        if exported is not None:
+            found.append((name, exported))
+    if not found:
         return Reply(cards=(Card(title="Nothing stored", body="I don't have any data about you."),))
+    if len(found) == 1:
+        data = found[0][1]
+    else:
+        data = {"memberships": [{"community": name, **d} for name, d in found]}
     data["exported_at"] = call.now().isoformat()
     blob = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
     return Reply(
         cards=(
             Card(
                 title="Your data export",
-                body="Everything I store about you is in the attached JSON file.",
+                body="Everything I store about you is in the attached JSON file."
+                + _which([(k, n) for k, n in keys if any(n == name for name, _ in found)]),
             ),
         ),
         attachment=Attachment("my-study-data.json", blob),
@@ -127,12 +163,13 @@ async def export_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Rep
 
 
 async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    which = _which(await covered(call))
     return Reply(
         cards=(
             Card(
                 title="Delete everything?",
                 body="This removes your plans, check-ins, streaks, quiz results, paper history and "
-                "reminders. It cannot be undone.",
+                "reminders. It cannot be undone." + which,
                 tone="danger",
             ),
         ),
@@ -148,11 +185,13 @@ async def delete_action(call: Call, args: list[str], v: Mapping[str, str]) -> Re
         return await delete_ask(call, args, v)
     if args[0] != "confirm":
         return Reply(cards=(Card(title="Nothing deleted", body="Your data is untouched."),))
-    deleted = await delete_member(call.session, call.key)
+    keys = await covered(call)
+    gone = [(key, name) for key, name in keys if await delete_member(call.session, key)]
     call._member = None
     body = (
-        "All your data is gone. If you use a command again, I'll start fresh."
-        if deleted
+        "All your data is gone." + _which(gone, "That was your data in") + " If you use a command again, "
+        "I'll start fresh."
+        if gone
         else "I didn't have any data about you."
     )
     return Reply(cards=(Card(title="Deleted", body=body),))

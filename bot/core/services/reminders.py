@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import outbox, schedule
+from bot.core import ids, outbox, schedule
 from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import papers, progress, schedules, studylog
+from bot.core.services import memberships, papers, progress, schedules, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -29,24 +29,64 @@ def _topic_title(call: Call, item: PlanItem) -> str | None:
     return found[1].title if found else None
 
 
-def checkin_buttons(d: date, snooze: bool = True) -> tuple[Button, ...]:
+def checkin_buttons(
+    d: date, snooze: bool = True, today: bool = True, logged: bool = False
+) -> tuple[Button, ...]:
+    """The check-in's buttons. The snoozed copy (`snooze` False) marks its own so that each
+    DM logs once (see checkin.SOURCES)."""
     iso = d.isoformat()
+    source = "" if snooze else ":s"
+    verb = "Add" if logged else "Done:"
     buttons = [
-        Button("Done: 30 min", f"checkin:done:{iso}:30", "success"),
-        Button("Done: 1 hour", f"checkin:done:{iso}:60", "success"),
-        Button("Done: other time", f"checkin:done:{iso}", "primary"),
-        Button("Skipped today", f"checkin:skip:{iso}"),
+        Button(f"{verb} 30 min", f"checkin:done:{iso}:30{source}", "success"),
+        Button(f"{verb} 1 hour", f"checkin:done:{iso}:60{source}", "success"),
+        Button(f"{verb} other time", f"checkin:done:{iso}" + ("::s" if source else ""), "primary"),
     ]
-    if snooze:
+    if logged:
+        return tuple(buttons)
+    buttons.append(Button("Skipped today" if today else f"Skipped {d:%a}", f"checkin:skip:{iso}"))
+    if snooze and today:
         buttons.append(Button("Remind me in 2 h", f"checkin:snooze:{iso}"))
     return tuple(buttons)
 
 
-async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True) -> Reply:
-    """The daily check-in DM for the member's local day `d`."""
+def _minutes(total: int) -> str:
+    h, m = divmod(total, 60)
+    return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
+
+
+async def _community_field(call: Call, member: Member, communities: int | None) -> tuple[Field, ...]:
+    """Names the community when the person is in more than one on this platform."""
+    if communities is None:
+        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
+    if communities < 2:
+        return ()
+    return (Field("Community", (await memberships.labels(call.session, [member]))[member.id]),)
+
+
+async def checkin_reply(
+    call: Call, member: Member, d: date, snooze: bool = True, communities: int | None = None
+) -> Reply:
+    """The daily check-in DM for the member's local day `d`, as things stand when it is sent.
+
+    It adapts to what is already logged for `d`, and to being late: a check-in that quiet hours
+    held past midnight says which day it is about, and its buttons log to that day.
+    """
     st = await studylog.streak(call, member)
+    today = d == call.today(member)
+    logs = await repo.checkins_between(call.session, member.id, d, d)
+    logged = sum(c.minutes for c in logs if c.kind == "study")
     plan = await repo.active_plan(call.session, member.id)
-    if plan is None:
+    title = f"Daily check-in · {day(d)}" if today else f"Check-in for {day(d)}"
+    when = "today" if today else f"on {d:%a} {d.day} {d:%b}"
+    if logged:
+        body = f"You've logged {_minutes(logged)} {when}. Nice work! Studied more since then? Add it below."
+    elif not today:
+        body = (
+            f"This is your check-in for {day(d)}, held until your quiet hours ended. "
+            f"How did {d:%A} go? Log it below."
+        )
+    elif plan is None:
         body = "What did you study today? Log it below. Pick a plan with /learn and I'll suggest a topic."
     else:
         items = await repo.plan_items(call.session, plan.id)
@@ -65,13 +105,13 @@ async def checkin_reply(call: Call, member: Member, d: date, snooze: bool = True
     return Reply(
         cards=(
             Card(
-                title=f"Daily check-in · {day(d)}",
+                title=title,
                 body=body,
-                fields=(Field("Streak", streak),),
+                fields=(*await _community_field(call, member, communities), Field("Streak", streak)),
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
-        buttons=checkin_buttons(d, snooze),
+        buttons=checkin_buttons(d, snooze, today, bool(logged)),
     )
 
 
@@ -142,10 +182,19 @@ def reassess_reply(last: datetime | None, tz: ZoneInfo) -> Reply:
 
 
 async def reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
-    """The message for a slot, or None when there is nothing worth sending."""
+    """The message for a slot, or None when there is nothing worth sending. Its buttons carry
+    the member's community, since one person's DMs are shared by all their memberships."""
+    reply = await _reply_for(call, member, stream, due)
+    return ids.scope_reply(reply, member.workspace_id) if reply is not None else None
+
+
+async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
     d = schedule.local_day(due, member)
     if stream == "checkin":
-        return await checkin_reply(call, member, d)
+        owner, communities = await memberships.primary(call.session, member)
+        if owner.id != member.id:
+            return None  # one check-in a day per person: another membership sends it
+        return await checkin_reply(call, member, d, communities=communities)
     if stream == "nudge":
         return await nudge_reply(call, member, d)
     if stream == "paper":
@@ -170,12 +219,22 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
     at = now + SNOOZE
     if at >= ends:
         raise UserError("It's too late today to snooze until later.", hint="Log it now with /checkin.")
+    quiet = schedule.quiet_now(member, at)
+    if quiet:
+        # Never remind inside quiet hours: wait for their end, if that is still today.
+        at = schedule.quiet_ends(member, at)
+        if at >= ends:
+            raise UserError(
+                f"Two hours from now is inside your quiet hours ({member.quiet_start}-{member.quiet_end}), "
+                "which last past the end of today, so I can't remind you later today.",
+                hint="Log it now with /checkin, or change your quiet hours in /settings.",
+            )
     added = await outbox.add_dm(
         call.session,
         member,
         key=f"checkin-snooze:{member.id}:{d.isoformat()}",
         stream="checkin",
-        reply=await checkin_reply(call, member, d, snooze=False),
+        reply=ids.scope_reply(await checkin_reply(call, member, d, snooze=False), member.workspace_id),
         now=now,
         not_before=at,
         expires_at=ends,
@@ -183,9 +242,13 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
     local = at.astimezone(zone(member.timezone))
     if added is None:
         return Reply(cards=(Card(title="Already snoozed", body="I'll remind you once more later today."),))
-    return Reply(
-        cards=(Card(title="Snoozed", body=f"I'll remind you again at {local:%H:%M}."),),
-    )
+    body = f"I'll remind you again at {local:%H:%M}."
+    if quiet:
+        body = (
+            "Two hours from now is inside your quiet hours, so "
+            f"I'll remind you at {local:%H:%M}, when they end."
+        )
+    return Reply(cards=(Card(title="Snoozed", body=body),))
 
 
 COMMANDS: dict = {}

@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.format import hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import schedules
+from bot.core.services import memberships, schedules
 from storage import repo
 from storage.models import Member
 
@@ -141,6 +141,7 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
     if any(attr == "hours_per_week" for attr, _, _ in changes):
         await _refit_plan(call, member)
     await schedules.refresh(call.session, member, call.now())
+    await memberships.share_settings(call.session, member, call.now())
     return said
 
 
