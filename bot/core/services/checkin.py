@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam
 
 from bot.core.call import Call
-from bot.core.commands import MINUTES_MAX, NOTE_MAX
+from bot.core.commands import NOTE_MAX
 from bot.core.errors import UserError
 from bot.core.format import hours
+from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
 from bot.core.text import clean_user_text
@@ -25,7 +26,7 @@ def checkin_form(for_date: date | None = None) -> Form:
         action=action,
         title="Log your study time",
         fields=(
-            FormField("minutes", "Minutes studied", placeholder="e.g. 45", max_length=4),
+            FormField("minutes", "Minutes studied", placeholder="e.g. 45, 1h30 or 1:30", max_length=12),
             FormField(
                 "note",
                 "What did you work on? (optional)",
@@ -35,19 +36,6 @@ def checkin_form(for_date: date | None = None) -> Form:
             ),
         ),
     )
-
-
-def parse_minutes(raw: object) -> int:
-    text = str(raw).strip()
-    try:
-        minutes = int(float(text))
-    except (ValueError, OverflowError):
-        raise UserError(f"Minutes must be a whole number, not {text[:20]!r}.") from None
-    if minutes < 1:
-        raise UserError("Minutes must be at least 1.")
-    if minutes > MINUTES_MAX:
-        raise UserError(f"That's more than a day. Log at most {MINUTES_MAX} minutes at a time.")
-    return minutes
 
 
 def parse_note(raw: object) -> str:
