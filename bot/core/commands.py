@@ -103,7 +103,7 @@ def command_specs(
                 Option(
                     "timezone",
                     "string",
-                    "IANA time zone, e.g. Europe/Berlin",
+                    "Time zone: a city, Europe/Berlin, PST or UTC+5:30",
                     max_length=64,
                     autocomplete="timezone",
                 ),

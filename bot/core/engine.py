@@ -183,7 +183,7 @@ class Engine:
     def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
         """Answers from memory, for Discord's autocomplete and similar pickers."""
         if kind == "timezone":
-            return timezones.complete(prefix, limit)
+            return timezones.complete(prefix, limit, now=self.clock.now())
         return []
 
     async def _touch(self, call: Call, member: Member) -> None:

@@ -92,7 +92,7 @@ async def admin_command(
     if action == "defaults":
         new = dict(community.defaults or {})
         if timezone is not None:
-            new["timezone"] = timezones.validate(timezone)
+            new["timezone"] = timezones.validate(timezone, call.now())
         if checkin_time is not None:
             new["checkin_time"] = parse_time(checkin_time, "check-in time")
         if hours_per_week is not None:

@@ -98,8 +98,8 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
     today = call.today(member)
     changes: list[tuple[str, object, str]] = []
     if (v := opts.get("timezone")) is not None:
-        zone = timezones.validate(str(v))
-        changes.append(("timezone", zone, f"Time zone: {zone}"))
+        zone = timezones.validate(str(v), call.now())
+        changes.append(("timezone", zone, f"Time zone: {timezones.describe(zone, call.now())}"))
     if (v := opts.get("checkin_time")) is not None:
         t = parse_time(str(v), "check-in time")
         changes.append(("checkin_time", t, f"Check-in time: {t}"))
@@ -232,7 +232,7 @@ def settings_form(member: Member) -> Form:
         fields=(
             FormField(
                 "timezone",
-                "Time zone (IANA, e.g. Europe/Berlin)",
+                "Time zone (city, Europe/Berlin or UTC+5:30)",
                 default=member.timezone,
                 max_length=64,
             ),
