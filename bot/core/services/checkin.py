@@ -15,7 +15,7 @@ from bot.core.format import hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
-from bot.core.text import clean_user_text
+from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.models import CheckIn, Member, PlanItem
 
@@ -176,7 +176,7 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
             body_lines.append(f"That completes **{title}**. Nice work!")
         else:
             body_lines.append(f"Counted towards **{title}**.")
-            buttons.append(Button(f"Mark '{title[:40]}' done", f"topic:done:{item.id}", "success"))
+            buttons.append(Button(f"Mark '{shorten(title, 40)}' done", f"topic:done:{item.id}", "success"))
     if not touched:
         body_lines.append("Pick a plan with /learn and I'll track your topics too.")
     if st.frozen_days:

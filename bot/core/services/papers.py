@@ -21,6 +21,7 @@ from bot.core.errors import UserError
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import arxiv_picks
 from bot.core.services import levels as levels_service
+from bot.core.text import shorten
 from content.schema import Catalog, Paper
 from storage import repo
 from storage.models import ArxivEntry, Member, MemberPaper
@@ -129,10 +130,10 @@ def paper_card(paper: Paper, title_prefix: str = "") -> Card:
     questions = "\n".join(f"• {q}" for q in paper.questions)
     authors = ", ".join(paper.authors)
     return Card(
-        title=f"{title_prefix}{paper.title}"[:250],
+        title=shorten(f"{title_prefix}{paper.title}", 250),
         body=f"{paper.why}\n\n**Questions to think about**\n{questions}",
         fields=(
-            Field("Authors", authors[:200], inline=False),
+            Field("Authors", shorten(authors, 200), inline=False),
             Field("Year", str(paper.year)),
             Field("Level", LEVEL_NAMES[paper.level]),
             Field("Reading time", f"about {paper.minutes} min"),
@@ -205,11 +206,11 @@ def _arxiv_card(e: ArxivEntry) -> Card:
     if len(summary) > 900:
         summary = summary[:900].rsplit(" ", 1)[0] + "…"
     return Card(
-        title=f"🆕 {' '.join(e.title.split())}"[:250],
+        title=shorten(f"🆕 {' '.join(e.title.split())}", 250),
         body=f"{summary}\n\n_A fresh preprint: not peer reviewed yet, so read it with a critical eye._",
         fields=(
-            Field("Authors", shown[:200] or "unknown", inline=False),
-            Field("Categories", ", ".join(e.categories or [])[:100] or "—"),
+            Field("Authors", shorten(shown, 200) or "unknown", inline=False),
+            Field("Categories", shorten(", ".join(e.categories or []), 100) or "—"),
             Field("Published", e.published_at.date().isoformat()),
         ),
         url=f"https://arxiv.org/abs/{e.arxiv_id}",
