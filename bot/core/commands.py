@@ -43,6 +43,7 @@ STREAMS_CHOICES = (
     ("Daily check-in", "checkin"),
     ("Weekly nudge", "nudge"),
     ("Weekly paper", "paper"),
+    ("Reassessment reminder", "reassess"),
 )
 ON_OFF = (("on", "on"), ("off", "off"))
 
@@ -228,6 +229,12 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
     def open_options(positional: bool = False) -> list[Option]:
         return [o for o in spec.options if o.name not in out and not (positional and o.name in named)]
 
+    def keywords_after(index: int) -> bool:
+        return any(
+            (kw := _KEYWORD.match(t.value)) and _option_name(spec, kw.group("name")) not in (None, *out)
+            for t in tokens[index + 1 :]
+        )
+
     def rest_from(index: int, offset: int = 0) -> str:
         return text[tokens[index].start + offset :].strip() if index < len(tokens) else ""
 
@@ -243,10 +250,11 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
             value = kw.group("value")
             if not value:
                 if i + 1 < len(tokens):
-                    out[name] = rest_from(i + 1) if _takes_rest(open_options(), opt) else tokens[i + 1].value
+                    rest = _takes_rest(open_options(), opt) and not keywords_after(i + 1)
+                    out[name] = rest_from(i + 1) if rest else tokens[i + 1].value
                 i += 2
                 continue
-            if _takes_rest(open_options(), opt):
+            if _takes_rest(open_options(), opt) and not keywords_after(i):
                 out[name] = rest_from(i, len(kw.group("name")) + 1)
                 break
             out[name] = value.strip("\"'") if value[:1] in "\"'" else value
@@ -256,7 +264,7 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
         if name and name not in out and i + 1 < len(tokens):
             opt = spec.option(name)
             assert opt is not None
-            if _takes_rest(open_options(), opt):
+            if _takes_rest(open_options(), opt) and not keywords_after(i + 1):
                 out[name] = rest_from(i + 1)
                 break
             out[name] = tokens[i + 1].value
@@ -272,7 +280,7 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
             leftover = [t.value for t in tokens[i:]]
             break
         opt = free[0]
-        if _takes_rest(free, opt):
+        if _takes_rest(free, opt) and not keywords_after(i):
             out[opt.name] = rest_from(i)
             break
         out[opt.name] = tok.value

@@ -205,7 +205,7 @@ class Engine:
                         member.dm_blocked_notice = False
                         reply = reply.with_notice(
                             "I couldn't send you a direct message "
-                            f"({member.dm_blocked_reason or 'your DMs look closed'}), so DM "
+                            f"({settings.dm_problem(member.dm_blocked_reason)}), so DM "
                             "reminders are off. Open your DMs to me, then turn them back on "
                             "in /settings."
                         )

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam
 from bot.core.call import Call
 from bot.core.commands import NOTE_MAX
 from bot.core.errors import UserError
-from bot.core.format import hours
+from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
@@ -69,7 +69,7 @@ def _date_arg(call: Call, member: Member, args: list[str]) -> date:
         raise UserError("That check-in button is broken. Run /checkin instead.") from None
     if d > today or d < today - timedelta(days=1):
         raise UserError(
-            f"That check-in was for {d:%a %d %b}; it's too late to log it from this button.",
+            f"That check-in was for {day(d)}; it's too late to log it from this button.",
             hint="Use /checkin to log today.",
         )
     return d
@@ -180,9 +180,9 @@ async def log(call: Call, member: Member, d: date, minutes: int, note: str) -> R
     if not touched:
         body_lines.append("Pick a plan with /learn and I'll track your topics too.")
     if st.frozen_days:
-        body_lines.append(f"A streak freeze covered {st.frozen_days[0]:%a %d %b}.")
+        body_lines.append(f"A streak freeze covered {day(st.frozen_days[0])}.")
     buttons.append(Button("Progress", "progress:show:x"))
-    when = "today" if d == call.today(member) else f"for {d:%a %d %b}"
+    when = "today" if d == call.today(member) else f"for {day(d)}"
     return Reply(
         cards=(
             Card(

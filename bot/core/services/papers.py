@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import arxiv_picks
 from bot.core.services import levels as levels_service
@@ -211,7 +212,7 @@ def _arxiv_card(e: ArxivEntry) -> Card:
         fields=(
             Field("Authors", shorten(shown, 200) or "unknown", inline=False),
             Field("Categories", shorten(", ".join(e.categories or []), 100) or "—"),
-            Field("Published", e.published_at.date().isoformat()),
+            Field("Published", day(e.published_at)),
         ),
         url=f"https://arxiv.org/abs/{e.arxiv_id}",
     )
