@@ -131,7 +131,10 @@ def zone_for_offset(offset: timedelta, now: datetime) -> str | None:
 def describe(zone: str, now: datetime | None = None) -> str:
     """How a saved zone reads back to the member: its name and its offset now."""
     now = now or datetime.now(UTC)
-    offset = format_offset(ZoneInfo(zone).utcoffset(now) or timedelta(0))
+    try:
+        offset = format_offset(ZoneInfo(zone).utcoffset(now) or timedelta(0))
+    except (ValueError, KeyError):
+        return zone
     if zone.startswith("Etc/GMT") or zone == "UTC":
         return f"{zone} ({offset} all year, no daylight saving)"
     return f"{zone} ({offset} now)"

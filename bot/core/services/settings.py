@@ -204,7 +204,7 @@ async def show(
     rows = await repo.schedules(call.session, member.id)
     days = ", ".join(DAY_NAMES[int(c)] for c in member.checkin_days)
     fields = [
-        Field("Time zone", member.timezone),
+        Field("Time zone", timezones.describe(member.timezone, call.now())),
         Field("Check-in time", member.checkin_time),
         Field("Study days", days),
         Field("Hours per week", hours(member.hours_per_week)),
