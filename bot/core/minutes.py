@@ -63,6 +63,8 @@ def parse_minutes(raw: object) -> int:
         text = " ".join(str(raw).split()).lower()
     if not text:
         raise UserError("Tell me how long you studied.", hint=f"e.g. {EXAMPLES}")
+    if not text.isascii():
+        raise _bad(text)
     total = _exact_minutes(text)
     if total is None and _exact_minutes(text.removeprefix("-").strip()) is not None:
         raise UserError("Log at least 1 minute.", hint=f"e.g. {EXAMPLES}")

@@ -162,7 +162,13 @@ def test_options_by_name_or_position(command, typed, expected):
     assert parse_args(SPECS[command], typed) == expected
 
 
-@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip() == t and t.strip()))
+def _plain_note(text: str) -> bool:
+    """A note that does not itself use option syntax (`note ...`, `minutes:...`)."""
+    words = [w.lower() for w in text.split()]
+    return bool(words) and text.strip() == text and not any(w.startswith(("note", "minutes")) for w in words)
+
+
+@given(st.text(min_size=1, max_size=200).filter(_plain_note))
 def test_a_note_after_minutes_is_kept_verbatim(note):
     parsed = parse_args(SPECS["checkin"], f"30 {note}")
     assert parsed == {"minutes": "30", "note": note}
