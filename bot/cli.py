@@ -218,10 +218,49 @@ async def _run(settings: Settings, platform: str) -> int:
     return 0
 
 
+NEEDS_MIGRATE = ("export", "tick", "outbox")
+
+
+UNMIGRATED = "The database has not been set up yet. Run `python -m bot migrate` first."
+OUTDATED = "The database schema is out of date. Run `python -m bot migrate` first."
+
+
+def _schema_problem(url: str) -> str | None:
+    """One line saying the database needs `migrate`, or None when it is at the latest schema.
+    A missing SQLite file is reported without creating it."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).exists():
+            return UNMIGRATED
+    return asyncio.run(_revision_problem(url))
+
+
+async def _revision_problem(url: str) -> str | None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from storage.migrate import current_revision, head_revision
+
+    engine = create_async_engine(url)
+    try:
+        current = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    if current is None:
+        return UNMIGRATED
+    return OUTDATED if current != head_revision() else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = get_settings()
     setup_logging(settings)
+    if args.cmd in NEEDS_MIGRATE and (problem := _schema_problem(settings.database_url)):
+        print(problem, file=sys.stderr)
+        return 1
     if args.cmd == "migrate":
         asyncio.run(_migrate(settings, args.quiet))
         return 0

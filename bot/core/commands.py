@@ -3,11 +3,12 @@ console and Slack parse typed arguments with `parse_args`."""
 
 from __future__ import annotations
 
-import shlex
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import UserError
+from bot.core.minutes import FIELD_MAX_LENGTH
 
 OptionKind = Literal["string", "integer", "number", "choice", "channel"]
 
@@ -37,12 +38,12 @@ class CommandSpec:
         return next((o for o in self.options if o.name == name), None)
 
 
-MINUTES_MAX = 24 * 60
 NOTE_MAX = 1000
 STREAMS_CHOICES = (
     ("Daily check-in", "checkin"),
     ("Weekly nudge", "nudge"),
     ("Weekly paper", "paper"),
+    ("Reassessment reminder", "reassess"),
 )
 ON_OFF = (("on", "on"), ("off", "off"))
 
@@ -79,7 +80,12 @@ def command_specs(
             "checkin",
             "Log today's study time",
             (
-                Option("minutes", "integer", "Minutes studied", min_value=1, max_value=MINUTES_MAX),
+                Option(
+                    "minutes",
+                    "string",
+                    "Time studied: 45, 90m, 1h30, 1:30 or 1.5h",
+                    max_length=FIELD_MAX_LENGTH,
+                ),
                 Option("note", "string", "What you worked on", max_length=NOTE_MAX),
             ),
             usage="/checkin [minutes] [note]",
@@ -98,7 +104,7 @@ def command_specs(
                 Option(
                     "timezone",
                     "string",
-                    "IANA time zone, e.g. Europe/Berlin",
+                    "Time zone: a city, Europe/Berlin, PST or UTC+5:30",
                     max_length=64,
                     autocomplete="timezone",
                 ),
@@ -171,43 +177,117 @@ def command_specs(
     )
 
 
-def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
-    """Parse typed arguments: positional in option order, or `name:value` / `name=value`.
+_TOKEN = re.compile(r"""(?P<q>["'])(?P<quoted>.*?)(?P=q)(?=\s|$)|\S+""", re.DOTALL)
+_KEYWORD = re.compile(r"^(?P<name>[A-Za-z][A-Za-z_-]*)[:=](?P<value>.*)$", re.DOTALL)
+_CHANNEL_REF = re.compile(r"^(?:<#[A-Za-z0-9]+(?:\|[^>]*)?>|#[^\s#]+|[CG][A-Z0-9]{8,}|[0-9]{15,21})$")
 
-    `/checkin 30 read the attention paper` gives minutes=30 and the rest as the note;
-    the last string option takes the remainder of the line.
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    start: int
+    value: str
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Whitespace-separated words; a word that starts and ends with a matching quote is one token
+    without its quotes. Free text (a note) is never rebuilt from tokens, only sliced from `text`."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        out.append(_Token(m.start(), m.group("quoted") if m.group("q") else m.group(0)))
+    return out
+
+
+def _option_name(spec: CommandSpec, word: str) -> str | None:
+    name = word.replace("-", "_").lower()
+    return name if spec.option(name) is not None else None
+
+
+def _takes_rest(free: list[Option], opt: Option) -> bool:
+    """The last open option, or the only string option still open, takes the rest of the line."""
+    strings = [o for o in free if o.kind == "string"]
+    return opt is free[-1] or (opt.kind == "string" and strings == [opt])
+
+
+def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
+    """Parse typed arguments: positional in option order, or `name:value`, `name=value`, `name value`.
+
+    `/checkin 30 read the attention paper` gives minutes=30 and the rest as the note, exactly as
+    typed (quotes, semicolons and all). `/settings timezone Asia/Kolkata` names its option.
     """
     text = text.strip()
     if not text:
         return {}
-    try:
-        tokens = shlex.split(text)
-    except ValueError:
-        tokens = text.split()
+    tokens = _tokens(text)
     out: dict[str, Any] = {}
-    positional: list[str] = []
-    for tok in tokens:
-        name, sep, value = tok.partition(":") if ":" in tok else tok.partition("=")
-        name = name.replace("-", "_").lower()
-        if sep and value and spec.option(name) is not None:
-            out[name] = value
-        else:
-            positional.append(tok)
-    free = [o for o in spec.options if o.name not in out and o.kind != "channel"]
+    leftover: list[str] = []
+    named = {
+        n
+        for t in tokens
+        if (kw := _KEYWORD.match(t.value)) and (n := _option_name(spec, kw.group("name"))) is not None
+    }
+
+    def open_options(positional: bool = False) -> list[Option]:
+        return [o for o in spec.options if o.name not in out and not (positional and o.name in named)]
+
+    def keywords_after(index: int) -> bool:
+        return any(
+            (kw := _KEYWORD.match(t.value)) and _option_name(spec, kw.group("name")) not in (None, *out)
+            for t in tokens[index + 1 :]
+        )
+
+    def rest_from(index: int, offset: int = 0) -> str:
+        return text[tokens[index].start + offset :].strip() if index < len(tokens) else ""
+
     i = 0
-    while positional and i < len(free):
-        opt = free[i]
-        remaining_strings = [o for o in free[i:] if o.kind == "string"]
-        last_string = len(remaining_strings) == 1 and opt is remaining_strings[0]
-        if i == len(free) - 1 or (opt.kind == "string" and last_string):
-            out[opt.name] = " ".join(positional)
-            positional = []
+    while i < len(tokens):
+        tok = tokens[i]
+        raw = text[tok.start :].split(None, 1)[0]
+        kw = _KEYWORD.match(raw)
+        name = _option_name(spec, kw.group("name")) if kw else None
+        if kw and name and name not in out:
+            opt = spec.option(name)
+            assert opt is not None
+            value = kw.group("value")
+            if not value:
+                if i + 1 < len(tokens):
+                    rest = _takes_rest(open_options(), opt) and not keywords_after(i + 1)
+                    out[name] = rest_from(i + 1) if rest else tokens[i + 1].value
+                i += 2
+                continue
+            if _takes_rest(open_options(), opt) and not keywords_after(i):
+                out[name] = rest_from(i, len(kw.group("name")) + 1)
+                break
+            out[name] = value.strip("\"'") if value[:1] in "\"'" else value
+            i += 1
+            continue
+        name = _option_name(spec, tok.value) if tok.value == raw else None
+        if name and name not in out and i + 1 < len(tokens):
+            opt = spec.option(name)
+            assert opt is not None
+            if _takes_rest(open_options(), opt) and not keywords_after(i + 1):
+                out[name] = rest_from(i + 1)
+                break
+            out[name] = tokens[i + 1].value
+            i += 2
+            continue
+        channel = next((o for o in open_options(True) if o.kind == "channel"), None)
+        if channel is not None and _CHANNEL_REF.match(tok.value):
+            out[channel.name] = tok.value
+            i += 1
+            continue
+        free = [o for o in open_options(True) if o.kind != "channel"]
+        if not free:
+            leftover = [t.value for t in tokens[i:]]
             break
-        out[opt.name] = positional.pop(0)
+        opt = free[0]
+        if _takes_rest(free, opt) and not keywords_after(i):
+            out[opt.name] = rest_from(i)
+            break
+        out[opt.name] = tok.value
         i += 1
-    if positional:
+    if leftover:
         raise UserError(
-            f"I didn't understand {' '.join(positional)!r}.",
+            f"I didn't understand {' '.join(leftover)[:80]!r}.",
             hint=f"Usage: {spec.usage or '/' + spec.name}",
         )
     return out

@@ -194,7 +194,7 @@ class Engine:
     def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
         """Answers from memory, for Discord's autocomplete and similar pickers."""
         if kind == "timezone":
-            return timezones.complete(prefix, limit)
+            return timezones.complete(prefix, limit, now=self.clock.now())
         return []
 
     async def _touch(self, call: Call, member: Member) -> None:
@@ -216,7 +216,7 @@ class Engine:
                         member.dm_blocked_notice = False
                         reply = reply.with_notice(
                             "I couldn't send you a direct message "
-                            f"({member.dm_blocked_reason or 'your DMs look closed'}), so DM "
+                            f"({settings.dm_problem(member.dm_blocked_reason)}), so DM "
                             "reminders are off. Open your DMs to me, then turn them back on "
                             "in /settings."
                         )

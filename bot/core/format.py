@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 
 def stars(n: int, of: int = 5) -> str:
@@ -17,7 +17,16 @@ def hours(h: float) -> str:
 
 
 def day(d: date) -> str:
+    """The one way a date is shown to members: "Tue 2 Mar 2027". The year is always there, so a
+    date reads the same in a check-in reply, a finish date and a reminder."""
+    if isinstance(d, datetime):
+        d = d.date()
     return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def day_time(moment: datetime) -> str:
+    """A local date and time: "Tue 2 Mar 2027 19:00"."""
+    return f"{day(moment)} {moment:%H:%M}"
 
 
 def bullet(lines: list[str]) -> str:

@@ -57,3 +57,22 @@ def split_text(text: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return [c for c in chunks if c]
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit a label or title into `limit` characters: cut at a word break and end with "…".
+
+    Only a single word longer than half the limit is cut inside the word (still with "…").
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    if len(text) <= limit:
+        return text
+    if limit == 1:
+        return "…"
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace():
+        space = max(cut.rfind(" "), cut.rfind("\n"))
+        if space > limit // 2:
+            cut = cut[:space]
+    return cut.rstrip(" ,.;:-\n\t") + "…"

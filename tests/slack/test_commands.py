@@ -105,7 +105,7 @@ async def test_user_text_cannot_ping_the_channel(slack: SlackHarness):
 async def test_bad_arguments_get_a_friendly_answer(slack: SlackHarness):
     await slack.command("checkin", "lots", user="U4")
     reply = await answered(slack.fake, "checkin")
-    assert "number" in str(reply).lower()
+    assert "1h30" in str(reply).lower()
 
 
 async def test_unknown_option_for_assess_is_explained(slack: SlackHarness):

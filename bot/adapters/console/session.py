@@ -53,7 +53,8 @@ class ConsoleSession:
         self.write(f"-- {reply.form.title} --")
         values: dict[str, str] = {}
         for f in reply.form.fields:
-            hint = f" [{f.default}]" if f.default else (" (optional)" if not f.required else "")
+            optional = not f.required and "(optional)" not in f.label.lower()
+            hint = f" [{f.default}]" if f.default else (" (optional)" if optional else "")
             line = await asyncio.to_thread(self._read, f"{f.label}{hint}: ")
             if line is None:
                 return None

@@ -18,7 +18,7 @@ from bot.adapters.discord import limits as L
 from bot.adapters.discord.items import ActionItem, PageItem, page_custom_id
 from bot.core.replies import Button, Card, Form, Reply, SelectOption
 from bot.core.replies import Select as CoreSelect
-from bot.core.text import split_text
+from bot.core.text import shorten, split_text
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +45,7 @@ BLANK = "\u200b"
 def clip(text: str, limit: int) -> str:
     """Shorten a label or title to `limit` at a word break, marking the cut with an ellipsis."""
     text = " ".join(text.split()) if "\n" in text else text
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
+    return shorten(text, limit)
 
 
 @dataclass

@@ -7,6 +7,7 @@ refuses admin commands without it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -15,10 +16,50 @@ from sqlalchemy import func, select
 from bot.core import timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
-from bot.core.format import hours
+from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
 from bot.core.services.settings import parse_time
 from storage.models import CheckIn, Member, Plan
+
+_MENTION = re.compile(r"^<#(?P<id>[A-Za-z0-9]+)(?:\|(?P<name>[^>]*))?>$")
+_NAME = re.compile(r"^#?(?P<name>[A-Za-z0-9][A-Za-z0-9_-]{0,79})$")
+
+
+def parse_channel(text: str) -> tuple[str, str]:
+    """A channel as typed: `<#C123|name>` or `<#123>` (a mention), `#name`, or a bare id or name.
+
+    Returns what to store (the id when the text has one, else the name, which Slack accepts for
+    posting) and how to show it in the reply.
+    """
+    raw = text.strip()
+    if m := _MENTION.match(raw):
+        return m.group("id"), f"<#{m.group('id')}>"
+    if (m := _NAME.match(raw)) is None:
+        raise UserError(
+            f"{raw[:40]!r} doesn't look like a channel.",
+            hint="Type it as #reading-group, pick it from the list, or paste the channel id.",
+        )
+    name = m.group("name")
+    looks_like_id = name.isdigit() or (name[0] in "CG" and name.isupper() and len(name) >= 9)
+    if looks_like_id and not raw.startswith("#"):
+        return name, f"<#{name}>"
+    return name, f"#{name}"
+
+
+_DEFAULT_LABELS = {
+    "timezone": "Time zone",
+    "checkin_time": "Check-in time",
+    "hours_per_week": "Study hours per week",
+}
+
+
+def describe_defaults(defaults: dict[str, object]) -> str:
+    lines = []
+    for key, value in defaults.items():
+        label = _DEFAULT_LABELS.get(key, key.replace("_", " ").capitalize())
+        shown = hours(float(value)) if key == "hours_per_week" and isinstance(value, int | float) else value
+        lines.append(f"{label}: {shown}")
+    return bullet(lines) if lines else ""
 
 
 async def admin_command(
@@ -36,15 +77,13 @@ async def admin_command(
                 "Tell me which channel gets the weekly paper.",
                 hint="e.g. /admin paper-channel #reading-group",
             )
-        channel_id = channel.strip().lstrip("<#").rstrip(">").split("|")[0]
-        if not channel_id or len(channel_id) > 64 or not channel_id.replace("-", "").isalnum():
-            raise UserError("That doesn't look like a channel.")
+        channel_id, shown = parse_channel(channel)
         community.paper_channel_id = channel_id
         return Reply(
             cards=(
                 Card(
                     title="Weekly paper channel set",
-                    body=f"Each week I'll post the paper of the week in <#{channel_id}> "
+                    body=f"Each week I'll post the paper of the week in {shown} "
                     "and open a discussion thread.",
                     tone="success",
                 ),
@@ -53,7 +92,7 @@ async def admin_command(
     if action == "defaults":
         new = dict(community.defaults or {})
         if timezone is not None:
-            new["timezone"] = timezones.validate(timezone)
+            new["timezone"] = timezones.validate(timezone, call.now())
         if checkin_time is not None:
             new["checkin_time"] = parse_time(checkin_time, "check-in time")
         if hours_per_week is not None:
@@ -61,12 +100,17 @@ async def admin_command(
         if new == (community.defaults or {}) and not any(
             v is not None for v in (timezone, checkin_time, hours_per_week)
         ):
-            shown = ", ".join(f"{k}: {v}" for k, v in new.items()) or "none set"
+            shown = describe_defaults(new) or "None set yet."
             return Reply(cards=(Card(title="Community defaults", body=shown),))
         community.defaults = new
-        shown = ", ".join(f"{k}: {v}" for k, v in new.items())
         return Reply(
-            cards=(Card(title="Defaults saved", body=f"New members start with {shown}.", tone="success"),)
+            cards=(
+                Card(
+                    title="Defaults saved",
+                    body=f"New members start with:\n{describe_defaults(new)}",
+                    tone="success",
+                ),
+            )
         )
     if action == "stats":
         return await _stats(call, community.id)

@@ -10,12 +10,13 @@ from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.call import Call
-from bot.core.commands import MINUTES_MAX, NOTE_MAX
+from bot.core.commands import NOTE_MAX
 from bot.core.errors import UserError
 from bot.core.format import day, hours
+from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import studylog
-from bot.core.text import clean_user_text
+from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
 
@@ -34,7 +35,7 @@ def checkin_form(for_date: date | None = None, source: str = "") -> Form:
         action=action,
         title="Log your study time",
         fields=(
-            FormField("minutes", "Minutes studied", placeholder="e.g. 45", max_length=4),
+            FormField("minutes", "Minutes studied", placeholder="e.g. 45, 1h30 or 1:30", max_length=12),
             FormField(
                 "note",
                 "What did you work on? (optional)",
@@ -44,19 +45,6 @@ def checkin_form(for_date: date | None = None, source: str = "") -> Form:
             ),
         ),
     )
-
-
-def parse_minutes(raw: object) -> int:
-    text = str(raw).strip()
-    try:
-        minutes = int(float(text))
-    except (ValueError, OverflowError):
-        raise UserError(f"Minutes must be a whole number, not {text[:20]!r}.") from None
-    if minutes < 1:
-        raise UserError("Minutes must be at least 1.")
-    if minutes > MINUTES_MAX:
-        raise UserError(f"That's more than a day. Log at most {MINUTES_MAX} minutes at a time.")
-    return minutes
 
 
 def parse_note(raw: object) -> str:
@@ -90,7 +78,7 @@ def _date_arg(call: Call, member: Member, args: list[str]) -> date:
         raise UserError("That check-in button is broken. Run /checkin instead.") from None
     if d > today or d < today - timedelta(days=1):
         raise UserError(
-            f"That check-in was for {d:%a %d %b}; it's too late to log it from this button.",
+            f"That check-in was for {day(d)}; it's too late to log it from this button.",
             hint="Use /checkin to log today.",
         )
     return d
@@ -265,11 +253,11 @@ async def log(
             body_lines.append(f"That completes **{title}**. Nice work!")
         else:
             body_lines.append(f"Counted towards **{title}**.")
-            buttons.append(Button(f"Mark '{title[:40]}' done", f"topic:done:{item.id}", "success"))
+            buttons.append(Button(f"Mark '{shorten(title, 40)}' done", f"topic:done:{item.id}", "success"))
     if not touched:
         body_lines.append("Pick a plan with /learn and I'll track your topics too.")
     if st.frozen_days:
-        body_lines.append(f"A streak freeze covered {st.frozen_days[0]:%a %d %b}.")
+        body_lines.append(f"A streak freeze covered {day(st.frozen_days[0])}.")
     buttons.append(Button("Progress", "progress:show:x"))
     return Reply(
         cards=(

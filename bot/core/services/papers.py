@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import arxiv_picks
 from bot.core.services import levels as levels_service
+from bot.core.text import shorten
 from content.schema import Catalog, Paper
 from storage import repo
 from storage.models import ArxivEntry, Member, MemberPaper
@@ -129,10 +132,10 @@ def paper_card(paper: Paper, title_prefix: str = "") -> Card:
     questions = "\n".join(f"• {q}" for q in paper.questions)
     authors = ", ".join(paper.authors)
     return Card(
-        title=f"{title_prefix}{paper.title}"[:250],
+        title=shorten(f"{title_prefix}{paper.title}", 250),
         body=f"{paper.why}\n\n**Questions to think about**\n{questions}",
         fields=(
-            Field("Authors", authors[:200], inline=False),
+            Field("Authors", shorten(authors, 200), inline=False),
             Field("Year", str(paper.year)),
             Field("Level", LEVEL_NAMES[paper.level]),
             Field("Reading time", f"about {paper.minutes} min"),
@@ -181,8 +184,50 @@ async def weekly_paper_reply(call: Call, member: Member) -> Reply | None:
     return await _curated_reply(call, member, paper, text="Your paper for this week")
 
 
+AGAIN = "Your paper for this week, again. For a different one, press **Another one, please**."
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def this_weeks_paper(call: Call, member: Member) -> MemberPaper | None:
+    """The paper last handed to the member in their current local week, still unanswered."""
+    tz = call.tz(member)
+    week = call.today(member).isocalendar()[:2]
+    rows = [
+        r
+        for r in (await history(call, member.id)).values()
+        if r.status == "sent"
+        and r.sent_at is not None
+        and _aware(r.sent_at).astimezone(tz).date().isocalendar()[:2] == week
+    ]
+    return max(rows, key=lambda r: _aware(r.sent_at), default=None)
+
+
+async def _show_again(call: Call, member: Member, row: MemberPaper) -> Reply | None:
+    paper = call.catalog.papers.get(row.paper_id)
+    if paper is not None:
+        return await _curated_reply(call, member, paper, text=AGAIN)
+    e = await arxiv_picks.entry(call.session, row.paper_id)
+    if e is None:
+        return None
+    link = f"https://arxiv.org/abs/{e.arxiv_id}"
+    buttons = paper_buttons(row.paper_id, link, next_action=f"paper:new:{row.paper_id}")
+    return Reply(text=AGAIN, cards=(_arxiv_card(e),), buttons=buttons)
+
+
 async def paper_command(call: Call) -> Reply:
+    """This week's paper; the same one again on every call until the member asks for another."""
     member = await call.member()
+    current = await this_weeks_paper(call, member)
+    if current is not None and (again := await _show_again(call, member, current)) is not None:
+        return again
+    return await another_paper(call, member)
+
+
+async def another_paper(call: Call, member: Member) -> Reply:
+    """Pick and record a new paper: only on an explicit request, or when the week has none yet."""
     paper = await pick_for(call, member)
     if paper is None:
         fresh = await _new_this_week(call, member, set(await history(call, member.id)))
@@ -205,12 +250,12 @@ def _arxiv_card(e: ArxivEntry) -> Card:
     if len(summary) > 900:
         summary = summary[:900].rsplit(" ", 1)[0] + "…"
     return Card(
-        title=f"🆕 {' '.join(e.title.split())}"[:250],
+        title=shorten(f"🆕 {' '.join(e.title.split())}", 250),
         body=f"{summary}\n\n_A fresh preprint: not peer reviewed yet, so read it with a critical eye._",
         fields=(
-            Field("Authors", shown[:200] or "unknown", inline=False),
-            Field("Categories", ", ".join(e.categories or [])[:100] or "—"),
-            Field("Published", e.published_at.date().isoformat()),
+            Field("Authors", shorten(shown, 200) or "unknown", inline=False),
+            Field("Categories", shorten(", ".join(e.categories or []), 100) or "—"),
+            Field("Published", day(e.published_at)),
         ),
         url=f"https://arxiv.org/abs/{e.arxiv_id}",
     )
@@ -228,7 +273,7 @@ async def new_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Repl
             row.updated_at = call.now()
     fresh = await _new_this_week(call, member, set(seen))
     if not fresh:
-        reply = await paper_command(call)
+        reply = await another_paper(call, member)
         return reply.with_notice(
             "Nothing new from arXiv in your areas this week, so here's one from my list."
         )
@@ -329,7 +374,7 @@ async def next_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
         if row is not None and row.status == "sent":
             row.status = "passed"
             row.updated_at = call.now()
-    return await paper_command(call)
+    return await another_paper(call, member)
 
 
 _SHELF = MemberPaper.__table__

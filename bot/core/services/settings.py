@@ -9,7 +9,7 @@ from datetime import date
 from bot.core import planner, timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
-from bot.core.format import hours
+from bot.core.format import day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
 from bot.core.services import memberships, schedules
@@ -22,8 +22,27 @@ STREAM_NAMES = {
     "paper": "Weekly paper",
     "reassess": "Reassessment reminder",
 }
+DM_FAILED = "DM failed"
+RESUME_LABEL = "Turn my reminders back on"
+_DM_PROBLEMS = (
+    (("dm_closed", "cannot_dm", "50007"), "your direct messages are closed to me"),
+    (
+        ("unknown_user", "user_not_found", "account_inactive", "user_disabled", "10013"),
+        "I couldn't find your account",
+    ),
+    (("not installed", "token_revoked", "invalid_auth"), "I'm not installed here any more"),
+)
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def dm_problem(reason: str | None) -> str:
+    """What a delivery failure means, in words a member can act on (never the raw error)."""
+    lowered = (reason or "").lower()
+    for needles, sentence in _DM_PROBLEMS:
+        if any(n in lowered for n in needles):
+            return sentence
+    return "my messages to you were refused"
 
 
 def parse_time(text: str, what: str = "time") -> str:
@@ -98,8 +117,8 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
     today = call.today(member)
     changes: list[tuple[str, object, str]] = []
     if (v := opts.get("timezone")) is not None:
-        zone = timezones.validate(str(v))
-        changes.append(("timezone", zone, f"Time zone: {zone}"))
+        zone = timezones.validate(str(v), call.now())
+        changes.append(("timezone", zone, f"Time zone: {timezones.describe(zone, call.now())}"))
     if (v := opts.get("checkin_time")) is not None:
         t = parse_time(str(v), "check-in time")
         changes.append(("checkin_time", t, f"Check-in time: {t}"))
@@ -186,7 +205,7 @@ async def show(
     rows = await repo.schedules(call.session, member.id)
     days = ", ".join(DAY_NAMES[int(c)] for c in member.checkin_days)
     fields = [
-        Field("Time zone", member.timezone),
+        Field("Time zone", timezones.describe(member.timezone, call.now())),
         Field("Check-in time", member.checkin_time),
         Field("Study days", days),
         Field("Hours per week", hours(member.hours_per_week)),
@@ -199,15 +218,23 @@ async def show(
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]
+    failed = [s for s, row in rows.items() if not row.enabled and _dm_failed(row.disabled_reason)]
+    if failed or member.dm_blocked_reason:
+        lines.append(
+            f"⚠️ I couldn't reach you by direct message ({dm_problem(member.dm_blocked_reason)}), "
+            "so I turned your reminders off. Once you've opened your DMs to me, press "
+            f"**{RESUME_LABEL}**."
+        )
+        buttons.insert(0, Button(RESUME_LABEL, "settings:resume:x", "success"))
     for stream in ("checkin", "nudge", "paper", "reassess"):
         row = rows.get(stream)
         if row is None:
             continue
-        state = "on" if row.enabled else f"off ({row.disabled_reason or 'turned off'})"
+        state = "on" if row.enabled else f"off ({_off_reason(row.disabled_reason)})"
         due = ""
         if row.enabled and row.next_due_at:
             local = row.next_due_at.astimezone(call.tz(member))
-            due = f" · next {local:%a %d %b %H:%M}"
+            due = f" · next {day_time(local)}"
         lines.append(f"**{STREAM_NAMES[stream]}**: {state}{due}")
         if stream != "reassess":
             verb = "off" if row.enabled else "on"
@@ -217,8 +244,6 @@ async def show(
                     f"settings:stream:{stream}:{verb}",
                 )
             )
-    if member.dm_blocked_reason:
-        lines.append(f"⚠️ DMs are failing: {member.dm_blocked_reason}")
     return Reply(
         cards=(Card(title="Your settings", body="\n".join(lines), fields=tuple(fields)),),
         buttons=tuple(buttons[:5]),
@@ -233,7 +258,7 @@ def settings_form(member: Member) -> Form:
         fields=(
             FormField(
                 "timezone",
-                "Time zone (IANA, e.g. Europe/Berlin)",
+                "Time zone (city, Europe/Berlin or UTC+5:30)",
                 default=member.timezone,
                 max_length=64,
             ),
@@ -297,6 +322,39 @@ async def stream_action(call: Call, args: list[str], _v: Mapping[str, str]) -> R
     return Reply(text="Saved. " + "; ".join(said) + ".", cards=reply.cards, buttons=reply.buttons)
 
 
+def _dm_failed(reason: str | None) -> bool:
+    return bool(reason) and str(reason).startswith(DM_FAILED)
+
+
+def _off_reason(reason: str | None) -> str:
+    if _dm_failed(reason):
+        return "direct messages failed"
+    return reason or "turned off"
+
+
+async def resume_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
+    """Turn back on every reminder that a failed DM turned off, in one step."""
+    member = await call.member()
+    rows = await repo.schedules(call.session, member.id)
+    back = [s for s, row in rows.items() if not row.enabled and _dm_failed(row.disabled_reason)]
+    for stream in back:
+        rows[stream].enabled = True
+        rows[stream].disabled_reason = None
+    member.dm_blocked_reason = None
+    member.dm_blocked_notice = False
+    await call.session.flush()
+    await schedules.refresh(call.session, member, call.now())
+    names = [STREAM_NAMES[s] for s in ("checkin", "nudge", "paper", "reassess") if s in back]
+    text = (
+        f"Your reminders are back on: {', '.join(names)}. If my next message can't reach you, "
+        "I'll turn them off again and tell you here."
+        if names
+        else "Your reminders are already on."
+    )
+    reply = await show(call, member)
+    return Reply(text=text, cards=reply.cards, buttons=reply.buttons)
+
+
 async def show_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
     return await show(call, await call.member())
 
@@ -307,4 +365,5 @@ ACTIONS = {
     "settings:save": save,
     "settings:stream": stream_action,
     "settings:show": show_action,
+    "settings:resume": resume_action,
 }
