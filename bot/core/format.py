@@ -24,6 +24,11 @@ def day(d: date) -> str:
     return f"{d:%a} {d.day} {d:%b %Y}"
 
 
+def weekday(d: date, long: bool = False) -> str:
+    """A day's name alone, for a button or a sentence about a day this week: "Mon" or "Monday"."""
+    return f"{d:%A}" if long else f"{d:%a}"
+
+
 def day_time(moment: datetime) -> str:
     """A local date and time: "Tue 2 Mar 2027 19:00"."""
     return f"{day(moment)} {moment:%H:%M}"

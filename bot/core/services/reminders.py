@@ -15,7 +15,7 @@ from bot.core import ids, outbox, schedule
 from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.errors import UserError
-from bot.core.format import bullet, day, hours
+from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import memberships, papers, progress, schedules, studylog
 from storage import repo
@@ -44,7 +44,7 @@ def checkin_buttons(
     ]
     if logged:
         return tuple(buttons)
-    buttons.append(Button("Skipped today" if today else f"Skipped {d:%a}", f"checkin:skip:{iso}"))
+    buttons.append(Button("Skipped today" if today else f"Skipped {weekday(d)}", f"checkin:skip:{iso}"))
     if snooze and today:
         buttons.append(Button("Remind me in 2 h", f"checkin:snooze:{iso}"))
     return tuple(buttons)
@@ -78,13 +78,13 @@ async def checkin_reply(
     logged = sum(c.minutes for c in logs if c.kind == "study")
     plan = await repo.active_plan(call.session, member.id)
     title = f"Daily check-in · {day(d)}" if today else f"Check-in for {day(d)}"
-    when = "today" if today else f"on {d:%a} {d.day} {d:%b}"
+    when = "today" if today else f"on {day(d)}"
     if logged:
         body = f"You've logged {_minutes(logged)} {when}. Nice work! Studied more since then? Add it below."
     elif not today:
         body = (
             f"This is your check-in for {day(d)}, held until your quiet hours ended. "
-            f"How did {d:%A} go? Log it below."
+            f"How did {weekday(d, long=True)} go? Log it below."
         )
     elif plan is None:
         body = "What did you study today? Log it below. Pick a plan with /learn and I'll suggest a topic."
