@@ -161,3 +161,33 @@ def stored_span(start: date, hours_per_week: float, items: list) -> plan_dates.S
     """
     work = sorted((i for i in items if i.state != "skipped"), key=lambda i: i.position)
     return plan_dates.span(start, hours_per_week, [(i.hours, i.week) for i in work])
+
+
+def relayout(
+    catalog: Catalog, ref_id: str, hours_per_week: float, items: list, skipped: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Weeks for a stored plan's topics from its start at a pace, phases kept, `skipped` taking no time.
+
+    Topics gone from the catalogue keep their stored week as their earliest.
+    """
+    if hours_per_week <= 0:
+        raise UserError("Hours per week must be more than zero.")
+    earliest = earliest_weeks(catalog, ref_id)
+    cursor = 0.0
+    out: dict[tuple[str, str], int] = {}
+    for it in sorted(items, key=lambda i: i.position):
+        key = (it.roadmap_id, it.topic_id)
+        if key in skipped:
+            out[key] = plan_dates.week_of(cursor, hours_per_week)
+            continue
+        cursor = max(cursor, (earliest.get(key, it.week) - 1) * hours_per_week)
+        out[key] = plan_dates.week_of(cursor, hours_per_week)
+        cursor += it.hours
+    return out
+
+
+def earliest_weeks(catalog: Catalog, ref_id: str) -> dict[tuple[str, str], int]:
+    """The week each topic may start at the earliest (its path phase's week), by (roadmap, topic)."""
+    if ref_id not in catalog.roadmaps and ref_id not in catalog.paths:
+        return {}
+    return {(r, t): e for r, t, e in _sequence(catalog, ref_id)}
