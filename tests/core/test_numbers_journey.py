@@ -136,3 +136,13 @@ async def test_no_zero_day_fire(app):
     assert "0 days" not in m.text and "Streak" in _fields(m.last)
 
 
+
+
+async def test_assess_offers_its_pace_to_the_current_plan_in_one_step(app):
+    m = MemberDriver(app.engine, ALICE)
+    await m.act("learn:enrol:ai-agents")
+    assert "At **5 h a week**" in m.text
+    await placement(m, correct=False, weekly="over-20")
+    assert "keeps its pace until you change it" in m.text
+    await m.press("Use 25 h a week for it")
+    assert "At **25 h a week** this plan runs **8 weeks**" in m.text

@@ -10,7 +10,8 @@
   nothing says "behind" on day 0.
 - The projection lays the hours still to do from today at the measured pace,
   with the same function that dates the plan, so at the planned pace it lands on
-  the plan's own finish date. The verdict compares the two dates, so "ahead"
+  the plan's own finish date. The verdict compares the two dates ("on pace"
+  within a week or a tenth of the time left, whichever is longer), so "ahead"
   always comes with a date no later than the plan's.
 - More study never moves the projection later: it lowers the hours left and
   never lowers the measured pace.
@@ -25,7 +26,8 @@ from datetime import date, timedelta
 from bot.core.domain import plan_dates
 
 WINDOW_DAYS = 28
-SLACK_DAYS = 7
+SLACK_DAYS = 7  # "on pace" spans at least a week either side of the plan's date...
+SLACK_SHARE = 0.1  # ...or a tenth of the time left to it, whichever is longer
 
 JUST_STARTED = "just started"
 NO_STUDY = "no study logged yet"
@@ -91,9 +93,10 @@ def measure(
     if weekly <= 0:
         return result(NO_STUDY, 0.0, days, None)
     projected = plan_dates.span(today, weekly, [(left, 1)]).finish
-    if projected < plan_finish - timedelta(days=SLACK_DAYS):
+    slack = timedelta(days=max(SLACK_DAYS, round(SLACK_SHARE * (plan_finish - today).days)))
+    if projected < plan_finish - slack:
         status = AHEAD
-    elif projected > plan_finish + timedelta(days=SLACK_DAYS):
+    elif projected > plan_finish + slack:
         status = BEHIND
     else:
         status = ON_PACE

@@ -24,6 +24,7 @@ from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import schedules
 from bot.core.services.levels import LEVEL_WORDS
 from content.schema import Catalog, Question
+from storage import repo
 from storage.models import Assessment
 
 LETTERS = "ABCDE"
@@ -320,6 +321,9 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
         pace = WEEKLY_HOURS.get(state["goal_answers"].get("weekly-time", ""))
         if pace is not None:
             member.hours_per_week = pace
+            plan = await repo.active_plan(call.session, member.id)
+            if plan is not None and plan.hours_per_week != pace:
+                a.result = {**(a.result or {}), "repace_plan": plan.id, "repace_title": plan.title}
         await schedules.refresh(call.session, member, call.now())
     return _render(call.catalog, a, None, feedback)
 
@@ -423,6 +427,12 @@ def _result_reply(cat: Catalog, a: Assessment, feedback: str) -> Reply:
             f"Your plans will run at **{answer:g} h a week**, from your answer; "
             "you can change it when you enrol."
         )
+        if "repace_plan" in result:
+            title = result.get("repace_title", "your plan")
+            body.append(f"Your current plan, {title}, keeps its pace until you change it.")
+            buttons.insert(
+                0, Button(f"Use {answer:g} h a week for it", f"learn:pace:{result['repace_plan']}:{answer:g}")
+            )
     body.append("I'll remind you to reassess in 3 months, so your plan keeps up with you.")
     buttons.append(Button("Browse all roadmaps", "learn:list:all"))
     return Reply(
