@@ -346,7 +346,9 @@ async def show_plan(call: Call, _args: list[str], _values: Mapping[str, str]) ->
         f"**Week {w}** · {day(planner.week_start(plan.start_date, w))}\n" + "\n".join(lines)
         for w, lines in sorted(weeks.items())
     )
-    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body),), origin="learn:plan:x")
+    span = planner.stored_span(plan.start_date, plan.hours_per_week, items)
+    footer = f"{span.weeks} weeks at {hours(plan.hours_per_week)} a week, finishing around {day(span.finish)}"
+    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body, footer=footer),), origin="learn:plan:x")
 
 
 async def list_action(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
