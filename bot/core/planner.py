@@ -6,10 +6,10 @@ and reuse (the console, `/learn` and the content checks all call it).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
+from bot.core.domain import placement, plan_dates
 from bot.core.errors import UserError
 from content.schema import Catalog
 
@@ -22,6 +22,7 @@ class PlannedTopic:
     hours: float
     week: int
     skipped: bool
+    earliest_week: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,15 @@ class PlanDraft:
     items: tuple[PlannedTopic, ...]
 
     @property
+    def span(self) -> plan_dates.Span:
+        return plan_dates.span(self.start, self.hours_per_week, self.work())
+
+    def work(self) -> list[tuple[float, int]]:
+        return [(i.hours, i.earliest_week) for i in self.items if not i.skipped]
+
+    @property
     def weeks(self) -> int:
-        active = [i.week for i in self.items if not i.skipped]
-        return max(active, default=0)
+        return self.span.weeks
 
     @property
     def study_hours(self) -> float:
@@ -44,14 +51,16 @@ class PlanDraft:
 
     @property
     def finish(self) -> date:
-        return week_start(self.start, max(self.weeks, 1)) + timedelta(days=6)
+        return self.span.finish
+
+    def known(self) -> list[PlannedTopic]:
+        return [i for i in self.items if i.skipped]
 
     def week_items(self, week: int) -> list[PlannedTopic]:
         return [i for i in self.items if i.week == week and not i.skipped]
 
 
-def week_start(start: date, week: int) -> date:
-    return start + timedelta(days=7 * (week - 1))
+week_start = plan_dates.week_start
 
 
 def resolve(catalog: Catalog, ref_id: str) -> tuple[str, str]:
@@ -98,32 +107,36 @@ def build_plan(
     hours_per_week: float,
     start: date,
     levels: dict[str, int] | None = None,
+    study_known: bool = False,
 ) -> PlanDraft:
     """Lay the topics out at the member's pace.
 
-    A topic the member already knows (their assessed level in its area is at or
-    above the topic's level) is kept but marked skipped and takes no time. A path
-    phase never starts before the week the path gives it.
+    Topics the placement rule (bot.core.domain.placement) marks as known are kept
+    but marked skipped and take no time, unless `study_known`. A path phase never
+    starts before the week the path gives it.
     """
     if hours_per_week <= 0:
         raise UserError("Hours per week must be more than zero.")
     ref_id = canonical_id(catalog, ref_id)
     kind, title = resolve(catalog, ref_id)
-    levels = levels or {}
-    cursor = 0.0
-    items: list[PlannedTopic] = []
+    sequence = []
     for rid, tid, earliest in _sequence(catalog, ref_id):
         topic = catalog.roadmaps[rid].topic(tid)
         assert topic is not None
-        skipped = topic.area is not None and levels.get(topic.area, 0) >= topic.level
-        if skipped:
-            week = max(1, math.floor(cursor / hours_per_week) + 1)
-            items.append(PlannedTopic(rid, tid, topic.title, topic.hours, week, True))
+        candidate = placement.Candidate(rid, tid, topic.title, topic.area, topic.level, topic.hours)
+        sequence.append((candidate, earliest))
+    known = set() if study_known else placement.known([c for c, _ in sequence], levels or {})
+    cursor = 0.0
+    items: list[PlannedTopic] = []
+    for c, earliest in sequence:
+        if (c.roadmap_id, c.topic_id) in known:
+            week = plan_dates.week_of(cursor, hours_per_week)
+            items.append(PlannedTopic(c.roadmap_id, c.topic_id, c.title, c.hours, week, True, earliest))
             continue
         cursor = max(cursor, (earliest - 1) * hours_per_week)
-        week = math.floor(cursor / hours_per_week + 1e-9) + 1
-        items.append(PlannedTopic(rid, tid, topic.title, topic.hours, week, False))
-        cursor += topic.hours
+        week = plan_dates.week_of(cursor, hours_per_week)
+        items.append(PlannedTopic(c.roadmap_id, c.topic_id, c.title, c.hours, week, False, earliest))
+        cursor += c.hours
     return PlanDraft(kind, ref_id, title, start, hours_per_week, tuple(items))
 
 
@@ -134,6 +147,47 @@ def refit_weeks(open_hours: list[float], from_week: int, hours_per_week: float) 
     cursor = (from_week - 1) * hours_per_week
     weeks = []
     for h in open_hours:
-        weeks.append(math.floor(cursor / hours_per_week + 1e-9) + 1)
+        weeks.append(plan_dates.week_of(cursor, hours_per_week))
         cursor += h
     return weeks
+
+
+def stored_span(start: date, hours_per_week: float, items: list) -> plan_dates.Span:
+    """The dates of a stored plan: its topics (skipped ones aside) from their stored weeks.
+
+    A stored item's week is where the layout put it, which is never before its
+    phase's week, so laying the items out again from those weeks gives back the
+    dates the plan was enrolled with.
+    """
+    work = sorted((i for i in items if i.state != "skipped"), key=lambda i: i.position)
+    return plan_dates.span(start, hours_per_week, [(i.hours, i.week) for i in work])
+
+
+def relayout(
+    catalog: Catalog, ref_id: str, hours_per_week: float, items: list, skipped: set[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Weeks for a stored plan's topics from its start at a pace, phases kept, `skipped` taking no time.
+
+    Topics gone from the catalogue keep their stored week as their earliest.
+    """
+    if hours_per_week <= 0:
+        raise UserError("Hours per week must be more than zero.")
+    earliest = earliest_weeks(catalog, ref_id)
+    cursor = 0.0
+    out: dict[tuple[str, str], int] = {}
+    for it in sorted(items, key=lambda i: i.position):
+        key = (it.roadmap_id, it.topic_id)
+        if key in skipped:
+            out[key] = plan_dates.week_of(cursor, hours_per_week)
+            continue
+        cursor = max(cursor, (earliest.get(key, it.week) - 1) * hours_per_week)
+        out[key] = plan_dates.week_of(cursor, hours_per_week)
+        cursor += it.hours
+    return out
+
+
+def earliest_weeks(catalog: Catalog, ref_id: str) -> dict[tuple[str, str], int]:
+    """The week each topic may start at the earliest (its path phase's week), by (roadmap, topic)."""
+    if ref_id not in catalog.roadmaps and ref_id not in catalog.paths:
+        return {}
+    return {(r, t): e for r, t, e in _sequence(catalog, ref_id)}

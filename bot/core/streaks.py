@@ -1,17 +1,22 @@
-"""Streaks on the member's own calendar, derived from their check-in days.
+"""The streak rule, on the member's own calendar, derived from their check-in days.
 
-Nothing about a streak is stored: it is recomputed from the logs, so it always
-matches what the logs imply. Rules:
+Nothing about a streak is stored: it is replayed from the logs day by day, in
+order, so what the bot said on any day stays true later. The rule (docs/rules.md):
 - a day counts when the member logged study on it (twice is still one day);
-- today not logged yet does not break the streak (the day isn't over);
-- days outside the member's chosen study days are rest days: they neither count
-  nor break the streak;
-- one missed study day per ISO week is covered by an automatic freeze, as long
-  as the streak goes on before it.
+- today not logged yet does not break the streak: the day isn't over;
+- days outside the member's study days are rest days and paused days are held:
+  neither counts nor breaks (study logged on one still counts);
+- a missed study day is covered by a freeze if the streak is running and the
+  freeze of that day's ISO week is unused; the freeze is spent on that day, when
+  the miss happens, and is never moved;
+- any other missed study day ends the streak;
+- the best streak is the highest value this same replay ever reaches, so it is
+  never lower than a streak the member was shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,48 +24,45 @@ from datetime import date, timedelta
 @dataclass(frozen=True, slots=True)
 class Streak:
     current: int
-    frozen_days: tuple[date, ...] = field(default=())
+    frozen_days: tuple[date, ...] = field(default=())  # freezes in the current run, latest first
     best: int = 0
+    safe_if_back_tomorrow: bool = True  # a day's gap now (today missed) would be covered
 
 
-def compute(days: set[date], today: date, study_weekdays: str = "0123456") -> Streak:
-    weekdays = {int(c) for c in study_weekdays if c.isdigit()} or set(range(7))
-    earliest = min(days, default=today)
-    count = 0
+def weekdays_of(study_weekdays: str) -> set[int]:
+    return {int(c) for c in study_weekdays if c.isdigit()} or set(range(7))
+
+
+def compute(
+    days: Collection[date],
+    today: date,
+    study_weekdays: str = "0123456",
+    paused: Collection[date] = (),
+) -> Streak:
+    weekdays = weekdays_of(study_weekdays)
+    logged = set(days)
+    held = set(paused)
+    count = best = 0
     frozen: list[date] = []
-    used_weeks: set[tuple[int, int]] = set()
-    cur = today if today in days else today - timedelta(days=1)
-    while cur >= earliest:
-        if cur in days:
+    used: set[tuple[int, int]] = set()
+    d = min((x for x in logged if x <= today), default=today)
+    while d <= today:
+        if d in logged:
             count += 1
-        elif cur.weekday() not in weekdays:
+            best = max(best, count)
+        elif d == today or d in held or d.weekday() not in weekdays:
             pass
+        elif count > 0 and _week(d) not in used:
+            used.add(_week(d))
+            frozen.append(d)
         else:
-            week = cur.isocalendar()[:2]
-            prev = _previous_study_day(cur, weekdays)
-            if week in used_weeks or prev not in days:
-                break
-            used_weeks.add(week)
-            frozen.append(cur)
-        cur -= timedelta(days=1)
-    return Streak(count, tuple(frozen), max(count, best_run(days, weekdays)))
+            count, frozen = 0, []
+        d += timedelta(days=1)
+    today_open = today not in logged and today not in held and today.weekday() in weekdays
+    safe = not today_open or count == 0 or _week(today) not in used
+    return Streak(count, tuple(reversed(frozen)), best, safe)
 
 
-def _previous_study_day(d: date, weekdays: set[int]) -> date:
-    d -= timedelta(days=1)
-    for _ in range(7):
-        if d.weekday() in weekdays:
-            return d
-        d -= timedelta(days=1)
-    return d
-
-
-def best_run(days: set[date], weekdays: set[int]) -> int:
-    """The longest run of consecutive study days ever, rest days ignored, no freezes."""
-    best = run = 0
-    prev: date | None = None
-    for d in sorted(days):
-        run = run + 1 if prev is not None and _previous_study_day(d, weekdays) <= prev else 1
-        best = max(best, run)
-        prev = d
-    return best
+def _week(d: date) -> tuple[int, int]:
+    iso = d.isocalendar()
+    return iso[0], iso[1]

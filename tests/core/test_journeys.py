@@ -63,7 +63,7 @@ async def test_assess_learn_checkin_progress(app, clock):
     await m.say("/progress")
     fields = {f.name: f.value for f in m.last.cards[0].fields}
     assert fields["Streak"].startswith("3 days")
-    assert fields["Hours logged"].startswith("1.8 h")
+    assert fields["Hours logged"].startswith("1 h 50 min")
     assert m.last.cards[0].progress is not None
     assert fields["Pace"].split(" ")[0] in ("ahead", "on", "behind")
 

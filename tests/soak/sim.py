@@ -133,22 +133,27 @@ class Model:
         return required, optional
 
 
-def reference_streak(days: set[date], today: date) -> int:
-    """Every day is a study day; one missed day per ISO week is frozen if the day before was logged."""
+def reference_streak(days: set[date], today: date, paused_until: date | None = None) -> int:
+    """The rule in docs/rules.md, replayed forward: every day is a study day; a missed day
+    spends its ISO week's freeze while a streak runs, else ends it; today can't be missed
+    yet; a pause holds the days after the last log on or before its end, through its end."""
     if not days:
         return 0
-    cur = today if today in days else today - timedelta(days=1)
-    count, frozen_weeks = 0, set()
-    first = min(days)
-    while cur >= first:
-        if cur in days:
+    held: set[date] = set()
+    if paused_until is not None and any(d <= paused_until for d in days):
+        last = max(d for d in days if d <= paused_until)
+        held = {last + timedelta(days=i) for i in range(1, (paused_until - last).days + 1)}
+    count, spent = 0, set()
+    for n in range((today - min(days)).days + 1):
+        d = min(days) + timedelta(days=n)
+        if d in days:
             count += 1
+        elif d == today or d in held:
+            continue
+        elif count and d.isocalendar()[:2] not in spent:
+            spent.add(d.isocalendar()[:2])
         else:
-            week = cur.isocalendar()[:2]
-            if week in frozen_weeks or cur - timedelta(days=1) not in days:
-                break
-            frozen_weeks.add(week)
-        cur -= timedelta(days=1)
+            count = 0
     return count
 
 
@@ -524,6 +529,6 @@ async def _check(
             assert member is not None
             call = Call(s, app.catalog, app.clock, m.key, _member=member)
             st = await studylog.streak(call, member)
-            want = reference_streak(m.logged, m.local(app.clock.now()))
+            want = reference_streak(m.logged, m.local(app.clock.now()), m.paused_until(app.clock.now()))
             if st.current != want:
                 problems.append(f"{m.user} streak {st.current}, logs imply {want}")

@@ -24,6 +24,7 @@ from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import schedules
 from bot.core.services.levels import LEVEL_WORDS
 from content.schema import Catalog, Question
+from storage import repo
 from storage.models import Assessment
 
 LETTERS = "ABCDE"
@@ -36,6 +37,8 @@ KEY_AREAS = {
     "ai-agents": ("ai-agents", "llm-prompting"),
     "ai-red-teaming": ("ai-security", "llm-prompting"),
 }
+# The pace each answer to "How many hours a week" sets for the member's plans.
+WEEKLY_HOURS = {"under-5": 3.0, "5-to-10": 7.0, "10-to-20": 15.0, "over-20": 25.0}
 
 
 async def assess_command(call: Call, area: str | None = None) -> Reply:
@@ -73,6 +76,23 @@ async def _active(call: Call, member_id: int) -> Assessment | None:
     return (await call.session.execute(stmt)).scalar_one_or_none()
 
 
+async def _seen(call: Call, member_id: int) -> list[str]:
+    """Questions the member was asked in earlier quizzes, so a reassessment prefers new ones."""
+    stmt = select(Assessment.state).where(Assessment.member_id == member_id)
+    seen: set[str] = set()
+    for st in (await call.session.execute(stmt)).scalars():
+        seen.update(q for q in (st or {}).get("asked", []) if isinstance(q, str))
+    return sorted(seen)
+
+
+def option_order(member_id: int, q: Question) -> list[int]:
+    """The member's own order of a question's choices (indexes into `q.choices`), the same
+    every time they see it, so the key's position says nothing across members."""
+    order = list(range(len(q.choices)))
+    random.Random(f"{member_id}:{q.id}").shuffle(order)
+    return order
+
+
 def _scope_name(catalog: Catalog, scope: str) -> str:
     return "full placement" if scope == "ai" else catalog.areas[scope].name
 
@@ -90,6 +110,7 @@ async def _begin(call: Call, member_id: int, scope: str) -> Reply:
         "answers": [],
         "levels": {},
         "seed": random.randrange(1 << 30),
+        "seen": await _seen(call, member_id),
     }
     a = Assessment(member_id=member_id, scope=scope, status="active", state=state, started_at=call.now())
     call.session.add(a)
@@ -103,11 +124,13 @@ async def _begin(call: Call, member_id: int, scope: str) -> Reply:
 
 def _pick(cat: Catalog, state: dict[str, Any], area: str, level: int) -> Question:
     pool = [q for q in cat.areas[area].questions if q.id not in state["asked"]]
+    seen = set(state.get("seen", ()))
     rng = random.Random(f"{state['seed']}:{area}:{level}")
     for lvl in (level, *sorted({1, 2, 3} - {level}, key=lambda x: abs(x - level))):
         at = sorted((q for q in pool if q.level == lvl), key=lambda q: q.id)
-        if at:
-            return rng.choice(at)
+        fresh = [q for q in at if q.id not in seen]
+        if fresh or at:
+            return rng.choice(fresh or at)
     raise UserError("This quiz has run out of questions; please tell an admin.")
 
 
@@ -168,9 +191,14 @@ def _render(cat: Catalog, a: Assessment, lead: str | None, feedback: str = "") -
         )
     area_id, q = found
     answered = sum(1 for x in state["answers"] if x.get("kind") == "question")
-    choices = "\n".join(f"**{LETTERS[i]}.** {c}" for i, c in enumerate(q.choices))
+    order = option_order(a.member_id, q)
+    choices = "\n".join(f"**{LETTERS[pos]}.** {q.choices[i]}" for pos, i in enumerate(order))
     parts.append(f"**{q.stem}**\n\n{choices}")
-    buttons = [Button(LETTERS[i], f"assess:ans:{a.id}:{q.id}:{i}", "primary") for i in range(len(q.choices))]
+    # A button carries the choice's index in the question, not its position on screen,
+    # so any answer button (from this message or an older one) is checked the same way.
+    buttons = [
+        Button(LETTERS[pos], f"assess:ans:{a.id}:{q.id}:{i}", "primary") for pos, i in enumerate(order)
+    ]
     if len(buttons) < 5:
         buttons.append(Button("I haven't learned this", f"assess:skip:{a.id}:{area_id}"))
     return Reply(
@@ -233,8 +261,9 @@ async def answer(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
         first = state["first_correct"]
         level = (3 if correct else 2) if first else (1 if correct else 0)
         _finish_area(state, area_id, level)
+    key_letter = LETTERS[option_order(a.member_id, q).index(q.answer)]
     feedback = (
-        "✅ Correct. " if correct else f"❌ Not quite: the answer is {LETTERS[q.answer]}. "
+        "✅ Correct. " if correct else f"❌ Not quite: the answer is {key_letter}, {q.choices[q.answer]}. "
     ) + q.explanation
     return await _step(call, a, state, feedback)
 
@@ -289,6 +318,12 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
     await call.session.flush()
     if a.status == "complete":
         member = await call.member()
+        pace = WEEKLY_HOURS.get(state["goal_answers"].get("weekly-time", ""))
+        if pace is not None:
+            member.hours_per_week = pace
+            plan = await repo.active_plan(call.session, member.id)
+            if plan is not None and plan.hours_per_week != pace:
+                a.result = {**(a.result or {}), "repace_plan": plan.id, "repace_title": plan.title}
         await schedules.refresh(call.session, member, call.now())
     return _render(call.catalog, a, None, feedback)
 
@@ -344,19 +379,27 @@ def recommend(cat: Catalog, scope: str, state: dict[str, Any]) -> dict[str, Any]
     weak = [cat.areas[a].name for a, lvl in levels.items() if lvl <= 1 and a in cat.areas]
     reason = []
     if picked:
-        reason.append("You told me: " + "; ".join(p.lower() for p in picked) + ".")
+        reason.append("You told me: " + "; ".join(lower_first(p) for p in picked) + ".")
     reason.append(
-        f"{cat.roadmaps[roadmap].name} is best for {cat.roadmaps[roadmap].best_for[:1].lower()}"
-        f"{cat.roadmaps[roadmap].best_for[1:].rstrip('.')}."
+        f"{cat.roadmaps[roadmap].name} is best for {lower_first(cat.roadmaps[roadmap].best_for).rstrip('.')}."
     )
     if strong:
         reason.append("Your strongest areas: " + ", ".join(strong[:4]) + ".")
+        reason.append("When you enrol, topics below your level there are marked as known.")
     if weak:
-        reason.append(
-            "Topics you already know are skipped; " + ", ".join(weak[:4]) + " start from the basics."
-        )
+        reason.append(", ".join(weak[:4]) + " start from the basics.")
     result.update({"roadmap": roadmap, "path": path, "reason": " ".join(reason)})
+    if (pace := WEEKLY_HOURS.get(state["goal_answers"].get("weekly-time", ""))) is not None:
+        result["weekly_hours"] = pace
     return result
+
+
+def lower_first(text: str) -> str:
+    """Lower-case a label's first letter for use mid-sentence, leaving "AI", "ML", "LLMs" alone."""
+    word = text.split(" ", 1)[0]
+    if sum(c.isupper() for c in word) > 1:
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _result_reply(cat: Catalog, a: Assessment, feedback: str) -> Reply:
@@ -378,6 +421,18 @@ def _result_reply(cat: Catalog, a: Assessment, feedback: str) -> Reply:
             buttons.append(Button(f"Start {r.name}"[:80], f"learn:enrol:{r.id}", "primary"))
         if p:
             buttons.append(Button(f"Start {p.name}"[:80], f"learn:enrol:{p.id}"))
+    answer = result.get("weekly_hours")
+    if answer:
+        body.append(
+            f"Your plans will run at **{answer:g} h a week**, from your answer; "
+            "you can change it when you enrol."
+        )
+        if "repace_plan" in result:
+            title = result.get("repace_title", "your plan")
+            body.append(f"Your current plan, {title}, keeps its pace until you change it.")
+            buttons.insert(
+                0, Button(f"Use {answer:g} h a week for it", f"learn:pace:{result['repace_plan']}:{answer:g}")
+            )
     body.append("I'll remind you to reassess in 3 months, so your plan keeps up with you.")
     buttons.append(Button("Browse all roadmaps", "learn:list:all"))
     return Reply(

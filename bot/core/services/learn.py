@@ -8,12 +8,13 @@ from sqlalchemy import insert, select
 
 from bot.core import planner
 from bot.core.call import Call
+from bot.core.domain import plan_dates
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, stars
 from bot.core.replies import Button, Card, Field, Reply, Select, SelectOption
 from bot.core.services import levels as levels_service
 from storage import repo
-from storage.models import Plan, PlanItem
+from storage.models import Member, Plan, PlanItem
 
 
 async def learn_command(call: Call, roadmap: str | None = None) -> Reply:
@@ -194,23 +195,140 @@ async def _start(call: Call, ref: str, switched_from: str | None = None) -> Repl
     ]
     if rows:
         await call.session.execute(_NEW_ITEMS, rows)
-    skipped = sum(1 for i in draft.items if i.skipped)
-    first = bullet([f"{i.title} ({hours(i.hours)})" for i in draft.week_items(1)]) or "—"
     lead = f"Switched from {switched_from}. " if switched_from else ""
-    body = (
-        f"{lead}At {hours(member.hours_per_week)} a week this plan runs **{draft.weeks} weeks**, "
-        f"finishing around **{day(draft.finish)}**.\n\n**Week 1**\n{first}"
+    return _summary(
+        call,
+        plan_id,
+        draft.ref_id,
+        draft.title,
+        member.hours_per_week,
+        draft.span,
+        [(i.title, i.hours, i.week, i.skipped, (i.roadmap_id, i.topic_id)) for i in draft.items],
+        lead,
     )
-    fields = [Field("Topics", str(len(draft.items))), Field("Study time", hours(draft.study_hours))]
-    if skipped:
-        fields.append(Field("Skipped (you know them)", str(skipped)))
+
+
+PACE_CHOICES = (2, 3, 5, 7, 10, 15, 20, 25, 30)
+
+
+def _summary(
+    call: Call,
+    plan_id: int,
+    ref: str,
+    title: str,
+    hpw: float,
+    span: plan_dates.Span,
+    items: list[tuple[str, float, int, bool, tuple[str, str]]],
+    lead: str = "",
+) -> Reply:
+    """What a member reads when a plan is laid out: its length, pace, fit and known topics."""
+    known = [t for t, _h, _w, skipped, _k in items if skipped]
+    study = [(t, h, w) for t, h, w, skipped, _k in items if not skipped]
+    keys = [k for _t, _h, _w, skipped, k in items if not skipped]
+    first = bullet([f"{t} ({hours(h)})" for t, h, w in study if w == 1]) or "—"
+    parts = [
+        f"{lead}At **{hours(hpw)} a week** this plan runs **{span.weeks} weeks**, "
+        f"finishing around **{day(span.finish)}**."
+    ]
+    need = None
+    path = call.catalog.paths.get(ref)
+    if path is not None and span.weeks > path.weeks:
+        earliest = planner.earliest_weeks(call.catalog, ref)
+        work = [(h, earliest.get(k, 1)) for (_t, h, _w), k in zip(study, keys, strict=True)]
+        need = plan_dates.pace_to_fit(path.weeks, work)
+        fit = f" To fit that, plan about {hours(need)} a week." if need else ""
+        parts.append(
+            f"{path.name} is laid out for {path.duration} ({path.weeks} weeks); at {hours(hpw)} a week "
+            f"it takes {span.weeks} weeks, about {_about(span.weeks)}.{fit}"
+        )
+    if known:
+        shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if len(known) > 8 else "")
+        parts.append(f"**Marked as known from your placement** (no time planned): {shown}.")
+    parts.append(f"**Week 1**\n{first}")
+    fields = [
+        Field("Topics", str(len(items))),
+        Field("Study time", hours(sum(h for _t, h, _w in study))),
+        Field("Pace", f"{hours(hpw)} a week"),
+    ]
+    if known:
+        fields.append(Field("Marked as known", str(len(known))))
+    choices = sorted({*PACE_CHOICES, *([need] if need else [])} - {hpw})
+    buttons = [
+        Button("What to study today", "today:show:x", "primary"),
+        Button("Whole plan", "learn:plan:x"),
+    ]
+    if known:
+        buttons.append(Button("Study known topics anyway", f"learn:unskip:{plan_id}"))
     return Reply(
-        cards=(Card(title=f"Your plan: {draft.title}", body=body, fields=tuple(fields), tone="success"),),
-        buttons=(
-            Button("What to study today", "today:show:x", "primary"),
-            Button("Whole plan", "learn:plan:x"),
+        cards=(
+            Card(title=f"Your plan: {title}", body="\n\n".join(parts), fields=tuple(fields), tone="success"),
+        ),
+        buttons=tuple(buttons),
+        select=Select(
+            "learn:pace",
+            f"Change the pace ({hours(hpw)} a week now)",
+            tuple(SelectOption(f"{hours(h)} a week", f"learn:pace:{plan_id}:{h:g}") for h in choices),
         ),
     )
+
+
+def _about(weeks: int) -> str:
+    months = weeks * 7 / 30.44
+    if months < 24:
+        return f"{round(months)} months"
+    return f"{months / 12:.1f} years"
+
+
+async def _own_plan(call: Call, arg: str) -> tuple[Member, Plan]:
+    member = await call.member()
+    plan = await repo.active_plan(call.session, member.id)
+    if plan is None or str(plan.id) != arg:
+        raise UserError("That button belongs to a plan that isn't active any more.", hint="Run /learn.")
+    return member, plan
+
+
+async def _relaid(call: Call, plan: Plan, hpw: float, lead: str) -> Reply:
+    items = await repo.plan_items(call.session, plan.id)
+    skipped = {(i.roadmap_id, i.topic_id) for i in items if i.state == "skipped"}
+    weeks = planner.relayout(call.catalog, plan.ref_id, hpw, items, skipped)
+    now = call.now()
+    for i in items:
+        i.week = weeks[(i.roadmap_id, i.topic_id)]
+        i.updated_at = now
+    plan.hours_per_week = hpw
+    await call.session.flush()
+    span = planner.stored_span(plan.start_date, hpw, items)
+    rows = []
+    for i in sorted(items, key=lambda x: x.position):
+        found = call.catalog.resolve_topic(f"{i.roadmap_id}/{i.topic_id}")
+        title = found[1].title if found else i.topic_id
+        rows.append((title, i.hours, i.week, i.state == "skipped", (i.roadmap_id, i.topic_id)))
+    return _summary(call, plan.id, plan.ref_id, plan.title, hpw, span, rows, lead)
+
+
+async def change_pace(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    """`learn:pace:<plan>:<hours>`: the member's weekly hours and the plan re-laid at them."""
+    if len(args) != 2:
+        raise UserError("That pace button is broken. Use /settings hours_per_week.")
+    try:
+        hpw = float(args[1])
+    except ValueError:
+        raise UserError("That pace button is broken. Use /settings hours_per_week.") from None
+    if not 0.5 <= hpw <= 80:
+        raise UserError("Pick between 0.5 and 80 hours a week.")
+    member, plan = await _own_plan(call, args[0])
+    member.hours_per_week = hpw
+    return await _relaid(call, plan, hpw, f"Pace changed to {hours(hpw)} a week. ")
+
+
+async def unskip(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
+    """`learn:unskip:<plan>`: the topics placement marked as known go back into the plan."""
+    _member, plan = await _own_plan(call, args[0] if args else "")
+    items = await repo.plan_items(call.session, plan.id)
+    back = [i for i in items if i.state == "skipped"]
+    for i in back:
+        i.state = "todo"
+    return await _relaid(call, plan, plan.hours_per_week, f"{len(back)} known topics are back in your plan. ")
 
 
 async def show_plan(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
@@ -229,7 +347,9 @@ async def show_plan(call: Call, _args: list[str], _values: Mapping[str, str]) ->
         f"**Week {w}** · {day(planner.week_start(plan.start_date, w))}\n" + "\n".join(lines)
         for w, lines in sorted(weeks.items())
     )
-    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body),), origin="learn:plan:x")
+    span = planner.stored_span(plan.start_date, plan.hours_per_week, items)
+    footer = f"{span.weeks} weeks at {hours(plan.hours_per_week)} a week, finishing around {day(span.finish)}"
+    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body, footer=footer),), origin="learn:plan:x")
 
 
 async def list_action(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
@@ -245,4 +365,6 @@ ACTIONS = {
     "learn:switch": switch,
     "learn:keep": keep,
     "learn:plan": show_plan,
+    "learn:pace": change_pace,
+    "learn:unskip": unskip,
 }

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from bot.core.call import Call
+from bot.core.domain.logged import logged
 from bot.core.errors import UserError
-from bot.core.format import day, hours
+from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
 from bot.core.services import studylog
@@ -25,8 +26,8 @@ async def progress_command(call: Call) -> Reply:
     week = await studylog.week_minutes(call, member, call.today(member))
     plan = await repo.active_plan_row(call.session, member.id)
     fields = [
-        Field("Streak", f"{st.current} day{'s' if st.current != 1 else ''} 🔥 (best {st.best})"),
-        Field("This week", f"{hours(week / 60)} of {hours(member.hours_per_week)}"),
+        Field("Streak", studylog.streak_text(st)),
+        Field("This week", f"{logged(week)} of {hours(member.hours_per_week)}"),
     ]
     extra = await _extra_sections(call, member.id)
     if plan is None:
@@ -41,9 +42,8 @@ async def progress_command(call: Call) -> Reply:
     done_hours = sum(i.hours for i in items if i.state == "done")
     counts = {s: sum(1 for i in items if i.state == s) for s in STATE_MARK}
     fields += [
-        Field("Hours logged", f"{hours(p.logged_hours)} of {hours(total)}"),
-        Field("Pace", f"{p.status} (expected {hours(p.expected_hours)} by now)"),
-        Field("Projected finish", day(p.projected_finish) if p.projected_finish else "—"),
+        Field("Hours logged", f"{logged(p.logged_minutes)} of {hours(total)}"),
+        *studylog.pace_fields(p),
         Field(
             "Topics",
             f"{counts['done']} done · {counts['learning']} in progress · "
@@ -200,14 +200,14 @@ async def week_focus(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
     open_items = studylog.current_items(items)
     focus = [i for i in open_items if i.week <= week_no] or open_items[:2]
     lines = [f"{STATE_MARK.get(i.state, '▫️')} {_title(call, i)} ({hours(i.hours)})" for i in focus[:5]]
-    logged = await studylog.week_minutes(call, member, today)
+    week_logged = await studylog.week_minutes(call, member, today)
     body = "\n".join(lines) if lines else "Every topic is done. Pick your next plan with /learn."
     return Reply(
         cards=(
             Card(
                 title=f"This week's focus · week {week_no} of {plan.title}",
                 body=body,
-                progress=Progress(logged / 60, member.hours_per_week, "This week"),
+                progress=Progress(week_logged / 60, member.hours_per_week, "This week"),
             ),
         ),
         origin="plan:week:x",

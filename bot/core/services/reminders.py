@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.core import ids, outbox, schedule
 from bot.core.call import Call
 from bot.core.clock import zone
+from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
@@ -101,7 +102,7 @@ async def checkin_reply(
             if lines
             else "Your plan is complete! Log any study you did today."
         )
-    streak = f"{st.current} day{'s' if st.current != 1 else ''} 🔥"
+    streak = studylog.streak_text(st)
     return Reply(
         cards=(
             Card(
@@ -122,7 +123,7 @@ async def nudge_reply(call: Call, member: Member, d: date) -> Reply:
     minutes = sum(c.minutes for c in logs)
     days_studied = len({c.local_date for c in logs if c.kind == "study"})
     fields = [
-        Field("Last 7 days", f"{hours(minutes / 60)} of {hours(member.hours_per_week)}"),
+        Field("Last 7 days", f"{logged(minutes)} of {hours(member.hours_per_week)}"),
         Field("Days studied", str(days_studied)),
     ]
     plan = await repo.active_plan(call.session, member.id)
@@ -144,14 +145,8 @@ async def nudge_reply(call: Call, member: Member, d: date) -> Reply:
     focus = [i for i in open_items if i.week <= week_no] or open_items[:2]
     titles = [t for i in focus[:4] if (t := _topic_title(call, i)) is not None]
     pace = await studylog.pace(call, member, plan, items)
-    fields.append(Field("Pace", pace.status))
-    if pace.projected_finish:
-        fields.append(Field("Projected finish", day(pace.projected_finish)))
-    verdict = {
-        "ahead": "You're ahead of plan. Great momentum!",
-        "on pace": "You're on pace. Keep it steady.",
-        "behind": "You're a little behind. A couple of extra sessions this week will catch you up.",
-    }[pace.status]
+    fields += studylog.pace_fields(pace)
+    verdict = studylog.VERDICTS[pace.status]
     body = (
         f"{verdict}\n\n**Focus for week {week_no}**\n" + bullet(titles)
         if titles

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.core import streaks
+from bot.core import planner, streaks
 from bot.core.call import Call
+from bot.core.domain import pace as pace_rule
+from bot.core.format import day, hours
+from bot.core.replies import Field
 from storage import repo
 from storage.models import Member, Plan, PlanItem
-
-
-@dataclass(frozen=True, slots=True)
-class Pace:
-    expected_hours: float
-    logged_hours: float
-    status: str
-    projected_finish: date | None
 
 
 async def logs(call: Call, member: Member) -> list[Any]:
@@ -36,8 +29,36 @@ def forget_logs(call: Call, member: Member) -> None:
 
 
 async def streak(call: Call, member: Member) -> streaks.Streak:
-    days = {c.local_date for c in await logs(call, member) if c.kind == "study"}
-    return streaks.compute(days, call.today(member), member.checkin_days)
+    rows = await logs(call, member)
+    days = {c.local_date for c in rows if c.kind == "study"}
+    today = call.today(member)
+    held = paused_days({c.local_date for c in rows}, member.paused_until, today)
+    return streaks.compute(days, today, member.checkin_days, held)
+
+
+def paused_days(log_days: set[date], paused_until: date | None, today: date) -> set[date]:
+    """The days a pause holds: from the day after the last check-in on or before the
+    pause's end, through its end (never past today)."""
+    if paused_until is None:
+        return set()
+    before = [d for d in log_days if d <= paused_until]
+    if not before:
+        return set()
+    d, end = max(before) + timedelta(days=1), min(paused_until, today)
+    out = set()
+    while d <= end:
+        out.add(d)
+        d += timedelta(days=1)
+    return out
+
+
+def streak_text(st: streaks.Streak) -> str:
+    """The streak as a member reads it; never "0 days 🔥"."""
+    if st.current == 0:
+        if st.best == 0:
+            return "starts with your first logged day"
+        return f"log today to start a new one (best {st.best} day{'s' if st.best != 1 else ''})"
+    return f"{st.current} day{'s' if st.current != 1 else ''} 🔥 (best {st.best})"
 
 
 def week_bounds(d: date) -> tuple[date, date]:
@@ -70,22 +91,47 @@ async def topic_minutes(call: Call, member: Member) -> dict[str, float]:
     return out
 
 
-async def pace(call: Call, member: Member, plan: Plan, items: list[PlanItem]) -> Pace:
-    today = call.today(member)
-    elapsed_weeks = max(0.0, ((today - plan.start_date).days + 1) / 7)
-    total = sum(i.hours for i in items if i.state != "skipped")
-    expected = min(total, elapsed_weeks * plan.hours_per_week)
-    logged = await minutes_since(call, member, plan.start_date) / 60
-    remaining = max(0.0, total - sum(i.hours for i in items if i.state == "done"))
-    remaining = max(0.0, min(remaining, total - logged)) if logged < total else 0.0
-    recent = await minutes_since(call, member, today - timedelta(days=27))
-    weekly = max(recent / 60 / 4, 0.0)
-    rate = weekly if weekly >= 0.25 else plan.hours_per_week
-    finish = today + timedelta(days=math.ceil(remaining / rate * 7)) if remaining > 0 else today
-    if logged >= expected * 1.1 and logged > 0:
-        status = "ahead"
-    elif logged >= expected * 0.8:
-        status = "on pace"
+async def pace(call: Call, member: Member, plan: Plan, items: list[PlanItem]) -> pace_rule.Pace:
+    """The plan's own dates and the member's measured pace (bot.core.domain.pace)."""
+    by_day: dict[date, int] = {}
+    for c in await logs(call, member):
+        by_day[c.local_date] = by_day.get(c.local_date, 0) + c.minutes
+    span = planner.stored_span(plan.start_date, plan.hours_per_week, items)
+    return pace_rule.measure(
+        plan.start_date,
+        call.today(member),
+        span.finish,
+        total_hours=sum(i.hours for i in items if i.state != "skipped"),
+        done_hours=sum(i.hours for i in items if i.state == "done"),
+        minutes_by_day=by_day,
+        study_weekdays={int(c) for c in member.checkin_days if c.isdigit()},
+    )
+
+
+def pace_fields(p: pace_rule.Pace) -> list[Field]:
+    """How every surface shows a pace: the plan's date, the measured pace, the projection."""
+    fields = [Field("Plan finish", day(p.plan_finish))]
+    if p.status == pace_rule.JUST_STARTED:
+        fields.append(Field("Pace", "just started: measured after your first full study day"))
+    elif p.status == pace_rule.NO_STUDY:
+        fields.append(Field("Pace", f"nothing logged in the last {p.window_days} days"))
+    elif p.status == pace_rule.DONE:
+        fields.append(Field("Pace", "every planned hour is logged"))
     else:
-        status = "behind"
-    return Pace(round(expected, 1), round(logged, 1), status, finish)
+        assert p.weekly_hours is not None and p.projected_finish is not None
+        over = "since your plan started" if p.window_days < pace_rule.WINDOW_DAYS else "over the last 28 days"
+        fields.append(Field("Pace", f"{p.status} · {hours(p.weekly_hours)} a week {over}"))
+        far = p.projected_finish > p.plan_finish + timedelta(days=3653)
+        shown = "more than 10 years away at this pace" if far else day(p.projected_finish)
+        fields.append(Field("Projected finish", shown))
+    return fields
+
+
+VERDICTS = {
+    pace_rule.AHEAD: "You're ahead of plan. Great momentum!",
+    pace_rule.ON_PACE: "You're on pace. Keep it steady.",
+    pace_rule.BEHIND: "You're a little behind. A couple of extra sessions this week will catch you up.",
+    pace_rule.JUST_STARTED: "Your plan has just started; I'll measure your pace after a full study day.",
+    pace_rule.NO_STUDY: "Nothing logged lately. Even 15 minutes this week gets you going again.",
+    pace_rule.DONE: "You've logged every hour your plan asks for.",
+}
