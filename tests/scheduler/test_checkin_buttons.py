@@ -173,3 +173,32 @@ async def test_logging_the_day_cancels_its_pending_snooze(sapp, messenger):
     assert [s.key for s in messenger.sent] == ["checkin:1:2026-03-02"]
     [row] = [r for r in await outbox_rows(sapp) if r.key.startswith("checkin-snooze")]
     assert (row.status, row.last_error) == ("dropped", "already logged")
+
+
+async def test_what_a_skip_says_about_the_streak_is_true(sapp, messenger):
+    """Mon logged, Tue skipped: the week's freeze covers it, and the streak does survive.
+    Wed logged, Thu skipped: the freeze is spent, so the bot must not promise safety, and
+    the streak does end."""
+    await add_member(sapp, "ada", timezone="UTC", checkin_time="19:00")
+    sapp.clock.set(at(2, 20))
+    first = await sapp.engine.command(key("ada"), "checkin", {"minutes": "45"})
+    fields = dict((f.name, f.value) for c in first.cards for f in c.fields)
+    assert fields["Streak"] == "1 day 🔥 (best 1)"
+    assert fields["This week"].startswith("45 min of ")
+
+    sapp.clock.set(at(3, 20))
+    covered = render_text(await sapp.engine.action(key("ada"), "checkin:skip:2026-03-03"))
+    assert "safe if you're back tomorrow" in covered
+
+    sapp.clock.set(at(4, 20))
+    again = await sapp.engine.command(key("ada"), "checkin", {"minutes": "30"})
+    assert dict((f.name, f.value) for c in again.cards for f in c.fields)["Streak"] == "2 days 🔥 (best 2)"
+
+    sapp.clock.set(at(5, 20))
+    spent = render_text(await sapp.engine.action(key("ada"), "checkin:skip:2026-03-05"))
+    assert "safe if you're back tomorrow" not in spent
+    assert "already used" in spent
+
+    sapp.clock.set(at(6, 20))
+    after = await sapp.engine.command(key("ada"), "checkin", {"minutes": "30"})
+    assert dict((f.name, f.value) for c in after.cards for f in c.fields)["Streak"] == "1 day 🔥 (best 2)"

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.core import streaks
 from bot.core.call import Call
 from bot.core.commands import NOTE_MAX
+from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
@@ -118,11 +120,11 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
     member = await call.member()
     d = _date_arg(call, member, args[:1])
     existing = await repo.checkins_between(call.session, member.id, d, d)
-    logged = sum(c.minutes for c in existing if c.kind == "study")
-    if logged:
+    done = sum(c.minutes for c in existing if c.kind == "study")
+    if done:
         when = "today" if d == call.today(member) else f"for {day(d)}"
         raise UserError(
-            f"You've already logged {_minutes(logged)} {when}, so it isn't a skipped day.",
+            f"You've already logged {logged(done)} {when}, so it isn't a skipped day.",
             hint="Studied more? Log it with /checkin.",
         )
     inserted = await _insert_once(
@@ -145,8 +147,7 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
         cards=(
             Card(
                 title="Rest day noted",
-                body="No problem. One missed day a week is covered automatically, so your streak "
-                f"is safe if you're back tomorrow. Current streak: **{st.current}**.",
+                body=_rest_day_text(st),
             ),
         )
     )
@@ -156,9 +157,19 @@ async def open_form(call: Call, _args: list[str], _values: Mapping[str, str]) ->
     return Reply(form=checkin_form())
 
 
-def _minutes(total: int) -> str:
-    h, m = divmod(total, 60)
-    return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
+def _rest_day_text(st: streaks.Streak) -> str:
+    """What a skip means for the streak, said only when it is true."""
+    if st.current == 0:
+        return "No problem. Rest when you need to; a new streak starts with your next logged day."
+    if st.safe_if_back_tomorrow:
+        return (
+            "No problem. This week's streak freeze covers today, so your streak is safe if you're "
+            f"back tomorrow. Current streak: {studylog.streak_text(st)}."
+        )
+    return (
+        "No problem. This week's streak freeze is already used, so today ends your current "
+        f"streak of {st.current} day{'s' if st.current != 1 else ''}; log tomorrow to start again."
+    )
 
 
 def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
@@ -199,7 +210,7 @@ async def log(
     if total + minutes > DAY_MINUTES:
         room = DAY_MINUTES - total
         raise UserError(
-            f"That would make {_minutes(total + minutes)} {when}, and a day has 24 hours. "
+            f"That would make {logged(total + minutes)} {when}, and a day has 24 hours. "
             + (f"You can add at most {room} more minutes." if room else "That day is full."),
             hint="Logged the wrong amount? Tell an admin, or log a smaller number.",
         )
@@ -220,7 +231,7 @@ async def log(
     if not await _insert_once(call, values):
         raise UserError(
             f"That check-in is already logged, so I didn't add it again. "
-            f"You have {_minutes(total)} {when} in all.",
+            f"You have {logged(total)} {when} in all.",
             hint="Studied more? Log it with /checkin.",
         )
     conn = await call.session.connection()
@@ -242,8 +253,8 @@ async def log(
     st = await studylog.streak(call, member)
     week = await studylog.week_minutes(call, member, call.today(member))
     fields = [
-        Field("Streak", f"{st.current} day{'s' if st.current != 1 else ''} 🔥"),
-        Field("This week", f"{hours(week / 60)} of {hours(member.hours_per_week)}"),
+        Field("Streak", studylog.streak_text(st)),
+        Field("This week", f"{logged(week)} of {hours(member.hours_per_week)}"),
     ]
     body_lines = []
     buttons: list[Button] = []

@@ -51,11 +51,6 @@ def checkin_buttons(
     return tuple(buttons)
 
 
-def _minutes(total: int) -> str:
-    h, m = divmod(total, 60)
-    return f"{total} min" if not h else f"{h} h" + (f" {m} min" if m else "")
-
-
 async def _community_field(call: Call, member: Member, communities: int | None) -> tuple[Field, ...]:
     """Names the community when the person is in more than one on this platform."""
     if communities is None:
@@ -76,12 +71,12 @@ async def checkin_reply(
     st = await studylog.streak(call, member)
     today = d == call.today(member)
     logs = await repo.checkins_between(call.session, member.id, d, d)
-    logged = sum(c.minutes for c in logs if c.kind == "study")
+    done = sum(c.minutes for c in logs if c.kind == "study")
     plan = await repo.active_plan(call.session, member.id)
     title = f"Daily check-in · {day(d)}" if today else f"Check-in for {day(d)}"
     when = "today" if today else f"on {day(d)}"
-    if logged:
-        body = f"You've logged {_minutes(logged)} {when}. Nice work! Studied more since then? Add it below."
+    if done:
+        body = f"You've logged {logged(done)} {when}. Nice work! Studied more since then? Add it below."
     elif not today:
         body = (
             f"This is your check-in for {day(d)}, held until your quiet hours ended. "
@@ -112,7 +107,7 @@ async def checkin_reply(
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
-        buttons=checkin_buttons(d, snooze, today, bool(logged)),
+        buttons=checkin_buttons(d, snooze, today, bool(done)),
     )
 
 
