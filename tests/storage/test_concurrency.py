@@ -134,3 +134,34 @@ async def test_closing_the_app_writes_pending_activity(db_url, clock, catalog):
         assert member.last_active_at.replace(tzinfo=clock.now().tzinfo) == clock.now()
     finally:
         await again.close()
+
+
+def _stat(reply, name: str) -> str:
+    return next(f.value for c in reply.cards for f in c.fields if f.name == name)
+
+
+async def test_admin_stats_are_aggregates_of_the_community_only(app, clock):
+    from datetime import timedelta
+
+    from bot.core.call import Context
+
+    admin = Context(is_admin=True)
+    for user, minutes in (("a", 30), ("b", 45), ("c", 60)):
+        await app.engine.command(MemberKey("discord", "g1", user), "checkin", {"minutes": minutes})
+    await app.engine.command(MemberKey("discord", "g2", "x"), "checkin", {"minutes": 500})
+    clock.advance(timedelta(days=8))
+    await app.engine.command(MemberKey("discord", "g1", "a"), "checkin", {"minutes": 15})
+    reply = await app.engine.command(MemberKey("discord", "g1", "boss"), "admin", {"action": "stats"}, admin)
+    assert _stat(reply, "Members") == "3"
+    assert _stat(reply, "Active this week") == "1"  # activity still in memory is counted too
+    assert _stat(reply, "Check-ins (7 days)") == "1"
+    assert _stat(reply, "Study time (7 days)") == "15 min"
+    assert _stat(reply, "Popular plans") == "none yet"
+
+
+async def test_members_have_an_index_on_their_community(app):
+    from sqlalchemy import inspect
+
+    async with app.db.connect() as conn:
+        indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("members"))
+    assert any(i["column_names"][:1] == ["community_id"] for i in indexes)

@@ -7,7 +7,6 @@ refuses admin commands without it.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -74,42 +73,36 @@ async def admin_command(
 
 
 async def _stats(call: Call, community_id: int) -> Reply:
+    """Every figure is one aggregate in SQL over indexed rows; nothing is summed in Python."""
     s = call.session
-    members = (
-        await s.execute(select(func.count()).select_from(Member).where(Member.community_id == community_id))
-    ).scalar_one()
     week_ago = call.now() - timedelta(days=7)
-    active = (
+    since = week_ago.date()
+    in_community = Member.community_id == community_id
+    members, active = (
         await s.execute(
-            select(func.count())
-            .select_from(Member)
-            .where(Member.community_id == community_id, Member.last_active_at >= week_ago)
-        )
-    ).scalar_one()
-    since = (call.now() - timedelta(days=7)).date()
-    rows = (
-        (
-            await s.execute(
-                select(CheckIn.minutes)
-                .join(Member, Member.id == CheckIn.member_id)
-                .where(Member.community_id == community_id, CheckIn.local_date >= since)
+            select(func.count(), func.count(Member.id).filter(Member.last_active_at >= week_ago)).where(
+                in_community
             )
         )
-        .scalars()
-        .all()
-    )
-    plans = (
-        (
-            await s.execute(
-                select(Plan.title)
-                .join(Member, Member.id == Plan.member_id)
-                .where(Member.community_id == community_id, Plan.status == "active")
-            )
+    ).one()
+    checkins, minutes = (
+        await s.execute(
+            select(func.count(), func.coalesce(func.sum(CheckIn.minutes), 0))
+            .join(Member, Member.id == CheckIn.member_id)
+            .where(in_community, CheckIn.local_date >= since)
         )
-        .scalars()
-        .all()
-    )
-    top = Counter(plans).most_common(3)
+    ).one()
+    n = func.count().label("n")
+    top = (
+        await s.execute(
+            select(Plan.title, n)
+            .join(Member, Member.id == Plan.member_id)
+            .where(in_community, Plan.status == "active")
+            .group_by(Plan.title)
+            .order_by(n.desc(), Plan.title)
+            .limit(3)
+        )
+    ).all()
     return Reply(
         cards=(
             Card(
@@ -117,8 +110,8 @@ async def _stats(call: Call, community_id: int) -> Reply:
                 fields=(
                     Field("Members", str(members)),
                     Field("Active this week", str(active)),
-                    Field("Check-ins (7 days)", str(len(rows))),
-                    Field("Study time (7 days)", hours(sum(rows) / 60)),
+                    Field("Check-ins (7 days)", str(checkins)),
+                    Field("Study time (7 days)", hours(int(minutes) / 60)),
                     Field(
                         "Popular plans",
                         ", ".join(f"{t} ({n})" for t, n in top) or "none yet",
