@@ -289,7 +289,7 @@ class Engine:
             else:
                 async with session.begin():
                     reply, member = await self._body(session, key, ctx, fn, False)
-            if member is not None:
+            if member is not None and not reply.error:  # a refused call leaves no trace
                 self._record_activity(member.id, self.clock.now())
         if notice_seen is not None:
             async with self._command_sessions() as session, session.begin():

@@ -67,7 +67,7 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
 
 async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(sapp, monkeypatch):
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     import bot.scheduler.claims as claims
 
@@ -76,7 +76,7 @@ async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(s
     real = claims._advance_statement
     # The outbox rows are written, then the schedule update fails inside the database.
     monkeypatch.setattr(claims, "_advance_statement", lambda *_: text("UPDATE no_such_table SET x = 1"))
-    with pytest.raises(OperationalError):
+    with pytest.raises((OperationalError, ProgrammingError)):  # SQLite's class, PostgreSQL's
         await claim_due(sapp.sessions, due, batch=128)
     async with sapp.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 0
