@@ -13,23 +13,25 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, text, update
 
 from bench.context import Bench
 from bench.core_latency import _prepare_assess, key_step
 from bench.seed import SEED, T0, Population, bench_settings, seed
 from bench.stats import figure, percentile
 from bot.adapters.memory.messenger import MemoryMessenger
+from bot.core.call import Context
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
+from bot.core.services.admin import stats_statements
 from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App, build_app, settle_heap
 from bot.scheduler.service import claim_pass, make_dispatcher
 from storage.db import gate_key
 from storage.gate import WaitHistogram, gate_for
-from storage.models import Schedule
+from storage.models import Member, Schedule
 
 COMMANDS = 200
 WINDOW = 1.0
@@ -66,9 +68,47 @@ async def run(b: Bench) -> None:
                     await s.execute(
                         update(Schedule).where(Schedule.stream == "checkin").values(next_due_at=peak)
                     )
+                await _stats(b, app, kind, seeded.history_members[0], n)
                 await _steady(b, app, kind, seeded.history_members, seeded.plain_members, n)
             finally:
                 await app.close()
+
+
+async def _plans(app: App, community_id: int, now: datetime) -> list[str]:
+    lines = []
+    dialect = app.db.dialect
+    async with app.db.connect() as conn:
+        for name, stmt in stats_statements(community_id, now).items():
+            sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+            explain = "EXPLAIN QUERY PLAN " if dialect.name == "sqlite" else "EXPLAIN "
+            rows = (await conn.execute(text(explain + sql))).all()
+            lines.append(f"{name}: " + " | ".join(str(r[-1]) for r in rows))
+    return lines
+
+
+async def _stats(b: Bench, app: App, kind: str, admin: MemberKey, n: int) -> None:
+    """/admin stats for the largest community, with its query plans and the loop stall it causes."""
+    ctx = Context(is_admin=True)
+    await app.engine.command(admin, "admin", {"action": "stats"}, ctx)  # warm
+    probe = LoopLagProbe(interval=0.005).start()
+    await asyncio.sleep(0.02)
+    probe.take_worst()
+    samples = []
+    for _ in range(5):
+        started = time.perf_counter()
+        reply = await app.engine.command(admin, "admin", {"action": "stats"}, ctx)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert not reply.error, reply
+    await asyncio.sleep(0.01)
+    probe.stop()
+    label = f"{kind}: /admin stats ({n:,} members)"
+    b.add(figure("7 load", f"{label}: latency p50", "ms", [percentile(samples, 50)]))
+    b.add(figure("7 load", f"{label}: worst loop stall", "ms", [probe.worst * 1000]))
+    async with app.sessions() as s:
+        mine = select(Member.community_id).where(Member.user_id == admin.user_id)
+        community = (await s.execute(mine)).scalar()
+    for line in await _plans(app, int(community or 0), app.clock.now()):
+        b.note(f"[{kind}] admin stats plan {line}")
 
 
 async def _steady(
@@ -110,9 +150,7 @@ async def _steady(
 
     claim = asyncio.ensure_future(timed_claim())
     drain = asyncio.ensure_future(dispatcher.drain())
-    latencies = await asyncio.gather(
-        *(later(i * WINDOW / COMMANDS, k, m) for i, (k, m) in enumerate(plan))
-    )
+    latencies = await asyncio.gather(*(later(i * WINDOW / COMMANDS, k, m) for i, (k, m) in enumerate(plan)))
     command_stall = probe.worst
     claim_seconds = await claim
     drain.cancel()

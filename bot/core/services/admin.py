@@ -7,7 +7,8 @@ refuses admin commands without it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -72,37 +73,32 @@ async def admin_command(
     raise UserError(f"Unknown admin action {action[:20]!r}.")
 
 
+def stats_statements(community_id: int, now: datetime) -> dict[str, Any]:
+    """The /admin stats aggregates by name; bench/ prints their query plans."""
+    week_ago = now - timedelta(days=7)
+    in_community = Member.community_id == community_id
+    n = func.count().label("n")
+    active = func.count(Member.id).filter(Member.last_active_at >= week_ago)
+    return {
+        "members": select(func.count(), active).where(in_community),
+        "check-ins": select(func.count(), func.coalesce(func.sum(CheckIn.minutes), 0))
+        .join(Member, Member.id == CheckIn.member_id)
+        .where(in_community, CheckIn.local_date >= week_ago.date()),
+        "popular plans": select(Plan.title, n)
+        .join(Member, Member.id == Plan.member_id)
+        .where(in_community, Plan.status == "active")
+        .group_by(Plan.title)
+        .order_by(n.desc(), Plan.title)
+        .limit(3),
+    }
+
+
 async def _stats(call: Call, community_id: int) -> Reply:
     """Every figure is one aggregate in SQL over indexed rows; nothing is summed in Python."""
-    s = call.session
-    week_ago = call.now() - timedelta(days=7)
-    since = week_ago.date()
-    in_community = Member.community_id == community_id
-    members, active = (
-        await s.execute(
-            select(func.count(), func.count(Member.id).filter(Member.last_active_at >= week_ago)).where(
-                in_community
-            )
-        )
-    ).one()
-    checkins, minutes = (
-        await s.execute(
-            select(func.count(), func.coalesce(func.sum(CheckIn.minutes), 0))
-            .join(Member, Member.id == CheckIn.member_id)
-            .where(in_community, CheckIn.local_date >= since)
-        )
-    ).one()
-    n = func.count().label("n")
-    top = (
-        await s.execute(
-            select(Plan.title, n)
-            .join(Member, Member.id == Plan.member_id)
-            .where(in_community, Plan.status == "active")
-            .group_by(Plan.title)
-            .order_by(n.desc(), Plan.title)
-            .limit(3)
-        )
-    ).all()
+    statements = stats_statements(community_id, call.now())
+    members, active = (await call.session.execute(statements["members"])).one()
+    checkins, minutes = (await call.session.execute(statements["check-ins"])).one()
+    top = (await call.session.execute(statements["popular plans"])).all()
     return Reply(
         cards=(
             Card(
