@@ -25,6 +25,7 @@ claimed row by row.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -244,7 +245,9 @@ def _match(dialect: str) -> Any:
 CHUNK_ROWS = 2_500
 # Due rows are counted per block of member ids, so that one instant, even one cohort,
 # can be split across chunks at a block boundary.
-MEMBER_BLOCK = 256
+MEMBER_BLOCK = 2_048
+# Cohort rows per INSERT into the temporary table.
+COHORT_SLICE = 250
 # Any fixed number: claimers on one PostgreSQL database take turns on it.
 _PG_CLAIM_LOCK = 0x5C0E_C1A1
 
@@ -426,41 +429,45 @@ async def _count_stale(conn: Any, now: datetime, span: _Range) -> int:
     return int((await conn.execute(stmt)).scalar_one())
 
 
-def _chunks(rows: list[Any]) -> list[tuple[list[Any], _Range]]:
+def _chunks(rows: list[Any]) -> Iterator[tuple[list[Any], _Range]]:
     """About CHUNK_ROWS due rows a chunk, cut between blocks of member ids.
 
     `rows` are cohorts counted per (due instant, member block), in that order. A chunk
     is a run of them; its cohorts are merged across blocks, so the temporary table holds
     each cohort once and the statements match exactly the rows the chunk counted.
+    A generator, so that each chunk's merging runs between transactions, not all up front
+    on the event loop.
     """
-    runs: list[list[Any]] = []
+    run: list[Any] = []
     size = 0
     for r in rows:
-        new_unit = not runs or (runs[-1][-1].next_due_at, runs[-1][-1].block) != (r.next_due_at, r.block)
-        if new_unit and (not runs or size + r.n > CHUNK_ROWS):
-            runs.append([])
-            size = 0
-        runs[-1].append(r)
+        new_unit = not run or (run[-1].next_due_at, run[-1].block) != (r.next_due_at, r.block)
+        if new_unit and run and size + r.n > CHUNK_ROWS:
+            yield _merged(run)
+            run, size = [], 0
+        run.append(r)
         size += r.n
-    chunks = []
-    for run in runs:
-        merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-        for r in run:
-            fields = dict(r._mapping)
-            n, _ = fields.pop("n"), fields.pop("block")
-            k = tuple(fields.values())
-            if k in merged:
-                merged[k]["n"] += n
-            else:
-                merged[k] = {**fields, "n": n}
-        span = _Range(
-            run[0].next_due_at,
-            run[-1].next_due_at,
-            run[0].block * MEMBER_BLOCK,
-            (run[-1].block + 1) * MEMBER_BLOCK - 1,
-        )
-        chunks.append(([SimpleNamespace(**m) for m in merged.values()], span))
-    return chunks
+    if run:
+        yield _merged(run)
+
+
+def _merged(run: list[Any]) -> tuple[list[Any], _Range]:
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in run:
+        fields = dict(r._mapping)
+        n, _ = fields.pop("n"), fields.pop("block")
+        k = tuple(fields.values())
+        if k in merged:
+            merged[k]["n"] += n
+        else:
+            merged[k] = {**fields, "n": n}
+    span = _Range(
+        run[0].next_due_at,
+        run[-1].next_due_at,
+        run[0].block * MEMBER_BLOCK,
+        (run[-1].block + 1) * MEMBER_BLOCK - 1,
+    )
+    return [SimpleNamespace(**m) for m in merged.values()], span
 
 
 async def _claim_chunk(
@@ -479,7 +486,9 @@ async def _claim_chunk(
         planned = ClaimStats()
         rows = [_plan_cohort(c, memo, planned) for c in cohorts]
         await conn.run_sync(create_cohort_table)
-        await conn.execute(insert(_cohorts), rows)
+        # In slices: their parameters are processed on the event loop, so each slice is short.
+        for start in range(0, len(rows), COHORT_SLICE):
+            await conn.execute(insert(_cohorts), rows[start : start + COHORT_SLICE])
         if dialect == "postgresql":
             # Temporary tables get no statistics of their own; without them the planner
             # guesses a size and may loop over the cohorts for every due row.
@@ -547,7 +556,9 @@ async def _claim_cohorts(
 ) -> None:
     async with sessions() as session:
         conn = await session.connection()
-        cohorts = (await conn.execute(_cohorts_statement(now))).all()
+        # Fetched in partitions, so turning rows into Python values gives the loop back often.
+        result = await conn.stream(_cohorts_statement(now))
+        cohorts = [r async for part in result.partitions(COHORT_SLICE) for r in part]
         await session.commit()
     memo = _PassMemo(now)
     for chunk, span in _chunks(cohorts):
