@@ -49,6 +49,20 @@ async def db_url(tmp_path) -> AsyncIterator[str]:
         yield url
 
 
+@pytest.fixture
+async def sqlite_db_url(tmp_path) -> AsyncIterator[str]:
+    """A migrated SQLite file, whatever the suite's backend: for tests of SQLite's own behaviour."""
+    async with fresh_database("sqlite", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def sqlite_app(sqlite_db_url, clock, catalog) -> AsyncIterator[App]:
+    application = build_app(make_settings(sqlite_db_url), clock=clock, catalog=catalog)
+    yield application
+    await application.close()
+
+
 @pytest.fixture(params=backends())
 async def any_db_url(request, tmp_path) -> AsyncIterator[str]:
     """The same test against SQLite and, when configured, PostgreSQL."""

@@ -19,7 +19,8 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-async def test_metrics_show_loop_lag_and_write_lock_waits(app):
+async def test_metrics_show_loop_lag_and_write_lock_waits(sqlite_app):
+    app = sqlite_app
     metrics = ops_metrics.install(app)
     await app.engine.command(MemberKey("discord", "g1", "u1"), "checkin", {"minutes": 10})
     await asyncio.sleep(0.12)

@@ -68,7 +68,8 @@ def _statements(app) -> tuple[list[tuple[str, str]], object]:
     return seen, lambda: event.remove(engine, "before_cursor_execute", before)
 
 
-async def test_commands_run_on_the_database_thread_and_reads_take_no_write_lock(app):
+async def test_commands_run_on_the_database_thread_and_reads_take_no_write_lock(sqlite_app):
+    app = sqlite_app
     assert app.command_db is not None
     first = await app.engine.command(ALICE, "checkin", {"minutes": 20})
     assert not first.error
