@@ -53,8 +53,17 @@ class DatabaseThread:
     async def close(self) -> None:
         if not self._thread.is_alive():
             return
+
+        async def shut_down() -> None:
+            # Transactions still running (their callers gave up) end here, before the loop does.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            await self.engine.dispose()
+
         try:
-            await self.run(self.engine.dispose)
+            await self.run(shut_down)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
             await asyncio.to_thread(self._thread.join, 5)
