@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, core_latency, dispatch, interactions, memory, scheduling
+from bench import baseline, core_latency, dispatch, interactions, load, memory, scheduling
 from bench.context import PROFILES, Bench
 from bench.stats import Figure
 
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "scheduling": scheduling.run,
     "dispatch": dispatch.run,
     "memory": memory.run,
+    "load": load.run,
     "baseline": baseline.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"

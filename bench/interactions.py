@@ -94,6 +94,7 @@ async def discord_round_trip(b: Bench, url: str) -> None:
             if rep:
                 rounds.append(samples)
         _record(b, "discord: /today, gateway event to callback", rounds, target=True)
+        await _discord_burst(b, fake)
     finally:
         if "discord_client" in app.extras:
             await app.extras["discord_client"].close()
@@ -103,6 +104,56 @@ async def discord_round_trip(b: Bench, url: str) -> None:
         await app.close()
         discord.http.Route.BASE = DEFAULT_API_BASE
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
+
+
+BURST = 300
+BURST_P99_MS = 500.0
+
+
+async def _discord_burst(b: Bench, fake: FakeDiscord) -> None:
+    """BURST interactions pushed at once; each timed from its gateway event to its callback.
+
+    CPU time is the whole process's (the bot, discord.py and the fake servers) per interaction.
+    """
+    n = BURST if b.sizes.name in ("quick", "full") else 10
+    fake.calls.clear()
+    pushed: dict[str, float] = {}
+    answered: dict[str, float] = {}
+
+    async def push(i: int) -> None:
+        started = time.perf_counter()
+        payload = await fake.slash("today", user_id=DISCORD_USERS[i % len(DISCORD_USERS)])
+        pushed[payload["token"]] = started
+
+    async def watch() -> None:
+        seen = 0
+        while len(answered) < n:
+            calls = fake.calls
+            for c in calls[seen:]:
+                if c.path.endswith("/callback"):
+                    answered[c.path.rsplit("/", 2)[-2]] = time.perf_counter()
+            seen = len(calls)
+            await asyncio.sleep(0.001)
+
+    cpu = time.process_time()
+    watcher = asyncio.ensure_future(watch())
+    await asyncio.gather(*(push(i) for i in range(n)))
+    await asyncio.wait_for(watcher, 30)
+    cpu = time.process_time() - cpu
+    samples = [(answered[t] - pushed[t]) * 1000 for t in pushed]
+    deferred = sum(1 for c in fake.calls if c.path.endswith("/callback") and (c.body or {}).get("type") == 5)
+    name = f"discord: burst of {n} /today, gateway event to callback"
+    p99 = percentile(samples, 99)
+    b.add(figure("2 interactions", f"{name} p50", "ms", [percentile(samples, 50)]))
+    b.add(
+        figure(
+            "2 interactions", f"{name} p99", "ms", [p99], target=f"< {BURST_P99_MS:g} ms",
+            met=(p99 < BURST_P99_MS and not deferred) if n == BURST else None,
+            note=f"{deferred} deferred",
+        )
+    )  # fmt: skip
+    b.add(figure("2 interactions", f"{name} max", "ms", [max(samples)]))
+    b.add(figure("2 interactions", f"{name}: CPU per interaction", "ms", [cpu * 1000 / n]))
 
 
 def _signed(body: str) -> dict[str, str]:

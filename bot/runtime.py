@@ -13,7 +13,8 @@ from bot.core.engine import Engine
 from bot.settings import Settings
 from content.loader import load_catalog
 from content.schema import Catalog
-from storage.db import is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker
+from storage.db import is_memory_sqlite, make_engine, make_sessionmaker
+from storage.dbthread import DatabaseThread
 
 
 @dataclass
@@ -25,13 +26,16 @@ class App:
     clock: Clock
     engine: Engine
     extras: dict[str, Any] = field(default_factory=dict)
-    # The engine behind member commands, when it is not `db` (SQLite: see storage/sqlite_inline.py).
-    command_db: AsyncEngine | None = None
+    # Where member commands do their database work (storage/dbthread.py).
+    command_db: DatabaseThread | None = None
 
     async def close(self) -> None:
-        if self.command_db is not None:
-            await self.command_db.dispose()
-        await self.db.dispose()
+        try:
+            await self.engine.flush_activity()
+        finally:
+            if self.command_db is not None:
+                await self.command_db.close()
+            await self.db.dispose()
 
 
 def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
@@ -39,13 +43,12 @@ def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog |
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     command_db = None
-    if is_sqlite(settings.database_url) and not is_memory_sqlite(settings.database_url):
-        # Member commands are short transactions of indexed lookups: run them on the loop's thread.
-        command_db = make_engine(settings.database_url, inline=True)
-    command_sessions = make_sessionmaker(command_db) if command_db is not None else sessions
+    if not is_memory_sqlite(settings.database_url):
+        # An in-memory SQLite database exists for one engine only, so it stays on the loop.
+        command_db = DatabaseThread(settings.database_url)
     catalog = catalog or load_catalog()
     clock = clock or SystemClock()
-    engine = Engine(command_sessions, catalog, clock)
+    engine = Engine(sessions, catalog, clock, db=command_db)
     return App(settings, db, sessions, catalog, clock, engine, command_db=command_db)
 
 

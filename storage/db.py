@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.gate import WriteGate, gate_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Pages (4 KiB) the WAL may grow to before a commit copies it back into the database.
@@ -47,39 +48,80 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE
     cur.close()
 
 
-def _inline_pragmas(dbapi_conn: Any, record: Any) -> None:
-    # The inline connection waits for locks on the event loop instead (storage/sqlite_inline.py).
-    _sqlite_pragmas(dbapi_conn, record, busy_timeout_ms=0)
+# Execution option naming how a SQLite transaction begins: "write" (the default) takes the
+# write lock up front; "read" takes none and refuses writes (PRAGMA query_only).
+BEGIN_OPTION = "companion_begin"
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # IMMEDIATE takes the write lock up front, so concurrent commands wait (busy_timeout)
-    # instead of failing with "database is locked" when a read transaction turns into a write.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read = conn.get_execution_options().get(BEGIN_OPTION) == "read"
+    # conn.info lives as long as the DBAPI connection, so the pragma is sent only on a change.
+    if conn.info.get("query_only", False) != read:
+        conn.exec_driver_sql(f"PRAGMA query_only={int(read)}")
+        conn.info["query_only"] = read
+    # IMMEDIATE takes the write lock up front, so a writer waits its turn (the gate, then
+    # busy_timeout) instead of failing with "database is locked" when a read turns into a write.
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
-
-    `inline=True` (SQLite files only) runs statements on the event loop's thread, for
-    short transactions such as member commands; see storage/sqlite_inline.py.
-    """
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
     if is_sqlite(url):
         ensure_sqlite_dir(url)
-        if inline and not is_memory_sqlite(url):
-            from storage import sqlite_inline
-
-            path = make_url(url).database
-            creator = partial(sqlite_inline.connect, path, SQLITE_BUSY_TIMEOUT_MS / 1000)
-            engine = create_async_engine(url, async_creator=creator, **kwargs)
-            event.listen(engine.sync_engine, "connect", _inline_pragmas)
-        else:
-            engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def gate_key(engine: AsyncEngine) -> str | None:
+    """Which write gate serves `engine`: its SQLite file, or None (PostgreSQL needs none)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if database in (None, "", ":memory:"):
+        return f"memory:{id(engine.sync_engine)}"
+    return str(Path(database).expanduser().resolve())
+
+
+class _Begin:
+    """`session.begin()` behind the write gate: the gate first, then BEGIN IMMEDIATE."""
+
+    def __init__(self, session: GatedSession, gate: WriteGate) -> None:
+        self._session = session
+        self._gate = gate
+        self._tx: Any = None
+
+    async def __aenter__(self) -> Any:
+        await self._gate.acquire()
+        try:
+            self._tx = AsyncSession.begin(self._session)
+            return await self._tx.__aenter__()
+        except BaseException:
+            self._gate.release()
+            raise
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        try:
+            return await self._tx.__aexit__(*exc)
+        finally:
+            self._gate.release()
+
+
+class GatedSession(AsyncSession):
+    """An AsyncSession whose `begin()` waits its turn at the database's write gate (SQLite)."""
+
+    def begin(self) -> Any:  # type: ignore[override]
+        key = gate_key(self.bind) if isinstance(self.bind, AsyncEngine) else None
+        if key is None:
+            return super().begin()
+        return _Begin(self, gate_for(key))
+
+    async def begin_read(self) -> None:
+        """Start a read-only transaction: no gate, no write lock; a write in it fails (SQLite)."""
+        await self.connection(execution_options={BEGIN_OPTION: "read"})
 
 
 def is_memory_sqlite(url: str) -> bool:
@@ -87,7 +129,7 @@ def is_memory_sqlite(url: str) -> bool:
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, class_=GatedSession, expire_on_commit=False)
 
 
 async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:

@@ -58,6 +58,8 @@ class Member(Base):
         UniqueConstraint("platform", "workspace_id", "user_id"),
         # One person's memberships across communities (shared settings, one check-in a day).
         Index("ix_members_platform_user", "platform", "user_id"),
+        # Community-wide figures (/admin stats) and the cascade when a community goes.
+        Index("ix_members_community_active", "community_id", "last_active_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -205,7 +207,10 @@ class OutboxMessage(Base):
     """A message to deliver. `key` makes each slot deliverable once, ever."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "not_before"),
+        Index("ix_outbox_community_id", "community_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

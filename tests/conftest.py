@@ -11,12 +11,16 @@ from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
 from bot.settings import Settings
 from content.loader import load_default_catalog
-from tests.databases import fresh_database, postgres_url
+from tests.databases import chosen_backend, fresh_database, postgres_url, suite_backend
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def backends() -> list:
+    """`any_db_url`'s backends: the one TEST_DATABASE names, else SQLite and (if set up) PostgreSQL."""
+    chosen = chosen_backend()
+    if chosen is not None:
+        return [pytest.param(chosen, id=chosen)]
     kinds = [pytest.param("sqlite", id="sqlite")]
     kinds.append(
         pytest.param(
@@ -40,8 +44,23 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def db_url(tmp_path) -> AsyncIterator[str]:
+    """A migrated database on the suite's backend (TEST_DATABASE)."""
+    async with fresh_database(suite_backend(), tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def sqlite_db_url(tmp_path) -> AsyncIterator[str]:
+    """A migrated SQLite file, whatever the suite's backend: for tests of SQLite's own behaviour."""
     async with fresh_database("sqlite", tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+async def sqlite_app(sqlite_db_url, clock, catalog) -> AsyncIterator[App]:
+    application = build_app(make_settings(sqlite_db_url), clock=clock, catalog=catalog)
+    yield application
+    await application.close()
 
 
 @pytest.fixture(params=backends())

@@ -1,7 +1,9 @@
 """Throwaway databases for tests: a SQLite file, or a fresh PostgreSQL database.
 
-PostgreSQL runs when TEST_POSTGRES_URL is set (CI sets it). Each call creates a
-database with a random name and drops it afterwards, so runs never collide.
+TEST_DATABASE chooses the backend the whole suite runs on: "sqlite" (the default)
+or "postgres", which needs TEST_POSTGRES_URL; CI runs the suite once on each.
+Each call creates a database with a random name and drops it afterwards, so runs
+never collide.
 """
 
 from __future__ import annotations
@@ -17,10 +19,27 @@ from sqlalchemy.engine import make_url
 from storage.migrate import upgrade
 
 PG_ENV = "TEST_POSTGRES_URL"
+BACKEND_ENV = "TEST_DATABASE"
+BACKENDS = ("sqlite", "postgres")
 
 
 def postgres_url() -> str | None:
     return os.environ.get(PG_ENV) or None
+
+
+def chosen_backend() -> str | None:
+    """The backend named by TEST_DATABASE, or None when it is unset."""
+    kind = os.environ.get(BACKEND_ENV, "").strip().lower() or None
+    if kind is not None and kind not in BACKENDS:
+        raise RuntimeError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {kind!r}")
+    if kind == "postgres" and postgres_url() is None:
+        raise RuntimeError(f"{BACKEND_ENV}=postgres needs {PG_ENV}")
+    return kind
+
+
+def suite_backend() -> str:
+    """The backend of tests that run on one database: TEST_DATABASE, else SQLite."""
+    return chosen_backend() or "sqlite"
 
 
 def _asyncpg_dsn(url: str) -> str:

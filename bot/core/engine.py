@@ -2,18 +2,25 @@
 
 Each call runs in a single database transaction. A `UserError` rolls it back and
 becomes a friendly reply, so bad input never leaves anything behind.
+
+With a `DatabaseThread` the whole transaction runs on that thread: the caller's
+event loop hands it over once and awaits the reply. Read-only commands take no
+write lock; one that finds it must write after all (a first-time member) runs
+again as a writer. `last_active_at` is written behind, in batches.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core import ids, timezones
 from bot.core.call import Call, Context
@@ -46,6 +53,40 @@ _TOUCH = (
     .where(Member.__table__.c.id == bindparam("member_id"))
     .values(last_active_at=bindparam("now"))
 )
+_NOTICE_SEEN = (
+    update(Member.__table__)
+    .where(Member.__table__.c.id == bindparam("member_id"))
+    .values(dm_blocked_notice=False)
+)
+# How long member activity waits in memory before one batched UPDATE writes it.
+ACTIVITY_FLUSH_SECONDS = 2.0
+ACTIVITY_BATCH = 500
+
+# Commands and actions that only read (Discord page turns and menus included).
+READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn"})
+READ_ONLY_ACTIONS = frozenset(
+    {
+        "today:show",
+        "progress:show",
+        "help:show",
+        "explore:show",
+        "explore:pick",
+        "explore:menu",
+        "learn:list",
+        "learn:pick",
+        "learn:view",
+        "learn:plan",
+    }
+)
+
+
+class DatabaseRunner(Protocol):
+    """Where command transactions run (storage.dbthread.DatabaseThread)."""
+
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def run(self, work: Callable[[], Awaitable[Any]]) -> Any: ...
+
 
 CommandHandler = Callable[..., Awaitable[Reply]]
 ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
@@ -79,8 +120,15 @@ class Engine:
         catalog: Catalog,
         clock: Clock | None = None,
         observer: Observer | None = None,
+        db: DatabaseRunner | None = None,
     ) -> None:
+        # `sessions` serve the caller's loop (Slack Home, dedupe); commands use `db`'s, if any.
         self.sessions = sessions
+        self.db = db
+        self._command_sessions = db.sessions if db is not None else sessions
+        self._activity: dict[int, datetime] = {}
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Task[None] | None = None
         self.observer = observer
         self.catalog = catalog
         self.clock = clock or SystemClock()
@@ -134,7 +182,11 @@ class Engine:
         if spec.admin and not ctx.is_admin:
             return error_reply("Only community admins can use /admin.")
         handler = self._commands[name]
-        return await self._run(member, ctx, lambda call: handler(call, **opts))
+        if name == "admin":
+            await self.flush_activity()  # community figures count every member seen so far
+        return await self._run(
+            member, ctx, lambda call: handler(call, **opts), read_only=name in READ_ONLY_COMMANDS
+        )
 
     async def run_line(self, member: MemberKey, line: str, ctx: Context | None = None) -> Reply:
         """Run a typed line such as `/checkin 30 read a paper`."""
@@ -179,7 +231,8 @@ class Engine:
             reply = await handler(call, parts[2:], clean)
             return ids.scope_reply(reply, scope) if scope is not None else reply
 
-        reply = await self._run(member, ctx or Context(), run)
+        read_only = ":".join(parts[:2]) in READ_ONLY_ACTIONS
+        reply = await self._run(member, ctx or Context(), run, read_only=read_only)
         self._observe("action:" + ":".join(parts[:2]), started, reply)
         return reply
 
@@ -197,32 +250,118 @@ class Engine:
             return timezones.complete(prefix, limit, now=self.clock.now())
         return []
 
-    async def _touch(self, call: Call, member: Member) -> None:
-        """Record the member as active: one UPDATE statement rather than a flush of the ORM object,
-        which costs several times more and is most of a read-only command's write."""
-        now = call.now()
-        await call.session.execute(_TOUCH, {"member_id": member.id, "now": now})
-        set_committed_value(member, "last_active_at", now)
+    async def _run(
+        self,
+        key: MemberKey,
+        ctx: Context,
+        fn: Callable[[Call], Awaitable[Reply]],
+        read_only: bool = False,
+    ) -> Reply:
+        async def work() -> Reply:
+            return await self._transaction(key, ctx, fn, read_only)
 
-    async def _run(self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]]) -> Reply:
         try:
-            async with self.sessions() as session, session.begin():
-                call = Call(session, self.catalog, self.clock, key, ctx)
-                reply = await fn(call)
-                member = await call.existing_member()
-                if member is not None:
-                    await self._touch(call, member)
-                    if member.dm_blocked_notice:
-                        member.dm_blocked_notice = False
-                        reply = reply.with_notice(
-                            "I couldn't send you a direct message "
-                            f"({settings.dm_problem(member.dm_blocked_reason)}), so DM "
-                            "reminders are off. Open your DMs to me, then turn them back on "
-                            "in /settings."
-                        )
-            return reply
+            if self.db is None:
+                return await work()
+            return await self.db.run(work)
         except UserError as exc:
             return error_reply(exc.message, exc.hint)
         except Exception:
             log.exception("command failed", extra={"member": str(key)})
             return error_reply(INTERNAL_ERROR)
+
+    async def _transaction(
+        self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]], read_only: bool
+    ) -> Reply:
+        if read_only:
+            try:
+                return await self._attempt(key, ctx, fn, read_only=True)
+            except OperationalError as exc:
+                if "readonly" not in str(exc).replace(" ", "").lower():
+                    raise
+                # It had to write after all (e.g. the member's first command): run it as a writer.
+        return await self._attempt(key, ctx, fn, read_only=False)
+
+    async def _attempt(
+        self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]], read_only: bool
+    ) -> Reply:
+        notice_seen: int | None = None
+        async with self._command_sessions() as session:
+            begin_read = getattr(session, "begin_read", None)
+            if read_only and begin_read is not None:
+                # Not session.begin(): that waits at the write gate.
+                async with AsyncSession.begin(session):
+                    await begin_read()
+                    reply, member = await self._body(session, key, ctx, fn, read_only)
+                    if member is not None and member.dm_blocked_notice:
+                        notice_seen = member.id
+            else:
+                async with session.begin():
+                    reply, member = await self._body(session, key, ctx, fn, False)
+            if member is not None and not reply.error:  # a refused call leaves no trace
+                self._record_activity(member.id, self.clock.now())
+        if notice_seen is not None:
+            async with self._command_sessions() as session, session.begin():
+                await session.execute(_NOTICE_SEEN, {"member_id": notice_seen})
+        return reply
+
+    async def _body(
+        self,
+        session: AsyncSession,
+        key: MemberKey,
+        ctx: Context,
+        fn: Callable[[Call], Awaitable[Reply]],
+        read_only: bool,
+    ) -> tuple[Reply, Member | None]:
+        call = Call(session, self.catalog, self.clock, key, ctx)
+        reply = await fn(call)
+        member = await call.existing_member()
+        if member is not None and member.dm_blocked_notice:
+            if not read_only:
+                member.dm_blocked_notice = False
+            reply = reply.with_notice(
+                "I couldn't send you a direct message "
+                f"({settings.dm_problem(member.dm_blocked_reason)}), so DM "
+                "reminders are off. Open your DMs to me, then turn them back on "
+                "in /settings."
+            )
+        return reply, member
+
+    # ---- activity, written behind ---------------------------------------
+
+    def _record_activity(self, member_id: int, now: datetime) -> None:
+        self._activity[member_id] = now
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(ACTIVITY_FLUSH_SECONDS, self._start_flush)
+
+    def _start_flush(self) -> None:
+        self._flush_handle = None
+        self._flushing = asyncio.ensure_future(self._flush_pending())
+
+    async def _flush_pending(self) -> None:
+        try:
+            while self._activity:
+                batch = dict(list(self._activity.items())[:ACTIVITY_BATCH])
+                async with self._command_sessions() as session, session.begin():
+                    await session.execute(_TOUCH, [{"member_id": k, "now": v} for k, v in batch.items()])
+                for k, v in batch.items():
+                    if self._activity.get(k) == v:
+                        del self._activity[k]
+        except Exception:
+            log.exception("writing member activity failed")
+
+    async def flush_activity(self) -> None:
+        """Write the activity still held in memory now (before figures that count it; at exit)."""
+        if self.db is None:
+            await self._flush_now()
+        else:
+            await self.db.run(self._flush_now)
+
+    async def _flush_now(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._flushing is not None and not self._flushing.done():
+            await self._flushing
+        await self._flush_pending()

@@ -7,13 +7,19 @@ lag) are refreshed by `refresh_from_db` on each scrape, with cheap indexed queri
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import HistogramMetricFamily, Metric
 from sqlalchemy import func, select
 
+from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App
+from storage import gate
 from storage.models import OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
@@ -79,13 +85,55 @@ class Metrics:
             registry=r,
         )
         self.db_up = Gauge("bot_database_up", "1 when the last scrape could query the database", registry=r)
+        self.loop_lag = Gauge(
+            "bot_event_loop_lag_seconds", "How late the event loop ran a timer, last sample", registry=r
+        )
+        self.loop_lag_max = Gauge(
+            "bot_event_loop_lag_max_seconds",
+            "The longest event-loop stall since the previous scrape",
+            registry=r,
+        )
+        r.register(_WriteLockWaits())
+        self.probe = LoopLagProbe()
+
+    def start_probe(self) -> None:
+        if self.probe.running:
+            return
+        try:
+            self.probe.start(asyncio.get_running_loop())
+        except RuntimeError:
+            pass  # no loop yet: the first scrape starts it
 
     def observe_command(self, name: str, seconds: float, ok: bool) -> None:
         self.commands.labels(name, "ok" if ok else "error").inc()
         self.command_seconds.labels(name).observe(seconds)
 
     def render(self) -> bytes:
+        self.start_probe()
+        self.loop_lag.set(self.probe.last)
+        self.loop_lag_max.set(self.probe.take_worst())
         return generate_latest(self.registry)
+
+
+class _WriteLockWaits:
+    """The SQLite write gates' wait histograms (storage.gate), read at scrape time."""
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        family = HistogramMetricFamily(
+            "bot_db_write_lock_wait_seconds",
+            "Time a write transaction waited for its turn at the SQLite write gate",
+            labels=["database"],
+        )
+        for key, g in sorted(gate.all_gates().items()):
+            cumulative, buckets = 0, []
+            for bound, count in zip((*gate.WAIT_BUCKETS, float("inf")), g.waits.counts, strict=True):
+                cumulative += count
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+            family.add_metric([Path(key).name], buckets, g.waits.total)
+        yield family
 
 
 def install(app: App) -> Metrics:
@@ -95,6 +143,7 @@ def install(app: App) -> Metrics:
         metrics = Metrics()
         app.extras[EXTRAS_KEY] = metrics
     app.engine.observer = metrics.observe_command
+    metrics.start_probe()
     return metrics
 
 

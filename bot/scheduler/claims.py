@@ -27,8 +27,10 @@ claimed row by row.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -46,6 +48,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
     text,
     update,
@@ -245,8 +248,13 @@ def _match(dialect: str) -> Any:
 
 
 # Rows per transaction: bounds how long one chunk holds SQLite's write lock, which
-# members' commands wait for. A single larger cohort still goes in one transaction.
-CHUNK_ROWS = 20_000
+# members' commands wait for (about 15 µs a row, so a chunk holds it for ~40 ms).
+CHUNK_ROWS = 2_500
+# Due rows are counted per block of member ids, so that one instant, even one cohort,
+# can be split across chunks at a block boundary.
+MEMBER_BLOCK = 2_048
+# Cohort rows per INSERT into the temporary table.
+COHORT_SLICE = 250
 # Any fixed number: claimers on one PostgreSQL database take turns on it.
 _PG_CLAIM_LOCK = 0x5C0E_C1A1
 
@@ -330,9 +338,25 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
     return row
 
 
-def _queue_statement(
-    dialect: str, now: datetime, first: datetime, last: datetime, catchup: bool = False
-) -> Any:
+@dataclass(frozen=True)
+class _Range:
+    """The due rows of one chunk: from (first, lo) to (last, hi), ordered by due time then member."""
+
+    first: datetime
+    last: datetime
+    lo: int | None = None
+    hi: int | None = None
+
+    def where(self, due: Any, member: Any) -> list[Any]:
+        clauses = [due.between(self.first, self.last)]
+        if self.lo is not None:
+            clauses.append(or_(due > self.first, member >= self.lo))
+        if self.hi is not None:
+            clauses.append(or_(due < self.last, member <= self.hi))
+        return clauses
+
+
+def _queue_statement(dialect: str, now: datetime, span: _Range, catchup: bool = False) -> Any:
     """Queue each due row's slot; with `catchup`, the later slot sent in place of a stale one."""
     c = _cohorts.c
     period, payload, not_before, expires = (
@@ -361,7 +385,7 @@ def _queue_statement(
         # SQLite needs a WHERE before ON CONFLICT to parse an INSERT ... SELECT with a join.
         .where(
             _S.c.enabled.is_(True),
-            _S.c.next_due_at.between(first, last),
+            *span.where(_S.c.next_due_at, _S.c.member_id),
             (c.catchup_period if catchup else c.status).is_not(None),
         )
     )
@@ -372,7 +396,7 @@ def _queue_statement(
     return outbox.insert_skipping_taken_keys(dialect).from_select(columns, rows)
 
 
-def _advance_statement(dialect: str, now: datetime, first: datetime, last: datetime) -> Any:
+def _advance_statement(dialect: str, now: datetime, span: _Range) -> Any:
     if dialect == "postgresql":
         # Planned on its own (from_collapse_limit 1) in the written order, then each row
         # updated by its key. The old due time is matched again so that a member who changed
@@ -387,7 +411,7 @@ def _advance_statement(dialect: str, now: datetime, first: datetime, last: datet
                 _cohorts.c.disabled_reason,
             )
             .select_from(_S.join(_M, _M.c.id == _S.c.member_id).join(_cohorts, _match(dialect)))
-            .where(_S.c.enabled.is_(True), _S.c.next_due_at.between(first, last))
+            .where(_S.c.enabled.is_(True), *span.where(_S.c.next_due_at, _S.c.member_id))
             .subquery("due")
         )
         return (
@@ -411,7 +435,7 @@ def _advance_statement(dialect: str, now: datetime, first: datetime, last: datet
             _S.c.member_id == _M.c.id,
             _match(dialect),
             _S.c.enabled.is_(True),
-            _S.c.next_due_at.between(first, last),
+            *span.where(_S.c.next_due_at, _S.c.member_id),
         )
         .values(
             next_due_at=_cohorts.c.next_due_at,
@@ -422,33 +446,60 @@ def _advance_statement(dialect: str, now: datetime, first: datetime, last: datet
     )
 
 
-async def _count_stale(conn: Any, now: datetime, first: datetime, last: datetime) -> int:
+async def _count_stale(conn: Any, now: datetime, span: _Range) -> int:
     stmt = select(func.count()).where(
         _OUTBOX.c.status == "dropped",
-        _OUTBOX.c.not_before.between(first, last),
+        *span.where(_OUTBOX.c.not_before, _OUTBOX.c.member_id),
         _OUTBOX.c.created_at == now,
     )
     return int((await conn.execute(stmt)).scalar_one())
 
 
-def _chunks(cohorts: list[Any]) -> list[list[Any]]:
-    """Consecutive due instants, about CHUNK_ROWS rows a chunk; one instant is never split,
-    since each statement reads every due row in its chunk's range of instants."""
-    chunks: list[list[Any]] = []
+def _chunks(rows: list[Any]) -> Iterator[tuple[list[Any], _Range]]:
+    """About CHUNK_ROWS due rows a chunk, cut between blocks of member ids.
+
+    `rows` are cohorts counted per (due instant, member block), in that order. A chunk
+    is a run of them; its cohorts are merged across blocks, so the temporary table holds
+    each cohort once and the statements match exactly the rows the chunk counted.
+    A generator, so that each chunk's merging runs between transactions, not all up front
+    on the event loop.
+    """
+    run: list[Any] = []
     size = 0
-    for c in cohorts:
-        new_instant = not chunks or chunks[-1][-1].next_due_at != c.next_due_at
-        if new_instant and (not chunks or size + c.n > CHUNK_ROWS):
-            chunks.append([])
-            size = 0
-        chunks[-1].append(c)
-        size += c.n
-    return chunks
+    for r in rows:
+        new_unit = not run or (run[-1].next_due_at, run[-1].block) != (r.next_due_at, r.block)
+        if new_unit and run and size + r.n > CHUNK_ROWS:
+            yield _merged(run)
+            run, size = [], 0
+        run.append(r)
+        size += r.n
+    if run:
+        yield _merged(run)
+
+
+def _merged(run: list[Any]) -> tuple[list[Any], _Range]:
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in run:
+        fields = dict(r._mapping)
+        n, _ = fields.pop("n"), fields.pop("block")
+        k = tuple(fields.values())
+        if k in merged:
+            merged[k]["n"] += n
+        else:
+            merged[k] = {**fields, "n": n}
+    span = _Range(
+        run[0].next_due_at,
+        run[-1].next_due_at,
+        run[0].block * MEMBER_BLOCK,
+        (run[-1].block + 1) * MEMBER_BLOCK - 1,
+    )
+    return [SimpleNamespace(**m) for m in merged.values()], span
 
 
 async def _claim_chunk(
     sessions: async_sessionmaker[AsyncSession],
     cohorts: list[Any],
+    span: _Range,
     now: datetime,
     memo: _PassMemo,
     stats: ClaimStats,
@@ -459,10 +510,11 @@ async def _claim_chunk(
         if dialect == "postgresql":
             await conn.execute(select(func.pg_advisory_xact_lock(_PG_CLAIM_LOCK)))
         planned = ClaimStats()
-        first, last = cohorts[0].next_due_at, cohorts[-1].next_due_at
         rows = [_plan_cohort(c, memo, planned) for c in cohorts]
         await conn.run_sync(create_cohort_table)
-        await conn.execute(insert(_cohorts), rows)
+        # In slices: their parameters are processed on the event loop, so each slice is short.
+        for start in range(0, len(rows), COHORT_SLICE):
+            await conn.execute(insert(_cohorts), rows[start : start + COHORT_SLICE])
         if dialect == "postgresql":
             # Temporary tables get no statistics of their own; without them the planner
             # guesses a size and may loop over the cohorts for every due row.
@@ -479,33 +531,32 @@ async def _claim_chunk(
             for status in ("pending", "dropped")
         }
         if wanted["pending"] or wanted["dropped"]:
-            inserted = (await conn.execute(_queue_statement(dialect, now, first, last))).rowcount
+            inserted = (await conn.execute(_queue_statement(dialect, now, span))).rowcount
             stale = wanted["dropped"]
             if inserted < stale + wanted["pending"] and stale and wanted["pending"]:
                 # Some slots were already queued; count which kind the new rows were.
-                stale = await _count_stale(conn, now, first, last)
+                stale = await _count_stale(conn, now, span)
             planned.stale += min(stale, inserted)
             planned.queued += inserted - min(stale, inserted)
             planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
         caught_up = sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["catchup_period"] is not None)
         if caught_up:
-            inserted = (
-                await conn.execute(_queue_statement(dialect, now, first, last, catchup=True))
-            ).rowcount
+            inserted = (await conn.execute(_queue_statement(dialect, now, span, catchup=True))).rowcount
             planned.queued += inserted
             planned.duplicate += caught_up - inserted
-        await conn.execute(_advance_statement(dialect, now, first, last))
+        await conn.execute(_advance_statement(dialect, now, span))
         await conn.run_sync(_cohorts.drop)
     stats.add(planned)
 
 
 def _cohorts_statement(now: datetime) -> Any:
+    block = (_S.c.member_id // MEMBER_BLOCK).label("block")
     return (
-        select(*_COHORT_COLUMNS, func.count().label("n"))
+        select(*_COHORT_COLUMNS, block, func.count().label("n"))
         .select_from(_S.join(_M, _M.c.id == _S.c.member_id))
         .where(_S.c.enabled.is_(True), _S.c.next_due_at <= now, _S.c.stream != "reassess")
-        .group_by(*_COHORT_COLUMNS)
-        .order_by(_S.c.next_due_at)
+        .group_by(*_COHORT_COLUMNS, block)
+        .order_by(_S.c.next_due_at, block)
     )
 
 
@@ -516,8 +567,8 @@ def claim_statements(dialect: str, now: datetime) -> dict[str, Any]:
     """
     return {
         "read cohorts": _cohorts_statement(now),
-        "queue": _queue_statement(dialect, now, now, now),
-        "advance": _advance_statement(dialect, now, now, now),
+        "queue": _queue_statement(dialect, now, _Range(now, now, 0, MEMBER_BLOCK - 1)),
+        "advance": _advance_statement(dialect, now, _Range(now, now, 0, MEMBER_BLOCK - 1)),
     }
 
 
@@ -536,11 +587,13 @@ async def _claim_cohorts(
 ) -> None:
     async with sessions() as session:
         conn = await session.connection()
-        cohorts = (await conn.execute(_cohorts_statement(now))).all()
+        # Fetched in partitions, so turning rows into Python values gives the loop back often.
+        result = await conn.stream(_cohorts_statement(now))
+        cohorts = [r async for part in result.partitions(COHORT_SLICE) for r in part]
         await session.commit()
     memo = _PassMemo(now)
-    for chunk in _chunks(cohorts):
-        await _claim_chunk(sessions, chunk, now, memo, stats)
+    for chunk, span in _chunks(cohorts):
+        await _claim_chunk(sessions, chunk, span, now, memo, stats)
 
 
 async def _claim_reassessments(

@@ -21,9 +21,13 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
     assert runner.main(["--profile", "smoke", "--no-postgres", "--json", str(out)]) == 0
     data = json.loads(out.read_text())
     benches = {f["bench"] for f in data["figures"]}
-    assert benches == {"1 core", "2 interactions", "3 scheduling", "4 dispatch", "5 memory", "6 baseline"}
+    assert benches == {
+        "1 core", "2 interactions", "3 scheduling", "4 dispatch", "5 memory", "6 baseline", "7 load",
+    }  # fmt: skip
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f
     printed = capsys.readouterr().out
     assert "median" in printed and "claim pass query plans" in printed
     assert "SEARCH schedules USING INDEX ix_schedules_due" in printed
+    stats_plan = "admin stats plan members: SEARCH members USING COVERING INDEX ix_members_community_active"
+    assert stats_plan in printed

@@ -10,6 +10,7 @@ itself, so deleting or mistyping a fact in the YAML makes a test fail.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -45,14 +46,36 @@ RATIO_RE = re.compile(r"\d+(?:-\d+)?(?:%\+?|x\b)")
 # --------------------------------------------------------------------------- helpers
 
 
+def _no_seed(reason: str) -> None:
+    """Skip on a developer's machine; in CI (CI=true) a missing seed is a failure, not a pass."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}; CI must check the content against it")
+    pytest.skip(reason)
+
+
 @lru_cache(maxsize=1)
 def seed_text() -> str:
-    if not SEED_DIR.is_dir():
-        pytest.skip(f"seed folder {SEED_DIR} is absent (it lives next to the repo, not in it)")
-    files = sorted(SEED_DIR.glob("*.md"))
+    return _read_seed(SEED_DIR)
+
+
+def _read_seed(folder: Path) -> str:
+    if not folder.is_dir():
+        _no_seed(f"seed folder {folder} is absent (it lives next to the repo, not in it)")
+    files = sorted(folder.glob("*.md"))
     if not files:
-        pytest.skip(f"no .md seed file in {SEED_DIR}")
+        _no_seed(f"no .md seed file in {folder}")
     return "\n".join(f.read_text(encoding="utf-8") for f in files)
+
+
+def test_a_missing_seed_fails_in_ci_and_skips_elsewhere(tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception):
+        _read_seed(tmp_path / "absent")
+    with pytest.raises(pytest.fail.Exception):
+        _read_seed(tmp_path)  # a folder without .md files
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _read_seed(tmp_path / "absent")
 
 
 @lru_cache(maxsize=1)

@@ -440,6 +440,7 @@ def _discord_round(
     """One interaction: answered in time, friendly, in limits; refused ones change nothing."""
     live.clock.advance(timedelta(seconds=7))  # a refused call that wrote last_active_at would show
     ignore = live.run(member_id(live.app, presser)) if own_stale else None
+    live.run(live.app.engine.flush_activity())  # earlier calls' activity, written behind
     before = live.run(snapshot(live.app, ignore))
     n = len(live.fake.calls)
     payload = live.run(push())
@@ -686,6 +687,7 @@ def _slack_round(
     """One interaction: a 200 ack, answered, friendly, in limits; refused ones change nothing."""
     live.clock.advance(timedelta(seconds=7))
     ignore = live.run(member_id(live.slack.app, presser)) if own_stale else None
+    live.run(live.slack.app.engine.flush_activity())  # earlier calls' activity, written behind
     before = live.run(snapshot(live.slack.app, ignore))
     fake = live.slack.fake
     calls_before, responses_before = len(fake.calls), len(fake.responses)

@@ -1,4 +1,4 @@
-"""Scheduler fixtures: a migrated SQLite file, an app on a frozen clock, members made
+"""Scheduler fixtures: a migrated database on the suite's backend, an app on a frozen clock, members made
 through the real /settings command, and helpers that run one claim + drain pass."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from bot.scheduler.ratelimit import RateLimiter
 from bot.scheduler.service import claim_pass
 from bot.settings import Settings
 from content.loader import load_default_catalog
-from storage.migrate import upgrade
 from storage.models import Member, OutboxMessage, Schedule
+from tests.databases import fresh_database, suite_backend
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -39,11 +39,10 @@ def make_app(url: str, clock: FrozenClock, catalog, **overrides) -> App:
 
 @pytest.fixture
 async def sapp(tmp_path, shared_catalog) -> AsyncIterator[App]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/t.db"
-    await upgrade(url)
-    app = make_app(url, FrozenClock(T0), shared_catalog)
-    yield app
-    await app.close()
+    async with fresh_database(suite_backend(), tmp_path) as url:
+        app = make_app(url, FrozenClock(T0), shared_catalog)
+        yield app
+        await app.close()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ async def test_a_peak_minute_is_claimed_in_bulk_and_each_member_gets_one_message
 
 async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(sapp, monkeypatch):
     from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     import bot.scheduler.claims as claims
 
@@ -76,7 +76,7 @@ async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(s
     real = claims._advance_statement
     # The outbox rows are written, then the schedule update fails inside the database.
     monkeypatch.setattr(claims, "_advance_statement", lambda *_: text("UPDATE no_such_table SET x = 1"))
-    with pytest.raises(OperationalError):
+    with pytest.raises((OperationalError, ProgrammingError)):  # SQLite's class, PostgreSQL's
         await claim_due(sapp.sessions, due, batch=128)
     async with sapp.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(OutboxMessage))).scalar_one() == 0
@@ -87,7 +87,7 @@ async def test_a_database_failure_mid_chunk_keeps_every_slot_for_the_next_pass(s
     assert stats.queued == 5
 
 
-async def test_a_pass_is_split_into_transactions_by_due_instant_never_inside_one(sapp, monkeypatch):
+async def test_a_pass_is_split_into_transactions_of_bounded_size_even_inside_one_instant(sapp, monkeypatch):
     import bot.scheduler.claims as claims
 
     due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
@@ -104,14 +104,17 @@ async def test_a_pass_is_split_into_transactions_by_due_instant_never_inside_one
     chunks = []
     real = claims._claim_chunk
 
-    async def spy(sessions, cohorts, now, memo, stats):
+    async def spy(sessions, cohorts, span, now, memo, stats):
         chunks.append(sum(c.n for c in cohorts))
-        await real(sessions, cohorts, now, memo, stats)
+        await real(sessions, cohorts, span, now, memo, stats)
 
     monkeypatch.setattr(claims, "CHUNK_ROWS", 12)
+    monkeypatch.setattr(claims, "MEMBER_BLOCK", 4)
     monkeypatch.setattr(claims, "_claim_chunk", spy)
     stats = await claim_due(sapp.sessions, due + timedelta(minutes=2), batch=128)
-    assert chunks == [10, 30], "two small instants share a transaction; a large one is not split"
+    # Member ids 1-40 in blocks of 4: the two small instants share the first transaction and
+    # the 30 members due at 19:02 are split at block boundaries, none over CHUNK_ROWS.
+    assert chunks == [11, 12, 12, 5]
     assert stats.queued == 40 and stats.duplicate == 0
     async with sapp.sessions() as s:
         keys = (await s.execute(select(OutboxMessage.key))).scalars().all()

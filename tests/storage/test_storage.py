@@ -133,8 +133,8 @@ async def test_deleting_a_member_cascades(sessions):
         assert (await s.execute(select(func.count()).select_from(Schedule))).scalar_one() == 0
 
 
-async def test_sqlite_uses_wal_and_busy_timeout(db_url):
-    engine = make_engine(db_url)
+async def test_sqlite_uses_wal_and_busy_timeout(sqlite_db_url):
+    engine = make_engine(sqlite_db_url)
     try:
         async with engine.connect() as conn:
             mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
@@ -145,10 +145,10 @@ async def test_sqlite_uses_wal_and_busy_timeout(db_url):
         await engine.dispose()
 
 
-async def test_sqlite_checkpoints_in_the_background_not_in_commits(db_url):
+async def test_sqlite_checkpoints_in_the_background_not_in_commits(sqlite_db_url):
     from storage.db import SQLITE_WAL_AUTOCHECKPOINT, checkpoint
 
-    engine = make_engine(db_url)
+    engine = make_engine(sqlite_db_url)
     sessions = make_sessionmaker(engine)
     try:
         async with engine.connect() as conn:

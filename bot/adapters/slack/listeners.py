@@ -26,7 +26,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack import ack_gate, dedupe
+from bot.adapters.slack import dedupe
 from bot.adapters.slack.blocks import form_view, page_blocks, parse_page, render, reply_view
 from bot.adapters.slack.home import build_home
 from bot.adapters.slack.messenger import open_dm, post_reply, upload
@@ -121,13 +121,9 @@ class Listeners:
     # ---- slash commands -------------------------------------------------
 
     async def on_command(
-        self,
-        ack: Callable[..., Awaitable[Any]],
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
+        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
     ):
-        await ack_gate.acknowledge(ack, context)
+        await ack()
         name = str(body.get("command", "")).lstrip("/")
         member = member_key(team_of(body), user_of(body))
         surface = Surface(
@@ -146,13 +142,9 @@ class Listeners:
     # ---- buttons and menus ----------------------------------------------
 
     async def on_action(
-        self,
-        ack: Callable[..., Awaitable[Any]],
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
+        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
     ):
-        await ack_gate.acknowledge(ack, context)
+        await ack()
         actions = body.get("actions") or []
         if not actions:
             return
@@ -189,11 +181,7 @@ class Listeners:
     # ---- modals ---------------------------------------------------------
 
     async def on_submit(
-        self,
-        ack: Callable[..., Awaitable[Any]],
-        body: dict[str, Any],
-        client: AsyncWebClient,
-        context: dict[str, Any],
+        self, ack: Callable[..., Awaitable[Any]], body: dict[str, Any], client: AsyncWebClient
     ):
         view = body.get("view") or {}
         member = member_key(team_of(body), user_of(body))
@@ -208,7 +196,7 @@ class Listeners:
         )
         done, _ = await asyncio.wait({task}, timeout=SUBMIT_WAIT)
         if not done:
-            await ack_gate.acknowledge(ack, context)
+            await ack()
             reply = await task
         else:
             reply = task.result()
@@ -217,12 +205,10 @@ class Listeners:
                 await ack(response_action="errors", errors={first: _error_text(reply)})
                 return
             if reply.form is not None:
-                await ack_gate.acknowledge(
-                    ack, context, response_action="update", view=form_view(reply.form, meta)
-                )
+                await ack(response_action="update", view=form_view(reply.form, meta))
                 await self.publish_home(client, member)
                 return
-            await ack_gate.acknowledge(ack, context)
+            await ack()
         surface = Surface(member, client, response_url=meta.get("r"), channel_id=meta.get("c"))
         await self._answer(surface, reply)
         if not str(view.get("callback_id", "")).startswith("privacy:") and not reply.error:

@@ -9,7 +9,6 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
-from bot.adapters.slack import ack_gate
 from bot.adapters.slack.bolt_app import EVENTS_PATH
 
 
@@ -35,16 +34,7 @@ def web_app(bolt: AsyncApp, signing_secret: str | None = None) -> web.Applicatio
             return web.json_response({"error": "invalid request"}, status=401 if verifier else 400)
         if verifier is not None and not signed(verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_request = await to_bolt_request(request)
-        gate = ack_gate.attach(bolt_request.context)
-        try:
-            response = await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
-            # Written here, before the listener is let through (bot/adapters/slack/ack_gate.py).
-            await response.prepare(request)
-            await response.write_eof()
-            return response
-        finally:
-            gate.set()
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
 
     async def install(request: web.Request) -> web.Response:
         flow = bolt.oauth_flow

@@ -1,0 +1,69 @@
+"""A thread of its own, with its own event loop, where member commands do their database work.
+
+The event loop that talks to Discord and Slack hands a command's whole database phase
+over in one step (`run`) and gets the finished result back, so the statements, the
+driver's round trips and the ORM's bookkeeping never run between two gateway events.
+Its engine and sessions are created on this thread and used only here: asyncpg
+connections belong to the loop that opened them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import make_engine, make_sessionmaker
+
+T = TypeVar("T")
+
+
+class DatabaseThread:
+    def __init__(self, url: str, name: str = "database", **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine: AsyncEngine = make_engine(url, **engine_kwargs)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+        self._loop.close()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def submit(self, work: Callable[[], Awaitable[T]]) -> Future[T]:
+        async def call() -> T:
+            return await work()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop)
+
+    async def run(self, work: Callable[[], Awaitable[T]]) -> T:
+        """`await work()` on the database thread; the caller's loop waits without blocking."""
+        return await asyncio.wrap_future(self.submit(work))
+
+    async def close(self) -> None:
+        if not self._thread.is_alive():
+            return
+
+        async def shut_down() -> None:
+            # Transactions still running (their callers gave up) end here, before the loop does.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            await self.engine.dispose()
+
+        try:
+            await self.run(shut_down)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 5)

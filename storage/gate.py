@@ -1,0 +1,109 @@
+"""One writer at a time on a SQLite file, first come first served, across threads.
+
+SQLite lets one connection write at a time. Left to itself, a writer that finds the
+lock taken polls for it with sleeps (the busy handler), so waiters are served in no
+particular order and each wait is rounded up to the next poll. In one process the
+writers queue here instead: a FIFO of futures, each woken on its own event loop the
+moment the previous writer commits. Another process that writes the same file still
+meets SQLite's busy timeout, as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+
+# Upper bounds (seconds) of the lock-wait histogram every gate keeps.
+WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class WaitHistogram:
+    """Cumulative counts of lock waits, for /metrics (storage imports nothing from bot)."""
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(WAIT_BUCKETS) + 1)
+        self.total = 0.0
+        self.longest = 0.0
+
+    def observe(self, seconds: float) -> None:
+        for i, bound in enumerate(WAIT_BUCKETS):
+            if seconds <= bound:
+                self.counts[i] += 1
+                break
+        else:
+            self.counts[-1] += 1
+        self.total += seconds
+        self.longest = max(self.longest, seconds)
+
+
+class WriteGate:
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self.waits = WaitHistogram()
+
+    async def acquire(self) -> float:
+        """Wait for the gate; returns the seconds waited."""
+        started = time.perf_counter()
+        loop = asyncio.get_running_loop()
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                self.waits.observe(0.0)
+                return 0.0
+            future: asyncio.Future[None] = loop.create_future()
+            self._waiters.append((loop, future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            with self._mutex:
+                if (loop, future) in self._waiters:
+                    self._waiters.remove((loop, future))
+                    raise
+            if future.done() and not future.cancelled():
+                self.release()  # handed over just as the waiter gave up: pass it on
+            raise
+        waited = time.perf_counter() - started
+        with self._mutex:
+            self.waits.observe(waited)
+        return waited
+
+    def release(self) -> None:
+        with self._mutex:
+            if not self._waiters:
+                self._held = False
+                return
+            loop, future = self._waiters.popleft()
+        # Still held: ownership passes straight to the next waiter.
+        loop.call_soon_threadsafe(self._grant, future)
+
+    def _grant(self, future: asyncio.Future[None]) -> None:
+        if future.cancelled():
+            self.release()
+        else:
+            future.set_result(None)
+
+    @property
+    def queued(self) -> int:
+        return len(self._waiters)
+
+
+_gates: dict[str, WriteGate] = {}
+_registry_lock = threading.Lock()
+
+
+def gate_for(key: str) -> WriteGate:
+    """The process's one gate for a database (key: the resolved SQLite path)."""
+    with _registry_lock:
+        gate = _gates.get(key)
+        if gate is None:
+            gate = _gates[key] = WriteGate()
+        return gate
+
+
+def all_gates() -> dict[str, WriteGate]:
+    with _registry_lock:
+        return dict(_gates)

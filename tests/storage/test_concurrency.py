@@ -1,0 +1,168 @@
+"""The concurrency model: commands on the database thread, one writer at a time (FIFO),
+read-only commands without the write lock, activity written behind."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from sqlalchemy import event, select
+
+from bot.core.identity import MemberKey
+from storage.dbthread import DatabaseThread
+from storage.gate import WriteGate
+from storage.models import Member
+from tests.conftest import make_settings
+
+ALICE = MemberKey("discord", "g1", "alice")
+
+
+async def test_the_gate_serves_writers_in_arrival_order_across_threads():
+    gate = WriteGate()
+    other = DatabaseThread("sqlite+aiosqlite:///:memory:", name="other-loop")
+    order: list[str] = []
+    try:
+        await gate.acquire()  # held: everyone below queues
+
+        async def writer(name: str) -> None:
+            await gate.acquire()
+            order.append(name)
+            await asyncio.sleep(0.002)
+            gate.release()
+
+        first = asyncio.ensure_future(writer("here-1"))
+        await asyncio.sleep(0.01)
+        second = asyncio.ensure_future(other.run(lambda: writer("thread-2")))
+        await asyncio.sleep(0.01)
+        third = asyncio.ensure_future(writer("here-3"))
+        await asyncio.sleep(0.01)
+        assert gate.queued == 3 and order == []
+        gate.release()
+        await asyncio.gather(first, second, third)
+        assert order == ["here-1", "thread-2", "here-3"]
+        assert gate.queued == 0
+        assert gate.waits.longest >= 0.02  # the first waiter queued behind the holder
+    finally:
+        await other.close()
+
+
+async def test_a_cancelled_waiter_does_not_keep_the_gate():
+    gate = WriteGate()
+    await gate.acquire()
+    waiter = asyncio.ensure_future(gate.acquire())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    gate.release()
+    await asyncio.sleep(0.01)
+    await asyncio.wait_for(gate.acquire(), 1)  # free again
+
+
+def _statements(app) -> tuple[list[tuple[str, str]], object]:
+    seen: list[tuple[str, str]] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        seen.append((threading.current_thread().name, statement.strip().split("\n")[0]))
+
+    engine = app.command_db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
+
+
+async def test_commands_run_on_the_database_thread_and_reads_take_no_write_lock(sqlite_app):
+    app = sqlite_app
+    assert app.command_db is not None
+    first = await app.engine.command(ALICE, "checkin", {"minutes": 20})
+    assert not first.error
+    seen, stop = _statements(app)
+    try:
+        today = await app.engine.command(ALICE, "today")
+        assert not today.error
+    finally:
+        stop()
+    assert seen and {thread for thread, _ in seen} == {"database"}
+    begins = [s for _, s in seen if s.upper().startswith("BEGIN")]
+    assert begins == ["BEGIN"], begins  # deferred: no BEGIN IMMEDIATE for a read-only command
+    assert not any(s.upper().startswith(("UPDATE", "INSERT", "DELETE")) for _, s in seen)
+
+
+async def test_a_read_only_command_that_must_write_runs_again_as_a_writer(app):
+    reply = await app.engine.command(MemberKey("discord", "g1", "newcomer"), "today")
+    assert not reply.error
+    async with app.sessions() as s:
+        found = (await s.execute(select(Member).where(Member.user_id == "newcomer"))).scalar_one_or_none()
+    assert found is not None  # the first-use member row was written
+
+
+async def test_last_active_at_is_written_behind_in_one_batch(app, clock):
+    from datetime import timedelta
+
+    await app.engine.command(ALICE, "checkin", {"minutes": 20})
+    await app.engine.flush_activity()
+    clock.advance(timedelta(hours=3))
+    later = clock.now()
+    seen, stop = _statements(app)
+    try:
+        for _ in range(3):
+            await app.engine.command(ALICE, "today")
+        async with app.sessions() as s:
+            member = (await s.execute(select(Member).where(Member.user_id == "alice"))).scalar_one()
+        assert member.last_active_at is not None and member.last_active_at < later
+        await app.engine.flush_activity()
+    finally:
+        stop()
+    async with app.sessions() as s:
+        member = (await s.execute(select(Member).where(Member.user_id == "alice"))).scalar_one()
+    assert member.last_active_at.replace(tzinfo=later.tzinfo) == later
+    updates = [s for _, s in seen if s.upper().startswith("UPDATE MEMBERS")]
+    assert len(updates) == 1
+
+
+async def test_closing_the_app_writes_pending_activity(db_url, clock, catalog):
+    from datetime import timedelta
+
+    from bot.runtime import build_app
+
+    app = build_app(make_settings(db_url), clock=clock, catalog=catalog)
+    await app.engine.command(ALICE, "checkin", {"minutes": 20})
+    await app.engine.flush_activity()
+    clock.advance(timedelta(hours=1))
+    await app.engine.command(ALICE, "today")
+    await app.close()
+    again = build_app(make_settings(db_url), clock=clock, catalog=catalog)
+    try:
+        async with again.sessions() as s:
+            member = (await s.execute(select(Member).where(Member.user_id == "alice"))).scalar_one()
+        assert member.last_active_at.replace(tzinfo=clock.now().tzinfo) == clock.now()
+    finally:
+        await again.close()
+
+
+def _stat(reply, name: str) -> str:
+    return next(f.value for c in reply.cards for f in c.fields if f.name == name)
+
+
+async def test_admin_stats_are_aggregates_of_the_community_only(app, clock):
+    from datetime import timedelta
+
+    from bot.core.call import Context
+
+    admin = Context(is_admin=True)
+    for user, minutes in (("a", 30), ("b", 45), ("c", 60)):
+        await app.engine.command(MemberKey("discord", "g1", user), "checkin", {"minutes": minutes})
+    await app.engine.command(MemberKey("discord", "g2", "x"), "checkin", {"minutes": 500})
+    clock.advance(timedelta(days=8))
+    await app.engine.command(MemberKey("discord", "g1", "a"), "checkin", {"minutes": 15})
+    reply = await app.engine.command(MemberKey("discord", "g1", "boss"), "admin", {"action": "stats"}, admin)
+    assert _stat(reply, "Members") == "3"
+    assert _stat(reply, "Active this week") == "1"  # activity still in memory is counted too
+    assert _stat(reply, "Check-ins (7 days)") == "1"
+    assert _stat(reply, "Study time (7 days)") == "15 min"
+    assert _stat(reply, "Popular plans") == "none yet"
+
+
+async def test_members_have_an_index_on_their_community(app):
+    from sqlalchemy import inspect
+
+    async with app.db.connect() as conn:
+        indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("members"))
+    assert any(i["column_names"][:1] == ["community_id"] for i in indexes)
