@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     scheduler_batch_size: int = Field(default=500, gt=0)
     discord_rate_per_second: float = Field(default=46.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
-    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+    outbox_lease_seconds: float = Field(default=120.0, ge=10)
     outbox_max_attempts: int = Field(default=8, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # "module:factory" of a Messenger that replaces the platform's own for scheduled

@@ -24,6 +24,8 @@ from bot.runtime import App
 from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_papers import enqueue_community_papers
 from bot.scheduler.dispatcher import Dispatcher, DrainStats
+from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
+from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from storage.db import checkpoint
 
@@ -39,6 +41,14 @@ def make_limiter(app: App, platform: str) -> RateLimiter:
     return platform_limiter(platform, s.discord_rate_per_second, s.slack_rate_per_second)
 
 
+def pauses_of(app: App) -> DeliveryPauses:
+    """The app's delivery pauses (one registry per process, read by /metrics and /readyz)."""
+    pauses = app.extras.get(PAUSES_KEY)
+    if not isinstance(pauses, DeliveryPauses):
+        pauses = app.extras[PAUSES_KEY] = DeliveryPauses()
+    return pauses
+
+
 def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None = None) -> Dispatcher:
     s = app.settings
     return Dispatcher(
@@ -50,6 +60,7 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
         max_attempts=s.outbox_max_attempts,
         catalog=app.catalog,
         concurrency=s.delivery_concurrency,
+        pauses=pauses_of(app),
     )
 
 
