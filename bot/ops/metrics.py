@@ -14,6 +14,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func, select
 
 from bot.runtime import App
+from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
+from bot.scheduler.pauses import DeliveryPauses
 from storage.models import OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
@@ -78,11 +80,25 @@ class Metrics:
             "Now minus the oldest pending outbox row that is due (0 when none is due)",
             registry=r,
         )
+        self.delivery_paused = Gauge(
+            "bot_delivery_paused",
+            "1 while delivery is paused for a platform (scope empty) or workspace by an auth, "
+            "scope or install error",
+            ["platform", "scope"],
+            registry=r,
+        )
+        self._paused_labels: set[tuple[str, str]] = set()
         self.db_up = Gauge("bot_database_up", "1 when the last scrape could query the database", registry=r)
 
     def observe_command(self, name: str, seconds: float, ok: bool) -> None:
         self.commands.labels(name, "ok" if ok else "error").inc()
         self.command_seconds.labels(name).observe(seconds)
+
+    def show_pauses(self, pauses: DeliveryPauses | None) -> None:
+        active = {(p.platform, p.scope or "") for p in (pauses.active() if pauses else [])}
+        self._paused_labels |= active
+        for labels in self._paused_labels:
+            self.delivery_paused.labels(*labels).set(1 if labels in active else 0)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -114,6 +130,8 @@ def _age(now: datetime, then: datetime | None) -> float:
 async def refresh_from_db(app: App, metrics: Metrics) -> bool:
     """Outbox depth and lag gauges, from three indexed queries; False when the database failed."""
     now = app.clock.now()
+    pauses = app.extras.get(PAUSES_KEY)
+    metrics.show_pauses(pauses if isinstance(pauses, DeliveryPauses) else None)
     try:
         async with app.sessions() as session:
             counts = dict.fromkeys(OUTBOX_STATES, 0)
