@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     papers_arxiv_timeout_seconds: float = Field(default=20.0, gt=0)
 
     health_port: int | None = None
+    # Where /healthz, /readyz and /metrics listen; 0.0.0.0 exposes them beyond this host.
+    health_host: str = "127.0.0.1"
+
+    # Finished outbox rows lose their rendered message after this many days (the row and its
+    # key stay, so a slot is never sent twice); Slack event ids are forgotten after this many days.
+    outbox_retention_days: int = Field(default=30, ge=1)
+    seen_events_retention_days: int = Field(default=2, ge=1)
+
+    # `python -m bot db copy` target when --to is not given (keeps a password off the command line).
+    db_copy_to: SecretStr | None = None
 
     @field_validator(
         "discord_guild_ids",

@@ -118,7 +118,7 @@ class HealthServer:
         await self.runner.cleanup()
 
 
-async def start_health_server(app: App, port: int, host: str = "0.0.0.0") -> HealthServer:
+async def start_health_server(app: App, port: int, host: str = "127.0.0.1") -> HealthServer:
     """Serve the endpoints; port 0 picks a free one (the chosen port is logged and returned)."""
     runner = web.AppRunner(web_app(app), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
