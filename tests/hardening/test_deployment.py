@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from bot.ops.health import start_health_server
 from bot.settings import Settings
 
