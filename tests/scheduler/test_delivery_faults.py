@@ -253,3 +253,18 @@ async def test_accept_then_reset_on_slack_posts_once(sapp):
         if client.session is not None:
             await client.session.close()
         await fake.close()
+
+
+async def test_discord_finds_an_earlier_channel_post_only_past_the_nonce_window(dapp, discord_fake):
+    from bot.core.identity import CommunityKey
+    from bot.core.replies import Card, Reply
+
+    community = CommunityKey("discord", "g1")
+    post = Reply(cards=(Card(title="Paper of the week", body="Attention"),), private=False)
+    async with open_discord(dapp) as messenger:
+        sent = await messenger.post_channel(community, "920000000000000001", post, key="paper:1:W10")
+        kw = {"key": "paper:1:W10", "reply": post, "community": community, "channel_id": "920000000000000001"}
+        assert await messenger.find_sent(since_seconds=30, **kw) is None  # the nonce covers it
+        found = await messenger.find_sent(since_seconds=600, **kw)
+        assert found is not None and found.message_id == sent.message_id
+        assert await messenger.find_sent(since_seconds=600, **(kw | {"key": "paper:1:W11"})) is None

@@ -127,6 +127,7 @@ class DiscordMessenger:
         reply: Reply,
         since_seconds: float,
         member: MemberKey | None = None,
+        community: CommunityKey | None = None,
         channel_id: str | None = None,
     ) -> Delivery | None:
         """The message an earlier, unconfirmed attempt of `key` created, if Discord has it.
