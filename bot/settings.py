@@ -45,6 +45,7 @@ class Settings(BaseSettings):
             "commands",
             "chat:write",
             "im:write",
+            "im:history",
             "users:read",
             "channels:read",
             "groups:read",

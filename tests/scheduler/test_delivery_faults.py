@@ -268,3 +268,24 @@ async def test_discord_finds_an_earlier_channel_post_only_past_the_nonce_window(
         found = await messenger.find_sent(since_seconds=600, **kw)
         assert found is not None and found.message_id == sent.message_id
         assert await messenger.find_sent(since_seconds=600, **(kw | {"key": "paper:1:W11"})) is None
+
+
+async def test_slack_without_im_history_posts_again_rather_than_pausing(sapp):
+    fake = await FakeSlack().start()
+    client = make_client(BOT_TOKEN, fake.api_url)
+    try:
+        await add(sapp, "slack", TEAM_ID, "U001")
+        sapp.clock.set(DUE)  # type: ignore[attr-defined]
+        await claim_pass(sapp)
+        fake.fail("chat.postMessage", "internal_error", status=503)  # unclear: may have posted
+        fake.fail("conversations.history", "missing_scope")
+        d = dispatcher(sapp, SlackMessenger.single(client))
+        await d.drain()
+        sapp.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+        stats = await d.drain()
+        assert stats.sent == 1 and stats.paused == 0
+        assert not pauses_of(sapp).active()
+    finally:
+        if client.session is not None:
+            await client.session.close()
+        await fake.close()

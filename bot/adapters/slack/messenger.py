@@ -214,6 +214,13 @@ class SlackMessenger:
             )
         except (PausedDeliveryError, PermanentDeliveryError):
             raise
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("missing_scope", "not_in_channel", "channel_not_found"):
+                # Without im:history (an install from before it was asked for) the history cannot
+                # be read; posting again is the lesser harm than holding the message for good.
+                log.warning("cannot look for %s before resending (%s)", key, exc.response.get("error"))
+                return None
+            raise delivery_error(exc, workspace) from exc
         except Exception as exc:
             raise delivery_error(exc, workspace) from exc
         wanted = key[:200]
