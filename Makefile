@@ -37,8 +37,10 @@ bench-quick: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m bot migrate
 
-# The full fault soak: 1,000 members over 60 simulated days, one real SIGKILL (long; `make test`
-# runs a short one). Override with SOAK_MEMBERS, SOAK_DAYS, SOAK_SEED.
+# The full fault soak, once per platform model (Discord's nonce window, Slack with no
+# idempotency), counting every post a member would see: 1,000 members over 60 simulated days,
+# one real SIGKILL (long; `make test` runs a short one of each). Override with SOAK_MEMBERS,
+# SOAK_DAYS, SOAK_SEED.
 soak: $(STAMP)
 	SOAK_MEMBERS=$${SOAK_MEMBERS:-1000} SOAK_DAYS=$${SOAK_DAYS:-60} SOAK_KILL=1 \
 		$(PY) -m pytest tests/soak -q -s -p no:logging -p no:cacheprovider

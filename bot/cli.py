@@ -81,11 +81,26 @@ def _parser() -> argparse.ArgumentParser:
         description="Copy every row, keeping ids, into another database (e.g. PostgreSQL), "
         "which is migrated first. Refuses when the target already holds any of the rows.",
     )
-    copy.add_argument("--to", required=True, metavar="URL", help="e.g. postgresql+asyncpg://user@host/db")
+    copy.add_argument(
+        "--to",
+        metavar="URL",
+        help="e.g. postgresql+asyncpg://user@host/db; default: the DB_COPY_TO environment variable, "
+        "which keeps a password off the command line",
+    )
     copy.add_argument("--from", dest="source", metavar="URL", help="default: DATABASE_URL")
     copy.add_argument(
         "--community", metavar="PLATFORM:WORKSPACE", help="copy only this community, e.g. slack:T0123"
     )
+
+    members = sub.add_parser("members", help="member tools", description="Member tools.")
+    msub = members.add_subparsers(dest="members_cmd", required=True, metavar="ACTION")
+    unblock = msub.add_parser(
+        "unblock",
+        help="list members switched off by delivery errors, or turn them back on",
+        description="Without --reason: list members whose DMs a delivery error switched off, "
+        "by reason. With --reason: turn back on every member whose reason starts with it.",
+    )
+    unblock.add_argument("--reason", metavar="TEXT", help="e.g. 'dm_closed' or 'rejected'")
 
     dc = sub.add_parser("discord", help="Discord tools", description="Discord tools.")
     dsub = dc.add_subparsers(dest="discord_cmd", required=True, metavar="ACTION")
@@ -189,6 +204,19 @@ async def _db_copy(settings: Settings, source: str, target: str, community: str 
     return 0
 
 
+async def _members_unblock(settings: Settings, reason: str | None) -> int:
+    from bot.ops.unblock import unblock
+    from bot.runtime import build_app
+
+    app = build_app(settings)
+    try:
+        report = await unblock(app, reason)
+    finally:
+        await app.close()
+    print("\n".join(report.lines(reason)))
+    return 0
+
+
 async def _run(settings: Settings, platform: str) -> int:
     """Run a platform until it ends or SIGTERM arrives; HEALTH_PORT adds the ops endpoint."""
     from bot.ops.health import start_health_server
@@ -205,7 +233,7 @@ async def _run(settings: Settings, platform: str) -> int:
     health = None
     try:
         if settings.health_port is not None:
-            health = await start_health_server(app, settings.health_port)
+            health = await start_health_server(app, settings.health_port, settings.health_host)
         await _run_platform(app, platform)
     except asyncio.CancelledError:
         if not stopping(app):
@@ -284,8 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.scheduler.cli import outbox_status
 
         return asyncio.run(outbox_status(settings))
+    if args.cmd == "members":
+        return asyncio.run(_members_unblock(settings, args.reason))
     if args.cmd == "db":
-        return asyncio.run(_db_copy(settings, args.source or settings.database_url, args.to, args.community))
+        target = args.to or (settings.db_copy_to.get_secret_value() if settings.db_copy_to else None)
+        if not target:
+            print("db copy: give --to URL or set DB_COPY_TO", file=sys.stderr)
+            return 2
+        return asyncio.run(_db_copy(settings, args.source or settings.database_url, target, args.community))
     if args.cmd == "discord":
         from bot.adapters.discord.invite import invite_url
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
             "commands",
             "chat:write",
             "im:write",
+            "im:history",
             "users:read",
             "channels:read",
             "groups:read",
@@ -60,7 +61,7 @@ class Settings(BaseSettings):
     scheduler_batch_size: int = Field(default=500, gt=0)
     discord_rate_per_second: float = Field(default=46.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
-    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+    outbox_lease_seconds: float = Field(default=120.0, ge=10)
     outbox_max_attempts: int = Field(default=8, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # "module:factory" of a Messenger that replaces the platform's own for scheduled
@@ -76,6 +77,16 @@ class Settings(BaseSettings):
     papers_arxiv_timeout_seconds: float = Field(default=20.0, gt=0)
 
     health_port: int | None = None
+    # Where /healthz, /readyz and /metrics listen; 0.0.0.0 exposes them beyond this host.
+    health_host: str = "127.0.0.1"
+
+    # Finished outbox rows lose their rendered message after this many days (the row and its
+    # key stay, so a slot is never sent twice); Slack event ids are forgotten after this many days.
+    outbox_retention_days: int = Field(default=30, ge=1)
+    seen_events_retention_days: int = Field(default=2, ge=1)
+
+    # `python -m bot db copy` target when --to is not given (keeps a password off the command line).
+    db_copy_to: SecretStr | None = None
 
     @field_validator(
         "discord_guild_ids",

@@ -28,6 +28,22 @@ class PermanentDeliveryError(DeliveryError):
     """Will never succeed (DMs closed, user gone, channel deleted). Turn the stream off."""
 
 
+class PausedDeliveryError(DeliveryError):
+    """The bot or its install is broken (revoked token, missing scope), not the member.
+
+    Delivery pauses for `scope` (a workspace id, or None for the whole platform); the row
+    stays queued and goes out once a probe of the platform succeeds.
+    """
+
+    def __init__(self, reason: str, scope: str | None = None) -> None:
+        super().__init__(reason)
+        self.scope = scope
+
+
+class RejectedDeliveryError(DeliveryError):
+    """The platform refused this one message (a 400: malformed). Fail the row, change nothing else."""
+
+
 class RetryableDeliveryError(DeliveryError):
     """Try again later, no sooner than `retry_after` seconds when given."""
 

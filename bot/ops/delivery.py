@@ -18,7 +18,14 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import TypeVar
 
 from bot.core.identity import CommunityKey, MemberKey
-from bot.core.ports import Delivery, Messenger, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.ports import (
+    Delivery,
+    Messenger,
+    PausedDeliveryError,
+    PermanentDeliveryError,
+    RejectedDeliveryError,
+    RetryableDeliveryError,
+)
 from bot.core.replies import Reply
 from bot.ops.metrics import Metrics
 from bot.scheduler.ratelimit import RateLimiter
@@ -36,6 +43,10 @@ class DeliveryStopped(asyncio.CancelledError):
 def failure_reason(exc: BaseException) -> str:
     if isinstance(exc, PermanentDeliveryError):
         return "permanent"
+    if isinstance(exc, PausedDeliveryError):
+        return "paused"
+    if isinstance(exc, RejectedDeliveryError):
+        return "rejected"
     if isinstance(exc, RetryableDeliveryError):
         return "rate_limited" if exc.retry_after is not None else "retryable"
     if isinstance(exc, TimeoutError):
@@ -93,6 +104,18 @@ class GuardedMessenger:
                 community, channel_id, reply, key=key, thread_name=thread_name, thread_reply=thread_reply
             ),
         )
+
+    async def probe(self, scope: str | None = None) -> bool:
+        """The platform's own probe; True when it has none (the pause then lifts on its next try)."""
+        probe = getattr(self.inner, "probe", None)
+        return True if probe is None else bool(await probe(scope))
+
+    async def find_sent(self, **kwargs: object) -> Delivery | None:
+        """Look for an earlier attempt's message; None when the platform cannot tell."""
+        if self._closed:
+            raise DeliveryStopped("shutting down")
+        find = getattr(self.inner, "find_sent", None)
+        return None if find is None else await find(**kwargs)
 
     async def _guarded(self, target: str, send: Callable[[], Awaitable[T]]) -> T:
         if self._closed:
@@ -164,9 +187,12 @@ class CountingLimiter:
     def bucket(self, key: Hashable):  # type: ignore[no-untyped-def]
         return self.inner.bucket(key)
 
-    async def acquire(self, keys: Iterable[Hashable]) -> None:
+    def blocked_for(self, keys: Iterable[Hashable]) -> float:
+        return self.inner.blocked_for(keys)
+
+    async def acquire(self, keys: Iterable[Hashable], max_wait: float | None = None) -> None:
         started = self._monotonic()
-        await self.inner.acquire(keys)
+        await self.inner.acquire(keys, max_wait)
         waited = self._monotonic() - started
         if waited >= MIN_WAIT:
             self.metrics.ratelimit_waits.labels(self.platform).observe(waited)

@@ -1,8 +1,9 @@
 """The operations endpoint on HEALTH_PORT: /healthz, /readyz and /metrics.
 
 - /healthz: 200 while the process runs (liveness).
-- /readyz: 200 when the platform is connected and the database answers `SELECT 1`;
-  503 with {"ready": false, "reason": ...} otherwise, and while shutting down.
+- /readyz: 200 when the platform is connected, the database answers `SELECT 1` and no
+  delivery is paused by an auth, scope or install error; 503 with
+  {"ready": false, "reason": ...} otherwise, and while shutting down.
   The runner reports the platform through `app.extras["ready"]`, a callable
   returning a bool (or an awaitable of one); until it does, the bot is not ready.
 - /metrics: Prometheus text format from the app's own registry.
@@ -23,6 +24,8 @@ from sqlalchemy import text
 from bot.ops import metrics as ops_metrics
 from bot.ops.shutdown import stopping
 from bot.runtime import App
+from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
+from bot.scheduler.pauses import DeliveryPauses
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,9 @@ async def readiness(app: App) -> str | None:
         return "platform not connected"
     if not await database_ready(app):
         return "database not answering"
+    pauses = app.extras.get(PAUSES_KEY)
+    if isinstance(pauses, DeliveryPauses) and pauses.active():
+        return "delivery paused: " + ", ".join(f"{p.label} ({p.reason})" for p in pauses.active())
     return None
 
 
@@ -112,7 +118,7 @@ class HealthServer:
         await self.runner.cleanup()
 
 
-async def start_health_server(app: App, port: int, host: str = "0.0.0.0") -> HealthServer:
+async def start_health_server(app: App, port: int, host: str = "127.0.0.1") -> HealthServer:
     """Serve the endpoints; port 0 picks a free one (the chosen port is logged and returned)."""
     runner = web.AppRunner(web_app(app), access_log=None, shutdown_timeout=1.0)
     await runner.setup()

@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 
 from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App
+from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
+from bot.scheduler.pauses import DeliveryPauses
 from storage import gate
 from storage.models import OutboxMessage, Schedule
 
@@ -84,6 +86,14 @@ class Metrics:
             "Now minus the oldest pending outbox row that is due (0 when none is due)",
             registry=r,
         )
+        self.delivery_paused = Gauge(
+            "bot_delivery_paused",
+            "1 while delivery is paused for a platform (scope empty) or workspace by an auth, "
+            "scope or install error",
+            ["platform", "scope"],
+            registry=r,
+        )
+        self._paused_labels: set[tuple[str, str]] = set()
         self.db_up = Gauge("bot_database_up", "1 when the last scrape could query the database", registry=r)
         self.loop_lag = Gauge(
             "bot_event_loop_lag_seconds", "How late the event loop ran a timer, last sample", registry=r
@@ -107,6 +117,12 @@ class Metrics:
     def observe_command(self, name: str, seconds: float, ok: bool) -> None:
         self.commands.labels(name, "ok" if ok else "error").inc()
         self.command_seconds.labels(name).observe(seconds)
+
+    def show_pauses(self, pauses: DeliveryPauses | None) -> None:
+        active = {(p.platform, p.scope or "") for p in (pauses.active() if pauses else [])}
+        self._paused_labels |= active
+        for labels in self._paused_labels:
+            self.delivery_paused.labels(*labels).set(1 if labels in active else 0)
 
     def render(self) -> bytes:
         self.start_probe()
@@ -163,6 +179,8 @@ def _age(now: datetime, then: datetime | None) -> float:
 async def refresh_from_db(app: App, metrics: Metrics) -> bool:
     """Outbox depth and lag gauges, from three indexed queries; False when the database failed."""
     now = app.clock.now()
+    pauses = app.extras.get(PAUSES_KEY)
+    metrics.show_pauses(pauses if isinstance(pauses, DeliveryPauses) else None)
     try:
         async with app.sessions() as session:
             counts = dict.fromkeys(OUTBOX_STATES, 0)

@@ -2,9 +2,17 @@
 
 A row is claimed (status 'sending', claimed_at, claimed_by) in one short
 transaction and its outcome written in another, so a crash in between loses
-nothing: a row left in 'sending' longer than the lease is claimed again, and the
-platform's own dedupe on the key (Discord's nonce) keeps the member from seeing
-it twice.
+nothing. Leases:
+- the lease is renewed just before each send, only while this worker still holds the
+  row; a row it no longer holds is not sent;
+- a drain never claims a row its own process is still working on (`_HELD`), only expired
+  claims of other workers or of drains that ended;
+- when the platform asks for a wait longer than half the lease, the rows waiting for it
+  go back to 'pending' with that not-before time instead of sitting claimed;
+- on start-up, rows held by dead processes of this host are released at once.
+A row whose earlier attempt may have reached the platform (a crash, timeout, 5xx or
+reset mid-send) is looked for first (`find_sent`: Slack's message metadata, Discord's
+recent channel history past its nonce window) and only sent when it is not there.
 
 Throughput: the next chunk is claimed while the current one is being sent, sends
 run in up to `concurrency` tasks across chunk boundaries, and the 'sent' outcomes
@@ -18,8 +26,14 @@ Outcomes:
 - inside the member's quiet hours: waits until they end, or is dropped if that is too late;
 - RetryableDeliveryError or any other error: retried with exponential backoff and
   jitter, no sooner than Retry-After; 'failed' after the last attempt;
-- PermanentDeliveryError: 'failed', and for a DM every stream of that member is
-  turned off and the member told the next time they use the bot.
+- PermanentDeliveryError (about the member: DMs closed, user gone): 'failed', and for a
+  DM every stream of that member is turned off and the member told the next time they
+  use the bot;
+- PausedDeliveryError (token, scope or install broken): the row goes back to 'pending',
+  unchanged, and delivery pauses for the platform or workspace until a probe succeeds
+  (`bot.scheduler.pauses`);
+- RejectedDeliveryError (a 400: this message is malformed): 'failed', logged with the
+  payload's shape; nothing else changes.
 """
 
 from __future__ import annotations
@@ -28,6 +42,7 @@ import asyncio
 import logging
 import os
 import random
+import secrets
 import socket
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
@@ -41,11 +56,19 @@ from bot.core import schedule
 from bot.core.call import Call
 from bot.core.clock import Clock, FrozenClock
 from bot.core.identity import CommunityKey, MemberKey
-from bot.core.ports import Delivery, Messenger, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.ports import (
+    Delivery,
+    Messenger,
+    PausedDeliveryError,
+    PermanentDeliveryError,
+    RejectedDeliveryError,
+    RetryableDeliveryError,
+)
 from bot.core.replies import Reply
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
 from bot.core.services import reminders
-from bot.scheduler.ratelimit import RateLimiter, keys_for
+from bot.scheduler.pauses import DeliveryPauses
+from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for
 from content.loader import load_default_catalog
 from content.schema import Catalog
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
@@ -60,8 +83,78 @@ GLOBAL_KEY = ("global",)
 SEND_TIMEOUT = 60.0
 
 
+# Tells this process from an earlier one with the same pid (a container's pid 1 restarting).
+_PROCESS_TOKEN = secrets.token_hex(4)
+# Outcomes after which the platform certainly created nothing: no need to look before resending.
+_CLEAN_OUTCOMES = ("rate_limited", "ratelimited", "could not build", "paused", "waiting out")
+
+
+# Outbox ids this process's drains have claimed and not yet settled or given up on. A drain
+# never claims these again, however long they wait; rows a failed drain left behind are not
+# in it, and are taken again after the lease like any other worker's.
+_HELD: set[int] = set()
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    return f"{_host()}:{os.getpid()}:{_PROCESS_TOKEN}"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def dead_worker(claimed_by: str, me: str, alive: Callable[[int], bool] = pid_alive) -> bool:
+    """True when `claimed_by` names a process of this host that is no longer running."""
+    host, _, rest = claimed_by.partition(":")
+    my_host, _, my_rest = me.partition(":")
+    if host != my_host or claimed_by == me:
+        return False
+    pid_text = rest.partition(":")[0]
+    my_pid = my_rest.partition(":")[0]
+    if not pid_text.isdigit():
+        return False
+    if pid_text == my_pid:
+        return True  # our pid, another token: an earlier process that had it
+    return not alive(int(pid_text))
+
+
+def _ambiguous(row: OutboxMessage) -> bool:
+    """An earlier attempt may have reached the platform: the row was claimed and not settled
+    cleanly (a crash, timeout, 5xx or dropped connection)."""
+    if row.attempts <= 0:
+        return False
+    if row.status == "sending":
+        return True
+    return not (row.last_error or "").startswith(_CLEAN_OUTCOMES)
+
+
+def payload_shape(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a refused message looked like, without its text: keys, sizes and counts."""
+    reply = payload.get("reply") if isinstance(payload.get("reply"), dict) else {}
+
+    def size(value: Any) -> Any:
+        if isinstance(value, str):
+            return f"str[{len(value)}]"
+        if isinstance(value, (list, tuple)):
+            return f"list[{len(value)}]"
+        if isinstance(value, dict):
+            return f"dict[{len(value)}]"
+        return type(value).__name__
+
+    return {
+        "payload": sorted(payload),
+        "reply": {k: size(v) for k, v in sorted((reply or {}).items())},
+    }
 
 
 def backoff(attempt: int, rng: random.Random) -> float:
@@ -78,12 +171,27 @@ class DrainStats:
     dropped: int = 0
     deferred: int = 0
     rate_limited: int = 0
+    paused: int = 0
+    handed_back: int = 0
+    found: int = 0
+    lost_lease: int = 0
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"sent {self.sent}, retrying {self.retried}, failed {self.failed}, "
             f"dropped {self.dropped}, held for quiet hours {self.deferred}"
         )
+        extra = [
+            f"{label} {n}"
+            for label, n in (
+                ("held for a pause", self.paused),
+                ("handed back for a long wait", self.handed_back),
+                ("already delivered", self.found),
+                ("taken over", self.lost_lease),
+            )
+            if n
+        ]
+        return ", ".join([text, *extra])
 
 
 @dataclass
@@ -102,6 +210,10 @@ class _Job:
     stream: str = ""
     due: datetime | None = None
     built: bool = False
+    workspace: str | None = None
+    # When an earlier attempt may have reached the platform: when that attempt was made.
+    earlier_attempt: datetime | None = None
+    claimed_at: datetime | None = None
 
 
 @dataclass
@@ -162,6 +274,8 @@ class _Run:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     blocked: set[int] = field(default_factory=set)
     error: BaseException | None = None
+    stop_claiming: bool = False
+    ids: set[int] = field(default_factory=set)
 
     def check(self) -> None:
         if self.error is not None:
@@ -176,12 +290,13 @@ class Dispatcher:
         messenger: Messenger,
         limiter: RateLimiter,
         *,
-        lease_seconds: float = 300.0,
+        lease_seconds: float = 120.0,
         max_attempts: int = 8,
         worker: str | None = None,
         rng: random.Random | None = None,
         catalog: Catalog | None = None,
         concurrency: int = 1,
+        pauses: DeliveryPauses | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -194,6 +309,8 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.catalog = catalog
         self.concurrency = max(1, concurrency)
+        self.pauses = pauses or DeliveryPauses()
+        self._released_dead = False
 
     async def drain(self, max_rows: int | None = None) -> DrainStats:
         """Send everything deliverable now; returns what happened.
@@ -203,15 +320,27 @@ class Dispatcher:
         claimed and unsent, well inside the lease even at Slack's one message a second.
         """
         stats = DrainStats()
+        if not self._released_dead:
+            await self.release_dead_claims()
+            self._released_dead = True
+        await self._probe_pauses()
+        if self.pauses.blocks(self.platform, None) is not None:
+            return stats
         run = _Run(asyncio.Semaphore(self.concurrency), _GroupCommit(self._write_sent))
         ahead: asyncio.Task[tuple[list[_Job], int]] | None = None
         try:
             handled = 0
             limit = _chunk(handled, max_rows)
             jobs, claimed = await self._claim(limit, stats)
+            run.ids.update(j.id for j in jobs)
             while True:
                 handled += claimed
-                more = claimed >= limit and (max_rows is None or handled < max_rows)
+                more = (
+                    claimed >= limit
+                    and (max_rows is None or handled < max_rows)
+                    and not run.stop_claiming
+                    and self.pauses.blocks(self.platform, None) is None
+                )
                 if more:
                     limit = _chunk(handled, max_rows)
                     ahead = asyncio.create_task(self._claim(limit, stats))
@@ -219,6 +348,7 @@ class Dispatcher:
                 if ahead is None:
                     break
                 jobs, claimed = await ahead
+                run.ids.update(j.id for j in jobs)
                 ahead = None
             if run.tasks:
                 await asyncio.wait(set(run.tasks))
@@ -234,11 +364,57 @@ class Dispatcher:
                 ahead.cancel()
             if ahead is not None:
                 await asyncio.wait({ahead})
-                if not ahead.cancelled():
-                    ahead.exception()  # claimed rows go out after the lease (or are released)
+                if not ahead.cancelled() and ahead.exception() is None:
+                    run.ids.update(j.id for j in ahead.result()[0])
+                # claimed rows go out after the lease (or are released)
             if run.tasks:
                 await asyncio.wait(set(run.tasks))
+            _HELD.difference_update(run.ids)
         return stats
+
+    async def release_dead_claims(self) -> int:
+        """Rows held ('sending') by processes of this host that have died go back to 'pending'
+        at once, rather than after the lease. Attempts and claimed_at are kept: the message
+        may have gone out, so the next attempt looks for it first."""
+        prefix = _host() + ":"
+        async with self.sessions() as session, session.begin():
+            held = (
+                await session.execute(
+                    select(OutboxMessage.claimed_by)
+                    .where(
+                        OutboxMessage.platform == self.platform,
+                        OutboxMessage.status == "sending",
+                        OutboxMessage.claimed_by.startswith(prefix, autoescape=True),
+                    )
+                    .distinct()
+                )
+            ).scalars()
+            dead = [w for w in held if w and dead_worker(w, self.worker)]
+            if not dead:
+                return 0
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.in_(dead))
+                .values(status="pending", claimed_by=None)
+            )
+        released = result.rowcount or 0  # type: ignore[attr-defined]
+        if released:
+            log.warning("released %d message(s) held by stopped process(es) %s", released, ", ".join(dead))
+        return released
+
+    async def _probe_pauses(self) -> None:
+        now = self.clock.now()
+        for pause in self.pauses.due_for_probe(self.platform, now):
+            probe = getattr(self.messenger, "probe", None)
+            try:
+                ok = True if probe is None else bool(await probe(pause.scope))
+            except Exception as exc:
+                log.info("probe of %s raised %s", pause.label, type(exc).__name__)
+                ok = False
+            if ok:
+                self.pauses.resume(self.platform, pause.scope, now)
+            else:
+                self.pauses.probe_failed(self.platform, pause.scope, now)
 
     async def _claim(self, limit: int, stats: DrainStats) -> tuple[list[_Job], int]:
         now = self.clock.now()
@@ -258,6 +434,20 @@ class Dispatcher:
                 .order_by(OutboxMessage.not_before, OutboxMessage.id)
                 .limit(limit)
             )
+            if _HELD:
+                stmt = stmt.where(OutboxMessage.id.not_in(sorted(_HELD)))
+            paused = self.pauses.workspaces(self.platform)
+            if paused:
+                stmt = stmt.where(
+                    or_(
+                        OutboxMessage.community_id.is_(None),
+                        OutboxMessage.community_id.not_in(
+                            select(Community.id).where(
+                                Community.platform == self.platform, Community.workspace_id.in_(paused)
+                            )
+                        ),
+                    )
+                )
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.execute(stmt)).scalars())
@@ -267,6 +457,7 @@ class Dispatcher:
                 job = self._prepare(row, related, now, stats)
                 if job is not None:
                     jobs.append(job)
+            _HELD.update(job.id for job in jobs)
         return jobs, len(rows)
 
     def _prepare(
@@ -282,6 +473,8 @@ class Dispatcher:
             stats.failed += 1
             return None
         job = _Job(row.id, row.key, row.target, row.attempts + 1, dict(row.payload or {}))
+        if _ambiguous(row):
+            job.earlier_attempt = row.claimed_at or now
         if row.target == "dm":
             member = related.members.get(row.member_id) if row.member_id else None
             if member is None:
@@ -314,6 +507,7 @@ class Dispatcher:
             due_text = job.payload.get("due")
             job.due = datetime.fromisoformat(due_text) if due_text else row.not_before
             job.dm_channel_id = member.dm_channel_id
+            job.workspace = member.workspace_id
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
         else:
@@ -323,10 +517,12 @@ class Dispatcher:
                 stats.dropped += 1
                 return None
             job.community = CommunityKey(community.platform, community.workspace_id)
+            job.workspace = community.workspace_id
             job.channel_id = row.channel_id
             job.limit_keys = keys_for(community.workspace_id, row.channel_id)
         row.status, row.claimed_at, row.claimed_by = "sending", now, self.worker
         row.attempts = job.attempts
+        job.claimed_at = now
         return job
 
     async def _build(self, job: _Job) -> Reply | None:
@@ -420,16 +616,54 @@ class Dispatcher:
             await self._drop(job, "DMs blocked")
             stats.dropped += 1
             return
+        pause = self.pauses.blocks(self.platform, job.workspace)
+        if pause is not None:
+            await self._hand_back(job, None, f"paused: {pause.reason}")
+            stats.paused += 1
+            return
         if not await self._ensure_built(job, stats):
             return
-        await self.limiter.acquire(job.limit_keys)
-        if job.target == "dm" and job.dm_channel_id is None:
-            # The messenger opens the DM channel first: one more request against the bot's
-            # global budget (Discord), so take a second global token rather than draw 429s.
-            await self.limiter.acquire([k for k in job.limit_keys if k == GLOBAL_KEY])
+        max_wait = self.lease.total_seconds() / 2
+        try:
+            await self.limiter.acquire(job.limit_keys, max_wait)
+            if job.target == "dm" and job.dm_channel_id is None:
+                # The messenger opens the DM channel first: one more request against the bot's
+                # global budget (Discord), so take a second global token rather than draw 429s.
+                await self.limiter.acquire([k for k in job.limit_keys if k == GLOBAL_KEY], max_wait)
+        except WaitTooLong as exc:
+            # Waiting this long would outlive the claim: give the row back until the wait is over.
+            await self._hand_back(job, exc.seconds, f"waiting out a {exc.seconds:.0f} s rate limit")
+            stats.handed_back += 1
+            run.stop_claiming = True
+            return
+        if not await self._renew(job):
+            log.warning("%s was taken over by another worker before it was sent; not sending", job.key)
+            stats.lost_lease += 1
+            return
         try:
             async with asyncio.timeout(SEND_TIMEOUT):
-                delivery = await self._send(job)
+                found = await self._find_earlier(job)
+                if found is not None:
+                    stats.found += 1
+                    log.info("%s was delivered by an earlier attempt; not sending again", job.key)
+                    delivery = found
+                else:
+                    delivery = await self._send(job)
+        except PausedDeliveryError as exc:
+            scope = None if self.platform == "discord" else (exc.scope or job.workspace)
+            self.pauses.pause(self.platform, scope, exc.reason, self.clock.now())
+            await self._hand_back(job, None, f"paused: {exc.reason}")
+            stats.paused += 1
+        except RejectedDeliveryError as exc:
+            log.warning(
+                "%s refused by %s (%s); failing this message only. Payload shape: %s",
+                job.key,
+                self.platform,
+                exc.reason,
+                payload_shape(job.payload),
+            )
+            await self._fail(job, f"rejected: {exc.reason}")
+            stats.failed += 1
         except PermanentDeliveryError as exc:
             await self._permanent(job, exc.reason)
             if job.member_id is not None:
@@ -439,6 +673,8 @@ class Dispatcher:
             if exc.retry_after is not None:
                 stats.rate_limited += 1
                 self.limiter.block(job.limit_keys, exc.retry_after)
+                if exc.retry_after > max_wait:
+                    run.stop_claiming = True
             await self._retry(job, exc.reason, exc.retry_after, stats)
         except Exception as exc:  # timeouts, 5xx surfaced as exceptions, adapter bugs
             log.warning("delivery of %s failed: %s", job.key, type(exc).__name__)
@@ -446,6 +682,80 @@ class Dispatcher:
         else:
             await run.sent.record(_Sent(job, delivery, self.clock.now()))
             stats.sent += 1
+
+    async def _renew(self, job: _Job) -> bool:
+        """Renew the claim just before sending; False when this worker no longer holds the row.
+
+        A claim so fresh that the lease outlasts even a send that runs to its timeout needs no
+        write: no other worker may take it before then. That keeps a drain's hot path free of an
+        extra transaction per message; rows that waited (a rate limit, a slow chunk) renew.
+        """
+        now = self.clock.now()
+        if job.claimed_at is not None and now - job.claimed_at + timedelta(seconds=SEND_TIMEOUT) < self.lease:
+            return True
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == job.id,
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.claimed_by == self.worker,
+                )
+                .values(claimed_at=now)
+            )
+        if result.rowcount:  # type: ignore[attr-defined]
+            job.claimed_at = now
+            return True
+        return False
+
+    async def _find_earlier(self, job: _Job) -> Delivery | None:
+        """For a resend after an unclear attempt: the message that attempt created, if any."""
+        if job.earlier_attempt is None:
+            return None
+        find = getattr(self.messenger, "find_sent", None)
+        if find is None:
+            return None
+        since = max(0.0, (self.clock.now() - job.earlier_attempt).total_seconds())
+        reply = reply_from_dict(job.payload.get("reply") or {})
+        if job.target == "dm":
+            return await find(
+                key=job.key, reply=reply, since_seconds=since, member=job.member, channel_id=job.dm_channel_id
+            )
+        return await find(
+            key=job.key, reply=reply, since_seconds=since, community=job.community, channel_id=job.channel_id
+        )
+
+    async def _hand_back(self, job: _Job, wait: float | None, reason: str) -> None:
+        """Return a claimed, unsent row to 'pending' (due after `wait` seconds), attempt not counted.
+
+        claimed_at goes back to the earlier attempt's time when there was one, so a later resend
+        still knows how long ago that attempt was; an unclear earlier outcome keeps its error.
+        """
+        values: dict[str, Any] = {
+            "status": "pending",
+            "attempts": max(0, job.attempts - 1),
+            "claimed_by": None,
+            "claimed_at": job.earlier_attempt,
+        }
+        if wait is not None:
+            values["not_before"] = self.clock.now() + timedelta(seconds=wait)
+        if job.earlier_attempt is None:
+            values["last_error"] = reason[:500]
+        if job.built:
+            values["payload"] = job.payload
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == job.id, OutboxMessage.claimed_by == self.worker)
+                .values(**values)
+            )
+
+    async def _fail(self, job: _Job, reason: str) -> None:
+        values: dict[str, Any] = {"status": "failed", "last_error": reason[:500]}
+        if job.built:
+            values["payload"] = job.payload
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
 
     async def _write_sent(self, outcomes: list[_Sent]) -> None:
         """One transaction for a batch of sends: rows 'sent', new DM channel ids cached,

@@ -12,7 +12,8 @@ window, so the spread of those delays may reach (51 - 48) / 46 s, about 65 ms.
 A burst below 2 would cost throughput instead, since a bucket that cannot hold a
 second token loses whatever its waiter oversleeps.
 Slack allows about one message per second per channel. A 429's Retry-After blocks
-the bucket until it has passed.
+the bucket until it has passed. A caller that must not wait that long (its rows'
+claim would outlive the lease) passes `max_wait` and gets `WaitTooLong` instead.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ WINDOW_MARGIN = 2.0
 # Float rounding can leave a bucket a hair short of a whole token; never spin on that.
 _EPSILON = 1e-9
 _MIN_WAIT = 1e-4
+
+
+class WaitTooLong(Exception):
+    """The bucket is blocked for longer than the caller may wait; `seconds` is how long."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"blocked for {seconds:.1f} s")
+        self.seconds = seconds
 
 
 class TokenBucket:
@@ -59,13 +68,22 @@ class TokenBucket:
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
 
-    async def acquire(self) -> None:
-        """Wait for one token; callers are served in arrival order."""
+    def blocked_for(self) -> float:
+        return max(0.0, self._blocked_until - self._monotonic())
+
+    async def acquire(self, max_wait: float | None = None) -> None:
+        """Wait for one token; callers are served in arrival order.
+
+        With `max_wait`, a Retry-After block longer than that raises `WaitTooLong` rather
+        than sleeping (checked again each time the caller wakes).
+        """
         async with self._lock:
             while True:
                 now = self._monotonic()
                 self._refill(now)
                 wait = self._blocked_until - now
+                if max_wait is not None and wait > max_wait:
+                    raise WaitTooLong(wait)
                 if wait <= 0:
                     if self._tokens >= 1 - _EPSILON:
                         self._tokens = max(0.0, self._tokens - 1)
@@ -119,11 +137,16 @@ class RateLimiter:
             )
         return self._buckets[key]
 
-    async def acquire(self, keys: Iterable[Hashable]) -> None:
+    async def acquire(self, keys: Iterable[Hashable], max_wait: float | None = None) -> None:
         for key in keys:
             b = self.bucket(key)
             if b is not None:
-                await b.acquire()
+                await b.acquire(max_wait)
+
+    def blocked_for(self, keys: Iterable[Hashable]) -> float:
+        """The longest Retry-After block left on any of `keys`, in seconds."""
+        waits = [b.blocked_for() for k in keys if (b := self.bucket(k)) is not None]
+        return max(waits, default=0.0)
 
     def block(self, keys: Iterable[Hashable], seconds: float) -> None:
         for key in keys:

@@ -2,7 +2,11 @@
 
 - `claim` (every SCHEDULER_INTERVAL_SECONDS): due schedule rows → outbox, and the
   weekly community paper posts;
-- `drain` (every few seconds): pending outbox rows → the platform's Messenger.
+- `drain` (every few seconds): pending outbox rows → the platform's Messenger. A long
+  drain (a backlog at Slack's one message a second) is expected: a run that comes due
+  while the previous one is still going returns at once, quietly, instead of APScheduler
+  warning that the job's maximum number of running instances was reached;
+- `prune` (hourly): retention, see `bot.scheduler.retention`.
 
 Runners start it with `start_scheduler(app, messenger)` once their Messenger can
 send, and stop it with `await handle.stop()`. State lives in the database, so a
@@ -24,19 +28,31 @@ from bot.runtime import App
 from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_papers import enqueue_community_papers
 from bot.scheduler.dispatcher import Dispatcher, DrainStats
+from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
+from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
+from bot.scheduler.retention import prune
 from storage.db import checkpoint
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MAX = 5.0
 PAPERS_INTERVAL = 15 * 60.0
+PRUNE_INTERVAL = 60 * 60.0
 CHECKPOINT_INTERVAL = 5.0
 
 
 def make_limiter(app: App, platform: str) -> RateLimiter:
     s = app.settings
     return platform_limiter(platform, s.discord_rate_per_second, s.slack_rate_per_second)
+
+
+def pauses_of(app: App) -> DeliveryPauses:
+    """The app's delivery pauses (one registry per process, read by /metrics and /readyz)."""
+    pauses = app.extras.get(PAUSES_KEY)
+    if not isinstance(pauses, DeliveryPauses):
+        pauses = app.extras[PAUSES_KEY] = DeliveryPauses()
+    return pauses
 
 
 def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None = None) -> Dispatcher:
@@ -50,6 +66,7 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
         max_attempts=s.outbox_max_attempts,
         catalog=app.catalog,
         concurrency=s.delivery_concurrency,
+        pauses=pauses_of(app),
     )
 
 
@@ -98,13 +115,32 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
         except Exception:
             log.exception("scheduler claim pass failed")
 
+    draining = False
+
     async def drain_job() -> None:
+        nonlocal draining
+        if draining:
+            return  # the previous drain is still working through the queue
+        draining = True
         try:
             stats = await dispatcher.drain()
             if stats.sent or stats.failed or stats.dropped or stats.retried:
                 log.info("scheduler drain (%s): %s", messenger.platform, stats)
         except Exception:
             log.exception("scheduler drain failed")
+        finally:
+            draining = False
+
+    async def prune_job() -> None:
+        s = app.settings
+        try:
+            stats = await prune(
+                app.sessions, app.clock.now(), s.outbox_retention_days, s.seen_events_retention_days
+            )
+            if stats.payloads_cleared or stats.events_deleted:
+                log.info("retention: %s", stats)
+        except Exception:
+            log.exception("retention pass failed")
 
     async def papers_job() -> None:
         try:
@@ -123,7 +159,15 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
     now = datetime.now(scheduler.timezone)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
     scheduler.add_job(claim_job, "interval", seconds=interval, id="claim", **common)
-    scheduler.add_job(drain_job, "interval", seconds=min(interval, DRAIN_INTERVAL_MAX), id="drain", **common)
+    # Two instances allowed so an overlapping run starts and returns at once (see `drain_job`).
+    scheduler.add_job(
+        drain_job,
+        "interval",
+        seconds=min(interval, DRAIN_INTERVAL_MAX),
+        id="drain",
+        **(common | {"max_instances": 2}),
+    )
+    scheduler.add_job(prune_job, "interval", seconds=PRUNE_INTERVAL, id="prune", **common)
     if app.settings.papers_live == "arxiv":
         # Its own job: a refresh waits on arXiv's 3 s politeness gate and must not delay claims.
         scheduler.add_job(papers_job, "interval", seconds=PAPERS_INTERVAL, id="papers", **common)

@@ -5,6 +5,13 @@ It speaks just enough of Discord for the real discord.py client: login, gateway
 command sync, interaction callbacks, webhook followups and edits, DM channels,
 channel messages and threads. Every REST call is recorded. Tests push
 INTERACTION_CREATE events and can make chosen routes answer 429, 5xx or an error.
+
+Message creates honour `nonce` + `enforce_nonce` like Discord: within `nonce_window`
+seconds the same nonce in a channel returns the message already created instead of a
+new one (set it to 0 to model a resend past the window). `hang_after_accept` makes the
+next creates store the message and then never answer (a crash or timeout mid-send), and
+`GET /channels/{id}/messages` serves each channel's recent messages. `visible` lists
+every message a member would see, duplicates included.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import itertools
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,6 +100,11 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.token = "fake-token"
+        self.nonce_window = 300.0
+        self.hang_after_accept = 0
+        self.accepted = asyncio.Event()
+        self.visible: list[dict[str, Any]] = []  # every message created in a channel, in order
+        self._nonces: dict[tuple[str, str], tuple[float, str]] = {}
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -115,6 +128,7 @@ class FakeDiscord:
         r.add_get(api + "/webhooks/{app}/{token}/messages/{mid}", self._get_webhook_message)
         r.add_post(api + "/users/@me/channels", self._open_dm)
         r.add_post(api + "/channels/{cid}/messages", self._create_message)
+        r.add_get(api + "/channels/{cid}/messages", self._channel_history)
         r.add_post(api + "/channels/{cid}/messages/{mid}/threads", self._create_thread)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -543,7 +557,35 @@ class FakeDiscord:
         return _json({"id": channel_id, "type": 1, "recipients": [user(recipient)], "last_message_id": None})
 
     async def _create_message(self, request: web.Request) -> web.Response:
-        return _json(self._message(request.match_info["cid"], request[CALL].body or {}))
+        cid = request.match_info["cid"]
+        body = request[CALL].body or {}
+        nonce = str(body.get("nonce") or "")
+        if nonce and body.get("enforce_nonce"):
+            seen = self._nonces.get((cid, nonce))
+            if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
+                return _json(self.messages[seen[1]])
+        msg = self._message(cid, body)
+        if nonce:
+            msg["nonce"] = nonce
+            self._nonces[(cid, nonce)] = (time.monotonic(), msg["id"])
+        self.visible.append(msg)
+        if self.hang_after_accept > 0:
+            self.hang_after_accept -= 1
+            self.accepted.set()
+            await asyncio.Event().wait()  # accepted, but the answer never comes
+        return _json(msg)
+
+    async def _channel_history(self, request: web.Request) -> web.Response:
+        cid = request.match_info["cid"]
+        limit = int(request.query.get("limit", "50"))
+        found = [m for m in reversed(self.visible) if m["channel_id"] == cid]
+        return _json(found[:limit])
+
+    def visible_by_channel(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self.visible:
+            counts[m["channel_id"]] = counts.get(m["channel_id"], 0) + 1
+        return counts
 
     async def _create_thread(self, request: web.Request) -> web.Response:
         body = request[CALL].body or {}

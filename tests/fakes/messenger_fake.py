@@ -46,6 +46,7 @@ class RecorderServer:
     stall_first: bool = False
     blocked_users: set[str] = field(default_factory=set)
     fail_5xx_times: int = 0
+    delay: float = 0.0  # seconds each accepted message takes to answer (a slow platform)
     requests: int = 0
     too_many: int = 0
     delivered: dict[str, Received] = field(default_factory=dict)
@@ -85,6 +86,8 @@ class RecorderServer:
             existing = Received(key, to, body.get("text", ""), body)
             self.delivered[key] = existing
         self.first_request.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.stall_first and not self._stalled:
             self._stalled = True
             await asyncio.sleep(3600)

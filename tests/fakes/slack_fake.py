@@ -2,7 +2,10 @@
 
 It records every call (method, arguments, token) so tests can assert what the
 bot sent, and can be told to fail a method with a Slack error, an HTTP status
-or a 429 with Retry-After.
+or a 429 with Retry-After. `reset_after_accept(method)` makes the next calls succeed
+and then drop the connection before answering (Slack took the post; the client never
+hears). Every accepted chat.postMessage is kept in `posts`, duplicates included, and
+conversations.history serves them back (with metadata when asked for it).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, list[Failure]] = {}
         self.oauth_token = "xoxb-installed-token"
+        self.posts: list[dict[str, Any]] = []
+        self.resets: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -65,6 +70,17 @@ class FakeSlack:
         self, method: str, error: str = "internal_error", *, status: int = 200, times: int = 1, **headers: str
     ):
         self.failures.setdefault(method, []).append(Failure(error, status, dict(headers), times))
+
+    def reset_after_accept(self, method: str, times: int = 1) -> None:
+        self.resets[method] = self.resets.get(method, 0) + times
+
+    def posts_by_key(self) -> dict[str, int]:
+        """How many visible posts each outbox key (from the message metadata) produced."""
+        counts: dict[str, int] = {}
+        for post in self.posts:
+            key = ((post.get("metadata") or {}).get("event_payload") or {}).get("key", "")
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def set_user(self, user_id: str, **fields: Any) -> None:
         self.users[user_id] = fields
@@ -144,7 +160,13 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": failure.error}, status=failure.status, headers=failure.headers
             )
-        return web.json_response(self._answer(method, args))
+        answer = self._answer(method, args)
+        if self.resets.get(method, 0) > 0:
+            self.resets[method] -= 1
+            if request.transport is not None:
+                request.transport.abort()
+            raise ConnectionResetError("fake reset after accept")
+        return web.json_response(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -175,7 +197,25 @@ class FakeSlack:
             return ok | {"channel": {"id": "D" + str(args.get("users", "X")).lstrip("U")}}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
+            self.posts.append(
+                {
+                    "channel": args.get("channel"),
+                    "ts": ts,
+                    "text": args.get("text"),
+                    "metadata": args.get("metadata"),
+                }
+            )
             return ok | {"channel": args.get("channel"), "ts": ts, "message": {"ts": ts}}
+        if method == "conversations.history":
+            channel = args.get("channel")
+            with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+            found = [
+                {"type": "message", "ts": p["ts"], "text": p["text"]}
+                | ({"metadata": p["metadata"]} if with_meta and p["metadata"] else {})
+                for p in reversed(self.posts)
+                if p["channel"] == channel
+            ]
+            return ok | {"messages": found[: int(args.get("limit") or 100)], "has_more": False}
         if method == "chat.postEphemeral":
             return ok | {"message_ts": f"1700000000.{next(self._ts):06d}"}
         if method in ("views.open", "views.update", "views.push", "views.publish"):

@@ -112,7 +112,7 @@ async def test_no_secret_reaches_the_logs(captured: io.StringIO, db_url, monkeyp
             # A DM that fails for good.
             client = make_client(BOT_TOKEN, fake.api_url)
             try:
-                fake.fail("chat.postMessage", "token_revoked")
+                fake.fail("chat.postMessage", "user_not_found")
                 with pytest.raises(PermanentDeliveryError) as failed:
                     await SlackMessenger.single(client).send_dm(
                         MemberKey("slack", TEAM_ID, "U1"),

@@ -249,9 +249,9 @@ async def test_a_claim_left_by_a_crash_is_retaken_only_after_the_lease(sapp, mes
     async with sapp.sessions() as s, s.begin():
         row = (await s.execute(select(OutboxMessage))).scalar_one()
         row.status, row.claimed_at, row.claimed_by, row.attempts = "sending", at(2, 19), "dead:1", 1
-    await step(sapp, messenger, at(2, 19, 4))
+    await step(sapp, messenger, at(2, 19, 1))  # inside the 120 s lease
     assert messenger.sent == []
-    await step(sapp, messenger, at(2, 19, 6))
+    await step(sapp, messenger, at(2, 19, 3))
     assert [s.key for s in messenger.sent] == ["checkin:1:2026-03-02"]
     [row] = await outbox_rows(sapp)
     assert (row.status, row.attempts) == ("sent", 2) and row.claimed_by != "dead:1"

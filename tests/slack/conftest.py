@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from tests.fakes.slack_fake import BOT_TOKEN, TEAM_ID, FakeSlack
 SIGNING_SECRET = "test-signing-secret"
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 _CATALOG: list[Any] = []
+_TRIGGERS = itertools.count(1)
 
 
 def catalog() -> Any:
@@ -117,7 +119,7 @@ class SlackHarness:
             "team": {"id": TEAM_ID, "domain": "fake"},
             "user": {"id": user, "team_id": TEAM_ID},
             "api_app_id": "A0APP",
-            "trigger_id": "trigger-action",
+            "trigger_id": f"trigger-action-{next(_TRIGGERS)}",  # Slack's are unique per press
             "actions": [action],
         }
         if view is not None:
@@ -149,7 +151,7 @@ class SlackHarness:
             "team": {"id": TEAM_ID, "domain": "fake"},
             "user": {"id": user, "team_id": TEAM_ID},
             "api_app_id": "A0APP",
-            "trigger_id": "trigger-submit",
+            "trigger_id": f"trigger-submit-{next(_TRIGGERS)}",
             "view": view,
         }
         return await self.interactive(payload)

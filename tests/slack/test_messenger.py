@@ -47,7 +47,7 @@ async def test_cached_dm_channel_skips_conversations_open(fake: FakeSlack, messe
     assert delivery.channel_id == "D0CACHED"
 
 
-@pytest.mark.parametrize("error", ["cannot_dm_bot", "user_not_found", "account_inactive", "token_revoked"])
+@pytest.mark.parametrize("error", ["cannot_dm_bot", "user_not_found", "account_inactive", "user_disabled"])
 async def test_permanent_errors(fake: FakeSlack, messenger: SlackMessenger, error: str):
     fake.fail("chat.postMessage", error)
     with pytest.raises(PermanentDeliveryError) as caught:

@@ -8,10 +8,17 @@ the Engine. Faults, all seeded:
 - one real delivery subprocess SIGKILLed mid-send (when `kill_subprocess`);
 - 429 storms with Retry-After, 5xx, timeouts (some after the platform accepted);
 - the database briefly gone (statements on the scheduler's connections raise
-  OperationalError) and briefly locked (another connection holds an exclusive lock).
+  OperationalError) and briefly locked (another connection holds an exclusive lock);
+- the bot's token briefly refused (Discord 401, Slack invalid_auth): delivery must pause,
+  not switch members off.
 
-The platform deduplicates on the outbox key, as Discord does with the message nonce,
-and records every raw send, so repeats caused by ambiguous failures are counted.
+Two platform models, each counting every post a member would see:
+- "discord": a resend with the same nonce within the nonce window is absorbed (the
+  same message comes back); past the window it is a second visible message;
+- "slack": no idempotency at all; every accepted post is visible.
+Both answer `find_sent` the way the real adapters do (Slack by the key in message
+metadata; Discord only past its nonce window, from channel history), so the check is
+0 visible duplicates, however many raw resends the faults caused.
 The model keeps its own record of each member's settings and check-ins, so the
 checks at the end never trust the database under test.
 """
@@ -39,7 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.call import Call
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
-from bot.core.ports import Delivery, RetryableDeliveryError
+from bot.core.ports import Delivery, PausedDeliveryError, RetryableDeliveryError
 from bot.core.replies import render_text
 from bot.core.services import studylog
 from bot.ops.delivery import CountingLimiter, GuardedMessenger
@@ -69,7 +76,18 @@ ZONES = (
 )
 ROOT = Path(__file__).resolve().parents[2]
 # Step number -> a fault that certainly happens then (hours after the start).
-FORCED = {9: "storm", 13: "crash_before", 15: "lock", 17: "db_gone", 33: "crash_after", 38: "db_gone"}
+FORCED = {
+    9: "storm",
+    13: "crash_before",
+    15: "lock",
+    17: "db_gone",
+    11: "auth",
+    35: "auth",
+    33: "crash_after",
+    38: "db_gone",
+}
+WORKSPACE = {"discord": "g1", "slack": "T0SOAK"}
+NONCE_WINDOW = timedelta(minutes=2)
 
 
 class SimulatedCrash(BaseException):
@@ -84,6 +102,7 @@ class Model:
     tz: ZoneInfo
     checkin_time: str
     member_id: int = 0
+    platform: str = "discord"
     # (instant applied, paused_until or None) and (instant applied, opted out?)
     pauses: list[tuple[datetime, date | None]] = field(default_factory=list)
     optouts: list[tuple[datetime, bool]] = field(default_factory=list)
@@ -91,7 +110,7 @@ class Model:
 
     @property
     def key(self) -> MemberKey:
-        return MemberKey("discord", "g1", self.user)
+        return MemberKey(self.platform, WORKSPACE[self.platform], self.user)
 
     def local(self, at: datetime) -> date:
         return at.astimezone(self.tz).date()
@@ -159,7 +178,7 @@ def reference_streak(days: set[date], today: date, paused_until: date | None = N
 
 @dataclass
 class Platform:
-    """A chat platform with faults; deduplicates on the outbox key like Discord's nonce."""
+    """A chat platform with faults, modelled on Discord or Slack (see the module docstring)."""
 
     rng: random.Random
     clock: FrozenClock
@@ -177,12 +196,38 @@ class Platform:
     while_paused: list[str] = field(default_factory=list)
     while_opted_out: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
+    visible: Counter[str] = field(default_factory=Counter)
+    auth_until: datetime | None = None
+    # An outage that starts at the next send, lasting this long (so it always meets traffic).
+    auth_armed: timedelta | None = None
+    found: int = 0
+
+    def _auth_broken(self) -> bool:
+        return self.auth_until is not None and self.clock.now() < self.auth_until
+
+    async def probe(self, scope: str | None = None) -> bool:
+        return not self._auth_broken()
+
+    async def find_sent(self, *, key, reply, since_seconds, member=None, community=None, channel_id=None):  # type: ignore[no-untyped-def]
+        if self._auth_broken():
+            raise PausedDeliveryError("invalid_auth", scope=WORKSPACE[self.platform])
+        if self.platform == "discord" and since_seconds < NONCE_WINDOW.total_seconds():
+            return None  # the nonce covers a resend this soon
+        if key in self.accepted:
+            self.found += 1
+            return Delivery(message_id=key[:64], channel_id=channel_id or f"D{member.user_id}")
+        return None
 
     def _accept(self, user: str, key: str) -> None:
         now = self.clock.now()
         self.raw[key] += 1
-        if key in self.accepted:
+        first = self.accepted.get(key)
+        if first is not None:
+            if self.platform == "discord" and now - first[1] < NONCE_WINDOW:
+                return  # Discord hands back the message the nonce already made
+            self.visible[key] += 1
             return
+        self.visible[key] += 1
         self.accepted[key] = (user, now)
         model = self.models[user]
         if model.paused(now):
@@ -201,6 +246,11 @@ class Platform:
                 raise SimulatedCrash
             self.crash_after -= 1
         now = self.clock.now()
+        if self.auth_armed is not None:
+            self.auth_until, self.auth_armed = now + self.auth_armed, None
+        if self._auth_broken():
+            self.faults["auth"] += 1
+            raise PausedDeliveryError("invalid_auth", scope=WORKSPACE[self.platform])
         if self.storm_until is not None and now < self.storm_until:
             self.faults["429"] += 1
             raise RetryableDeliveryError("rate limited", retry_after=self.rng.uniform(0.5, 60))
@@ -280,13 +330,19 @@ class Report:
     killed_subprocess: bool = False
     killed_rows: int = 0
     raw_repeats: int = 0
+    visible_duplicates: int = 0
+    found_before_resend: int = 0
+    switched_off: int = 0
+    auth_outages: int = 0
+    platform: str = "discord"
     faults: dict[str, int] = field(default_factory=dict)
     outbox: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [
-            f"soak: {self.members} members x {self.days} days, {self.steps} steps, {self.seconds:.1f}s",
+            f"soak ({self.platform} model): {self.members} members x {self.days} days, {self.steps} steps, "
+            f"{self.seconds:.1f}s",
             f"  delivered {self.delivered} DMs; check-ins {self.checkins_delivered}/{self.checkins_expected} "
             f"(+{self.checkins_optional} paused or opted out later the same day)",
             f"  engine check-ins {self.engine_checkins} (failed {self.engine_errors}); "
@@ -297,7 +353,9 @@ class Report:
             f"  subprocess SIGKILLed mid-send: {self.killed_subprocess} "
             f"({self.killed_rows} rows left claimed)",
             f"  platform faults {dict(sorted(self.faults.items()))}; "
-            f"repeats absorbed by the key {self.raw_repeats}",
+            f"raw resends {self.raw_repeats}, visible duplicates {self.visible_duplicates}, "
+            f"found before resending {self.found_before_resend}",
+            f"  token outages {self.auth_outages}; members switched off {self.switched_off}",
             f"  outbox at the end {dict(sorted(self.outbox.items()))}",
             f"  problems: {len(self.problems)}",
         ]
@@ -329,6 +387,7 @@ async def run_soak(
     days: int = 14,
     seed: int = 8,
     kill_subprocess: bool = False,
+    platform_name: str = "discord",
 ) -> Report:
     started_at = time.monotonic()
     rng = random.Random(seed)
@@ -340,13 +399,13 @@ async def run_soak(
     sched_db = make_engine(url)
     sched = App(app.settings, sched_db, make_sessionmaker(sched_db), catalog, clock, app.engine)
     db_faults = DatabaseFaults(sched_db, random.Random(seed + 1))
-    report = Report(members, days)
+    report = Report(members, days, platform=platform_name)
 
     models: dict[str, Model] = {}
     for i in range(members):
         hh = rng.randint(7, 17)
         mm = rng.choice([m for m in range(5, 60, 5) if m != 30])
-        m = Model(f"m{i}", ZoneInfo(rng.choice(ZONES)), f"{hh:02d}:{mm:02d}")
+        m = Model(f"m{i}", ZoneInfo(rng.choice(ZONES)), f"{hh:02d}:{mm:02d}", platform=platform_name)
         reply = await app.engine.command(
             m.key, "settings", {"timezone": m.tz.key, "checkin_time": m.checkin_time}
         )
@@ -358,7 +417,7 @@ async def run_soak(
         for member in (await s.execute(select(Member))).scalars():
             models[member.user_id].member_id = member.id
 
-    platform = Platform(random.Random(seed + 2), clock, models)
+    platform = Platform(random.Random(seed + 2), clock, models, platform=platform_name)
     metrics = Metrics()
     fake_now = [0.0]
 
@@ -366,9 +425,9 @@ async def run_soak(
         fake_now[0] += seconds
 
     limiter = CountingLimiter(
-        platform_limiter("discord", 40.0, 1.0, monotonic=lambda: fake_now[0], sleep=fake_sleep),
+        platform_limiter(platform_name, 40.0, 1.0, monotonic=lambda: fake_now[0], sleep=fake_sleep),
         metrics,
-        "discord",
+        platform_name,
         monotonic=lambda: fake_now[0],
     )
     generation = 0
@@ -398,12 +457,15 @@ async def run_soak(
         faulty = t < end
         if not faulty:  # settling: the platform behaves, so the last retries can land
             platform.p_5xx = platform.p_timeout = platform.p_ambiguous = 0.0
-            platform.storm_until = None
+            platform.storm_until = platform.auth_until = platform.auth_armed = None
         # Every kind of fault happens at least once, early on, whatever the seed; then at random.
         forced = FORCED.get(report.steps) if faulty else None
         if forced == "storm" or (faulty and rng.random() < 0.008):
             platform.storm_until = t + timedelta(minutes=rng.choice([20, 45, 70]))
             report.storms += 1
+        if forced == "auth" or (faulty and rng.random() < 0.006):
+            platform.auth_armed = timedelta(minutes=rng.choice([1, 10, 50]))
+            report.auth_outages += 1
         gone = forced == "db_gone" or (faulty and rng.random() < 0.02)
         db_faults.gone = (1.0 if forced == "db_gone" else rng.choice([0.2, 0.5])) if gone else 0.0
         lock = forced == "lock" or (faulty and report.locks < 3 and rng.random() < 0.004)
@@ -506,6 +568,11 @@ async def _check(
             problems.append(f"{m.user} ({m.tz.key}) got unexpected {extra}")
     repeats = {k: n for k, n in platform.raw.items() if n > 1}
     report.raw_repeats = sum(n - 1 for n in repeats.values())
+    seen_twice = {k: n for k, n in platform.visible.items() if n > 1}
+    report.visible_duplicates = sum(n - 1 for n in seen_twice.values())
+    report.found_before_resend = platform.found
+    if seen_twice:
+        problems.append(f"members saw these more than once: {sorted(seen_twice)[:20]}")
     if unexplained := sorted(set(repeats) - platform.ambiguous):
         problems.append(f"sent more than once without an ambiguous failure: {unexplained}")
     if platform.while_paused:
@@ -527,6 +594,9 @@ async def _check(
         for m in models.values():
             member = await s.get(Member, m.member_id)
             assert member is not None
+            if member.dm_blocked_reason:
+                report.switched_off += 1
+                problems.append(f"{m.user} switched off: {member.dm_blocked_reason}")
             call = Call(s, app.catalog, app.clock, m.key, _member=member)
             st = await studylog.streak(call, member)
             want = reference_streak(m.logged, m.local(app.clock.now()), m.paused_until(app.clock.now()))

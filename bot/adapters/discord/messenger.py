@@ -1,15 +1,21 @@
 """Scheduled messages through Discord: DMs and channel posts (optionally with a thread).
 
-Errors become the core's delivery errors so the dispatcher knows what to do:
-50007 (cannot DM this user) and 404s are permanent; 429s, 5xx and timeouts are
-retryable. The outbox key becomes the message nonce, so a retried send is
-deduplicated by Discord.
+Errors become the core's delivery errors, by whose fault they are:
+- 50007 (cannot DM this user) and 10013 (unknown user): the member cannot be reached
+  (permanent, their DMs stop);
+- 401: the bot's token is broken; delivery pauses until `GET /users/@me` answers again;
+- any other 4xx (a 400, a 403 missing permission, a 404): this one message is refused;
+- 429s, 5xx and timeouts: retryable.
+The outbox key becomes the message nonce with `enforce_nonce`, so a resend within
+Discord's nonce window is deduplicated by Discord; past it, `find_sent` looks for the
+message in the channel's recent history before the dispatcher sends it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,15 +25,28 @@ import discord
 from bot.adapters.discord import limits as L
 from bot.adapters.discord.render import Rendered, clip, render
 from bot.core.identity import CommunityKey, MemberKey
-from bot.core.ports import Delivery, PermanentDeliveryError, RetryableDeliveryError
+from bot.core.ports import (
+    Delivery,
+    PausedDeliveryError,
+    PermanentDeliveryError,
+    RejectedDeliveryError,
+    RetryableDeliveryError,
+)
 from bot.core.replies import Reply
 from bot.runtime import App
+
+log = logging.getLogger(__name__)
 
 CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_USER = 10013
 THREAD_ARCHIVE_MINUTES = 10080
 SEND_TIMEOUT = 30.0
+# Discord deduplicates an enforced nonce for "a few minutes"; past this, look before resending.
+NONCE_WINDOW_SECONDS = 120.0
+HISTORY_LIMIT = 50
+# A message found in history must be no older than the earlier attempt, less this slack.
+HISTORY_SLACK_SECONDS = 10.0
 
 
 def nonce_for(key: str) -> str:
@@ -92,6 +111,58 @@ class DiscordMessenger:
             raise _delivery_error(exc, "channel") from exc
         return Delivery(message_id=message_id, channel_id=str(channel_id), thread_id=thread_id)
 
+    async def probe(self, scope: str | None = None) -> bool:
+        """True when the token works again (`GET /users/@me`), after a 401 paused delivery."""
+        try:
+            await self._call(self.client.http.request(discord.http.Route("GET", "/users/@me")))
+        except Exception as exc:
+            log.info("discord probe failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    async def find_sent(
+        self,
+        *,
+        key: str,
+        reply: Reply,
+        since_seconds: float,
+        member: MemberKey | None = None,
+        community: CommunityKey | None = None,
+        channel_id: str | None = None,
+    ) -> Delivery | None:
+        """The message an earlier, unconfirmed attempt of `key` created, if Discord has it.
+
+        Within the nonce window the resend itself is deduplicated by Discord, so this looks
+        nowhere. Past it, the channel's recent messages are searched for the key's nonce or,
+        since Discord does not always return nonces in history, for the same rendered first
+        message from this bot, sent no earlier than the earlier attempt.
+        """
+        if since_seconds < NONCE_WINDOW_SECONDS:
+            return None
+        try:
+            if channel_id is None:
+                if member is None:
+                    return None
+                channel_id = await self._open_dm(member.user_id)
+            history = await self._call(self.client.http.logs_from(int(channel_id), HISTORY_LIMIT))
+        except Exception as exc:
+            raise _delivery_error(exc, "dm" if member is not None else "channel") from exc
+        wanted = nonce_for(key)
+        first = render(reply)[0]
+        if first.view is not None:
+            first.view.stop()
+        me = self.client.user.id if self.client.user is not None else None
+        oldest = discord.utils.utcnow().timestamp() - since_seconds - HISTORY_SLACK_SECONDS
+        for message in history:
+            if str(message.get("nonce") or "") == wanted or (
+                me is not None
+                and str((message.get("author") or {}).get("id")) == str(me)
+                and _same_message(message, first)
+                and _created_at(message) >= oldest
+            ):
+                return Delivery(message_id=str(message["id"]), channel_id=str(channel_id))
+        return None
+
     async def _open_dm(self, user_id: str) -> str:
         data = await self._call(self.client.http.start_private_message(int(user_id)))
         return str(data["id"])
@@ -110,26 +181,48 @@ class DiscordMessenger:
         return await asyncio.wait_for(coro, timeout=self.timeout)
 
 
+def _same_message(message: dict[str, Any], sent: Rendered) -> bool:
+    """Same content and the same embed titles and descriptions as the first rendered message."""
+    mine = [(e.title, e.description) for e in sent.embeds]
+    theirs = [(e.get("title"), e.get("description")) for e in message.get("embeds") or []]
+    return (message.get("content") or "") == (sent.content or "") and mine == theirs
+
+
+def _created_at(message: dict[str, Any]) -> float:
+    try:
+        return discord.utils.snowflake_time(int(message["id"])).timestamp()
+    except (KeyError, ValueError, TypeError):
+        return 0.0
+
+
 def _delivery_error(exc: Exception, where: str) -> Exception:
-    if isinstance(exc, (PermanentDeliveryError, RetryableDeliveryError)):
+    if isinstance(
+        exc, (PermanentDeliveryError, RetryableDeliveryError, PausedDeliveryError, RejectedDeliveryError)
+    ):
         return exc
     if isinstance(exc, discord.RateLimited):
         return RetryableDeliveryError("rate_limited", retry_after=exc.retry_after)
     if isinstance(exc, discord.Forbidden):
-        if exc.code == CANNOT_DM:
+        if exc.code == CANNOT_DM and where == "dm":
             return PermanentDeliveryError(
                 f"dm_closed: {exc.text or 'cannot send messages to this user'}"[:200]
             )
-        return PermanentDeliveryError(f"forbidden ({where}): {exc.code} {exc.text}"[:200])
+        return RejectedDeliveryError(f"forbidden ({where}): {exc.code} {exc.text}"[:200])
     if isinstance(exc, discord.NotFound):
-        what = {UNKNOWN_USER: "unknown_user", UNKNOWN_CHANNEL: "unknown_channel"}.get(exc.code, "not_found")
-        return PermanentDeliveryError(f"{what}: {exc.text}"[:200])
+        if exc.code == UNKNOWN_USER and where == "dm":
+            return PermanentDeliveryError(f"unknown_user: {exc.text}"[:200])
+        what = {UNKNOWN_CHANNEL: "unknown_channel"}.get(exc.code, "not_found")
+        return RejectedDeliveryError(f"{what}: {exc.code} {exc.text}"[:200])
     if isinstance(exc, discord.HTTPException):
         if exc.status == 429:
             return RetryableDeliveryError("rate_limited", retry_after=_retry_after(exc))
         if exc.status >= 500:
             return RetryableDeliveryError(f"discord_{exc.status}")
-        return PermanentDeliveryError(f"rejected: {exc.status} {exc.code} {exc.text}"[:200])
+        if exc.status == 401:
+            return PausedDeliveryError(f"discord_401: {exc.text}"[:200])
+        return RejectedDeliveryError(f"rejected: {exc.status} {exc.code} {exc.text}"[:200])
+    if isinstance(exc, discord.LoginFailure):
+        return PausedDeliveryError("discord_login_failed")
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError, OSError, discord.GatewayNotFound)):
         return RetryableDeliveryError(f"network: {type(exc).__name__}")
     return RetryableDeliveryError(f"unexpected: {type(exc).__name__}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import column, delete, inspect, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
@@ -41,6 +41,58 @@ MEMBER_TABLES = (
     CommunityPaperRead,
     OutboxMessage,
 )
+
+
+# Written by slack_sdk's installation store when a member installs the app: the installer's
+# user id and user token are about them. Named here as a plain table (the core does not
+# import slack_sdk); it exists once the migrations have run.
+INSTALLS = table(
+    "slack_installations",
+    column("id"),
+    column("team_id"),
+    column("user_id"),
+    column("user_token"),
+    column("user_scopes"),
+    column("user_refresh_token"),
+    column("user_token_expires_at"),
+    column("installed_at"),
+)
+INSTALLER_FIELDS = ("user_token", "user_scopes", "user_refresh_token", "user_token_expires_at")
+
+
+async def _has_installs(session: AsyncSession) -> bool:
+    conn = await session.connection()
+    return await conn.run_sync(lambda c: inspect(c).has_table("slack_installations"))
+
+
+def _mask(token: Any) -> Any:
+    """Tokens go into the export recognisably but unusably: kind and last four characters."""
+    if not isinstance(token, str) or not token:
+        return token
+    return f"{token.split('-', 1)[0]}-…{token[-4:]}"
+
+
+async def _installs(session: AsyncSession, key: MemberKey) -> list[dict[str, Any]]:
+    if key.platform != "slack" or not await _has_installs(session):
+        return []
+    stmt = select(INSTALLS).where(INSTALLS.c.team_id == key.workspace_id, INSTALLS.c.user_id == key.user_id)
+    out = []
+    for row in (await session.execute(stmt)).mappings():
+        item = {k: (v.isoformat() if isinstance(v, date | datetime) else v) for k, v in row.items()}
+        item["user_token"] = _mask(item.get("user_token"))
+        item["user_refresh_token"] = _mask(item.get("user_refresh_token"))
+        out.append(item)
+    return out
+
+
+async def _forget_installer(session: AsyncSession, key: MemberKey) -> None:
+    if key.platform != "slack" or not await _has_installs(session):
+        return
+    await session.execute(
+        update(INSTALLS)
+        .where(INSTALLS.c.team_id == key.workspace_id, INSTALLS.c.user_id == key.user_id)
+        .values(user_id="", **dict.fromkeys(INSTALLER_FIELDS))
+    )
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -78,6 +130,7 @@ async def export_member(
     data["plan_items"] = [_row(i) for i in items]
     if catalog is not None:
         data["member_papers"] = papers.annotate_export(catalog, data["member_papers"])
+    data["slack_installations"] = await _installs(session, key)
     return data
 
 
@@ -90,6 +143,7 @@ async def delete_member(session: AsyncSession, key: MemberKey) -> bool:
     for model in MEMBER_TABLES:
         await session.execute(delete(model).where(model.member_id == member.id))
     await session.execute(delete(Member).where(Member.id == member.id))
+    await _forget_installer(session, key)
     return True
 
 
