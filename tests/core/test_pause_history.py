@@ -66,7 +66,9 @@ async def periods(app: App, key: MemberKey) -> list[tuple[date, date]]:
     async with app.sessions() as s:
         member = await repo.find_member(s, key)
         assert member is not None
-        rows = (await s.execute(select(Pause).where(Pause.member_id == member.id).order_by(Pause.id))).scalars()
+        rows = (
+            await s.execute(select(Pause).where(Pause.member_id == member.id).order_by(Pause.id))
+        ).scalars()
         return [(p.start, p.end) for p in rows]
 
 

@@ -20,7 +20,9 @@ async def periods(session: AsyncSession, member_id: int) -> list[Pause]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def record(session: AsyncSession, member: Member, until: date | None, today: date, now: datetime) -> None:
+async def record(
+    session: AsyncSession, member: Member, until: date | None, today: date, now: datetime
+) -> None:
     """A pause through `until` starts today, or extends the pause running today; `None` (resume)
     ends the running pause yesterday, and forgets it if it only began today."""
     running = [p for p in await periods(session, member.id) if p.start <= today <= p.end]
