@@ -31,6 +31,7 @@ from storage.models import (
     Member,
     MemberPaper,
     OutboxMessage,
+    Pause,
     Plan,
     PlanItem,
     Schedule,
@@ -40,7 +41,7 @@ BATCH = 1000
 SKIP = {"alembic_version"}
 # Tables that belong to no community: copied whole, or skipped when copying one community.
 GLOBAL = {"arxiv_entries", "seen_events", "app_state", "slack_oauth_states"}
-MEMBER_SCOPED = (Schedule, Plan, CheckIn, Assessment, MemberPaper)
+MEMBER_SCOPED = (Schedule, Plan, CheckIn, Assessment, MemberPaper, Pause)
 
 
 class CopyRefused(Exception):

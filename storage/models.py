@@ -83,6 +83,20 @@ class Member(Base):
     last_active_at: Mapped[datetime | None]
 
 
+class Pause(Base):
+    """One pause of the member's own calendar, both local dates included. The streak holds every
+    recorded pause, so a later pause never un-holds an earlier one; `members.paused_until` stays
+    the current pause that the scheduler reads."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
 class Schedule(Base):
     """The next due instant (UTC) of one stream for one member."""
 

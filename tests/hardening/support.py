@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from bot.settings import Settings
 from content.loader import load_default_catalog
 from storage import repo
 from storage.migrate import upgrade
-from storage.models import Base, Community, CommunityPaper, OutboxMessage
+from storage.models import Base, Community, CommunityPaper, OutboxMessage, Pause
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -191,8 +191,9 @@ async def seed(app: App) -> None:
 
 
 async def seed_rich(app: App) -> None:
-    """`seed`, plus a snoozed check-in in the outbox, a cached DM channel, a reading-group
-    paper each community's members have read, and a community post waiting in the outbox."""
+    """`seed`, plus a snoozed check-in in the outbox, a cached DM channel, a past pause, a
+    reading-group paper each community's members have read, and a community post waiting in
+    the outbox."""
     await seed(app)
     e = app.engine
     paper_id = next(iter(app.catalog.papers))
@@ -201,6 +202,15 @@ async def seed_rich(app: App) -> None:
             member = await repo.find_member(session, key)
             assert member is not None
             member.dm_channel_id = f"D-{key.workspace_id}-{key.user_id}"
+            ended = app.clock.now().date() - timedelta(days=3)
+            session.add(
+                Pause(
+                    member_id=member.id,
+                    start=ended - timedelta(days=2),
+                    end=ended,
+                    created_at=app.clock.now(),
+                )
+            )
         for workspace in ("guild-a", "guild-b"):
             community = await repo.get_or_create_community(
                 session, CommunityKey("test", workspace), app.clock.now()

@@ -122,6 +122,31 @@ class Model:
                 value = until
         return value
 
+    def held(self, at: datetime) -> set[date]:
+        """Every day a pause set before `at` held: a pause holds the local day it is set through
+        its end (extending the one running that day); resuming ends it the day before."""
+        spans: list[list[date]] = []
+        for applied, until in self.pauses:
+            if applied >= at:
+                break
+            day = self.local(applied)
+            running = next((sp for sp in reversed(spans) if sp[0] <= day <= sp[1]), None)
+            if until is not None:
+                if running is not None:
+                    running[1] = until
+                else:
+                    spans.append([day, until])
+            elif running is not None:
+                running[1] = day - timedelta(days=1)
+        today = self.local(at)
+        out: set[date] = set()
+        for start, end in spans:
+            d = start
+            while d <= min(end, today):
+                out.add(d)
+                d += timedelta(days=1)
+        return out
+
     def opted_out(self, at: datetime) -> bool:
         value = False
         for applied, out in self.optouts:
@@ -152,16 +177,12 @@ class Model:
         return required, optional
 
 
-def reference_streak(days: set[date], today: date, paused_until: date | None = None) -> int:
+def reference_streak(days: set[date], today: date, held: set[date] | frozenset[date] = frozenset()) -> int:
     """The rule in docs/rules.md, replayed forward: every day is a study day; a missed day
     spends its ISO week's freeze while a streak runs, else ends it; today can't be missed
-    yet; a pause holds the days after the last log on or before its end, through its end."""
+    yet; paused days (every pause the member took) are held."""
     if not days:
         return 0
-    held: set[date] = set()
-    if paused_until is not None and any(d <= paused_until for d in days):
-        last = max(d for d in days if d <= paused_until)
-        held = {last + timedelta(days=i) for i in range(1, (paused_until - last).days + 1)}
     count, spent = 0, set()
     for n in range((today - min(days)).days + 1):
         d = min(days) + timedelta(days=n)
@@ -599,6 +620,6 @@ async def _check(
                 problems.append(f"{m.user} switched off: {member.dm_blocked_reason}")
             call = Call(s, app.catalog, app.clock, m.key, _member=member)
             st = await studylog.streak(call, member)
-            want = reference_streak(m.logged, m.local(app.clock.now()), m.paused_until(app.clock.now()))
+            want = reference_streak(m.logged, m.local(app.clock.now()), m.held(app.clock.now()))
             if st.current != want:
                 problems.append(f"{m.user} streak {st.current}, logs imply {want}")

@@ -27,6 +27,7 @@ from storage.models import (
     Member,
     MemberPaper,
     OutboxMessage,
+    Pause,
     Plan,
     PlanItem,
     Schedule,
@@ -40,6 +41,7 @@ MEMBER_TABLES = (
     MemberPaper,
     CommunityPaperRead,
     OutboxMessage,
+    Pause,
 )
 
 

@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.format import day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, schedules
+from bot.core.services import memberships, pauses, schedules
 from storage import repo
 from storage.models import Member
 
@@ -161,6 +161,9 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
         await _refit_plan(call, member)
     await schedules.refresh(call.session, member, call.now())
     await memberships.share_settings(call.session, member, call.now())
+    if opts.get("pause_until") is not None:
+        for m in [member, *await memberships.others(call.session, member)]:
+            await pauses.record(call.session, m, member.paused_until, call.today(m), call.now())
     return said
 
 

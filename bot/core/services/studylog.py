@@ -10,6 +10,7 @@ from bot.core.call import Call
 from bot.core.domain import pace as pace_rule
 from bot.core.format import day, hours
 from bot.core.replies import Field
+from bot.core.services import pauses
 from storage import repo
 from storage.models import Member, Plan, PlanItem
 
@@ -32,24 +33,8 @@ async def streak(call: Call, member: Member) -> streaks.Streak:
     rows = await logs(call, member)
     days = {c.local_date for c in rows if c.kind == "study"}
     today = call.today(member)
-    held = paused_days({c.local_date for c in rows}, member.paused_until, today)
-    return streaks.compute(days, today, member.checkin_days, held)
-
-
-def paused_days(log_days: set[date], paused_until: date | None, today: date) -> set[date]:
-    """The days a pause holds: from the day after the last check-in on or before the
-    pause's end, through its end (never past today)."""
-    if paused_until is None:
-        return set()
-    before = [d for d in log_days if d <= paused_until]
-    if not before:
-        return set()
-    d, end = max(before) + timedelta(days=1), min(paused_until, today)
-    out = set()
-    while d <= end:
-        out.add(d)
-        d += timedelta(days=1)
-    return out
+    spans = [(p.start, p.end) for p in await pauses.periods(call.session, member.id)]
+    return streaks.compute(days, today, member.checkin_days, pauses.held_days(spans, today))
 
 
 def streak_text(st: streaks.Streak) -> str:
