@@ -24,7 +24,7 @@ MEMBER = text(
 @pytest.mark.parametrize("kind", backends())
 async def test_the_migration_backfills_one_pause_per_paused_member(kind, tmp_path):
     async with fresh_database(kind, tmp_path, migrate=False) as url:
-        await upgrade(url, "0003_numbers_checkin")
+        await upgrade(url, "0004_concurrency")
         engine = make_engine(url)
         try:
             async with engine.begin() as conn:

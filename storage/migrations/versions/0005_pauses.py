@@ -5,8 +5,8 @@ days of an earlier one count as missed. Each member paused now gets one row, hol
 the old rule held: from the day after their last check-in on or before the pause's end (or the
 end itself, if none), through the end.
 
-Revision ID: 0004_pauses
-Revises: 0003_numbers_checkin
+Revision ID: 0005_pauses
+Revises: 0004_concurrency
 Create Date: 2026-12-02
 """
 
@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_pauses"
-down_revision = "0003_numbers_checkin"
+revision = "0005_pauses"
+down_revision = "0004_concurrency"
 branch_labels = None
 depends_on = None
 
