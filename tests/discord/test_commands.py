@@ -154,3 +154,16 @@ async def test_dm_blocked_notice_reaches_the_member(bot, fake: FakeDiscord) -> N
         await s.execute(update(Member).values(dm_blocked_reason="dm_closed: 50007", dm_blocked_notice=True))
     _, call = await answer(fake, fake.slash("help"))
     assert "couldn't send you a direct message" in call.body["data"]["content"]
+
+
+async def test_a_replayed_interaction_is_acted_on_once(bot, fake: FakeDiscord) -> None:
+    """A gateway resume may deliver the same INTERACTION_CREATE again: one callback, one log."""
+    inter, call = await answer(fake, fake.slash("checkin", {"minutes": 30}))
+    assert "Logged 30 min" in text_of(call.body["data"])
+    await fake.dispatch("INTERACTION_CREATE", inter)
+    # Another interaction after the replay proves the replay was processed (events are in order).
+    _, progress = await answer(fake, fake.slash("progress"))
+    callbacks = [c for c in fake.calls if c.path.endswith(f"/{inter['token']}/callback")]
+    assert len(callbacks) == 1
+    assert "30 min" in text_of(progress.body["data"])
+    assert "1 h" not in text_of(progress.body["data"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Coroutine, Iterable, Mapping
 from typing import Any
 
 import discord
@@ -25,6 +25,7 @@ from bot.core import ids
 from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
+from bot.core.recent import RecentKeys
 from bot.core.replies import Reply, error_reply
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Router:
         self.engine = engine
         self.sessions = sessions
         self.defer_after = DEFER_AFTER
+        # A gateway resume can replay an INTERACTION_CREATE; each interaction is acted on once.
+        self.handled = RecentKeys()
 
     # -- who and with what rights -------------------------------------------------
 
@@ -201,7 +204,11 @@ class Router:
         for m in messages:
             await interaction.followup.send(**m.send_kwargs(), ephemeral=ephemeral)
 
-    async def _guard(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
+    async def _guard(self, interaction: discord.Interaction, work: Coroutine[Any, Any, None]) -> None:
+        if self.handled.seen_before(str(interaction.id)):
+            work.close()
+            log.info("ignored a repeated interaction", extra={"interaction": interaction.id})
+            return
         try:
             await work
         except Exception:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,31 +23,13 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.bolt_app import EVENTS_PATH
+from bot.core.recent import RecentKeys
 
 log = logging.getLogger(__name__)
 
 # Unix seconds fit in 10 digits until 2286; a longer "timestamp" is not Slack's.
 MAX_TIMESTAMP_DIGITS = 12
-REPLAY_MEMORY_SECONDS = 10 * 60.0
-REPLAY_MEMORY_SIZE = 50_000
 
-
-class Handled:
-    """Requests handled lately, by key; `seen_before` records a key and says if it was there."""
-
-    def __init__(self, ttl: float = REPLAY_MEMORY_SECONDS, size: int = REPLAY_MEMORY_SIZE) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._at: OrderedDict[str, float] = OrderedDict()
-
-    def seen_before(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        while self._at and (len(self._at) > self.size or next(iter(self._at.values())) < now - self.ttl):
-            self._at.popitem(last=False)
-        if key in self._at:
-            return True
-        self._at[key] = now
-        return False
 
 
 def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
@@ -113,7 +93,7 @@ def shape_error(body: str, content_type: str) -> tuple[str | None, str | None]:
 
 def web_app(bolt: AsyncApp, signing_secret: str | None = None) -> web.Application:
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
-    handled = Handled()
+    handled = RecentKeys()
 
     async def events(request: web.Request) -> web.Response:
         try:
