@@ -198,8 +198,18 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _option_name(spec: CommandSpec, word: str) -> str | None:
+    """The option `word` names: its full name, or the first part of exactly one option's name.
+
+    So `/settings pause 2026-12-20` and `/settings quiet 22:00-07:00` work as people type them;
+    `checkin` alone names nothing, since both checkin_time and checkin_days start with it.
+    """
     name = word.replace("-", "_").lower()
-    return name if spec.option(name) is not None else None
+    if spec.option(name) is not None:
+        return name
+    if len(name) < 4 or "_" in name:
+        return None
+    starts = [o.name for o in spec.options if o.name.split("_", 1)[0] == name and "_" in o.name]
+    return starts[0] if len(starts) == 1 else None
 
 
 def _takes_rest(free: list[Option], opt: Option) -> bool:

@@ -183,3 +183,33 @@ async def test_settings_timezone_by_name_sets_only_the_zone(app):
         saved = (await s.execute(select(Member))).scalar_one()
     assert saved.timezone == "Asia/Kolkata"
     assert saved.checkin_time != "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("pause 2026-12-20", {"pause_until": "2026-12-20"}),
+        ("pause:off", {"pause_until": "off"}),
+        ("quiet 22:00-07:00", {"quiet_hours": "22:00-07:00"}),
+        ("hours 7", {"hours_per_week": "7"}),
+        ("nudge=sun", {"nudge_day": "sun"}),
+    ],
+)
+def test_the_first_word_of_an_option_name_names_it(typed, expected):
+    assert parse_args(SPECS["settings"], typed) == expected
+
+
+def test_a_first_word_two_options_share_names_neither():
+    # checkin_time and checkin_days both start with "checkin": it stays a positional value.
+    assert parse_args(SPECS["settings"], "checkin 07:30") == {"timezone": "checkin", "checkin_time": "07:30"}
+
+
+async def test_settings_pause_as_people_type_it_is_not_a_time_zone(app):
+    member = MemberDriver(app.engine, KEY)
+    await member.say("/settings pause 3")
+    assert member.last.error and "time zone" not in member.text and "date" in member.text
+    await member.say("/settings pause 2026-12-20")
+    assert not member.last.error, member.text
+    async with app.sessions() as s:
+        saved = (await s.execute(select(Member))).scalar_one()
+    assert str(saved.paused_until) == "2026-12-20"
