@@ -213,3 +213,11 @@ async def test_settings_pause_as_people_type_it_is_not_a_time_zone(app):
     async with app.sessions() as s:
         saved = (await s.execute(select(Member))).scalar_one()
     assert str(saved.paused_until) == "2026-12-20"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("1h30", "1 h 30 min"), ("60", "1 h"), ("45", "45 min")])
+async def test_the_logged_title_reads_like_every_other_logged_time(app, typed, shown):
+    member = MemberDriver(app.engine, KEY)
+    await member.say(f"/checkin {typed}")
+    assert member.last.cards[0].title == f"Logged {shown} today"
+    assert dict((f.name, f.value) for f in member.last.cards[0].fields)["This week"].startswith(shown)
