@@ -137,7 +137,7 @@ def describe(zone: str, now: datetime | None = None) -> str:
         return zone
     if zone.startswith("Etc/GMT") or zone in ("UTC", "Etc/UTC"):
         # The POSIX name reads backwards (Etc/GMT-1 is UTC+01:00), so the member sees the offset.
-        return f"{'UTC' if offset == 'UTC+00:00' else offset}, all year (no daylight saving)"
+        return f"{offset}, all year (no daylight saving)"
     return f"{zone} ({offset} now)"
 
 
