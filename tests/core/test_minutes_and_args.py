@@ -210,6 +210,8 @@ async def test_settings_pause_as_people_type_it_is_not_a_time_zone(app):
     assert member.last.error and "time zone" not in member.text and "date" in member.text
     await member.say("/settings pause 2026-12-20")
     assert not member.last.error, member.text
+    # The date reads back the one way dates are shown, in the reply and in the settings card.
+    assert "Paused until Sun 20 Dec 2026" in member.text and "2026-12-20" not in member.text
     async with app.sessions() as s:
         saved = (await s.execute(select(Member))).scalar_one()
     assert str(saved.paused_until) == "2026-12-20"

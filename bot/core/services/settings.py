@@ -9,7 +9,7 @@ from datetime import date
 from bot.core import planner, timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
-from bot.core.format import day_time, hours
+from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
 from bot.core.services import memberships, schedules
@@ -138,7 +138,7 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
         changes.append(("nudge_weekday", wd, f"Weekly nudge: {DAY_NAMES[wd]}"))
     if (v := opts.get("pause_until")) is not None:
         p = parse_pause(str(v), today)
-        changes.append(("paused_until", p, f"Paused until {p}" if p else "Reminders resumed"))
+        changes.append(("paused_until", p, f"Paused until {day(p)}" if p else "Reminders resumed"))
     if (v := opts.get("quiet_hours")) is not None:
         qs, qe = parse_quiet(str(v))
         changes.append(("quiet_start", qs, f"Quiet hours: {qs}-{qe}" if qs else "Quiet hours off"))
@@ -214,7 +214,7 @@ async def show(
             "Quiet hours",
             f"{member.quiet_start}-{member.quiet_end}" if member.quiet_start else "off",
         ),
-        Field("Paused until", str(member.paused_until) if member.paused_until else "not paused"),
+        Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]
