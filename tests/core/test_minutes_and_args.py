@@ -223,3 +223,20 @@ async def test_the_logged_title_reads_like_every_other_logged_time(app, typed, s
     await member.say(f"/checkin {typed}")
     assert member.last.cards[0].title == f"Logged {shown} today"
     assert dict((f.name, f.value) for f in member.last.cards[0].fields)["This week"].startswith(shown)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (
+            "defaults Mumbai 08:00 6",
+            {"action": "defaults", "timezone": "Mumbai", "checkin_time": "08:00", "hours_per_week": "6"},
+        ),
+        (
+            "defaults Mumbai checkin_time 08:00 6",
+            {"action": "defaults", "timezone": "Mumbai", "checkin_time": "08:00", "hours_per_week": "6"},
+        ),
+    ],
+)
+def test_admin_defaults_read_in_the_order_the_usage_shows(typed, expected):
+    assert parse_args(SPECS["admin"], typed) == expected
