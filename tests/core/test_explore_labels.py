@@ -27,3 +27,11 @@ async def test_the_source_date_reads_as_a_label(app):
     member = MemberDriver(app.engine, KEY)
     await member.act("explore:show:salaries")
     assert "As of: 2025, per the source guide" in member.text
+
+
+async def test_a_paths_two_spans_say_which_is_which(app):
+    member = MemberDriver(app.engine, KEY)
+    await member.act("learn:view:ml-expert")
+    assert "Usual range: 12-24 months" in member.text
+    assert "These phases take: 18-24 months" in member.text
+    assert "Duration:" not in member.text
