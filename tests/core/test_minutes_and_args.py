@@ -240,3 +240,14 @@ async def test_the_logged_title_reads_like_every_other_logged_time(app, typed, s
 )
 def test_admin_defaults_read_in_the_order_the_usage_shows(typed, expected):
     assert parse_args(SPECS["admin"], typed) == expected
+
+
+async def test_settings_report_only_what_changed(app):
+    member = MemberDriver(app.engine, KEY)
+    await member.say("/settings timezone Asia/Kolkata checkin_time 19:00")
+    assert member.last.text == "Saved. Time zone: Asia/Kolkata (UTC+05:30 now)."
+    await member.say("/settings checkin_time 19:00")
+    assert member.last.text.startswith("Nothing to change")
+    await member.press("Edit settings")
+    await member.submit({f.id: f.default for f in member.last.form.fields})
+    assert member.last.text == "Saved. Nothing changed."

@@ -149,11 +149,12 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
             "To switch a reminder, give both the stream and on/off.",
             hint="e.g. /settings stream:nudge enabled:off",
         )
+    # Only what actually changed is reported: a form sent back with its defaults saves nothing new.
+    said = [label for attr, value, label in changes if label and getattr(member, attr) != value]
     for attr, value, _ in changes:
         setattr(member, attr, value)
         if attr == "timezone":
             member.timezone_source = "member"
-    said = [label for _, _, label in changes if label]
     if stream is not None:
         said.append(await set_stream(call, member, str(stream), enabled == "on"))
     await call.session.flush()
@@ -195,7 +196,8 @@ async def settings_command(call: Call, **opts: object) -> Reply:
         return await show(call, member)
     said = await apply_settings(call, member, opts)
     reply = await show(call, member)
-    return Reply(text="Saved. " + "; ".join(said) + ".", cards=reply.cards, buttons=reply.buttons)
+    text = "Saved. " + "; ".join(said) + "." if said else "Nothing to change: those are your settings."
+    return Reply(text=text, cards=reply.cards, buttons=reply.buttons)
 
 
 async def show(
