@@ -198,14 +198,32 @@ def _tokens(text: str) -> list[_Token]:
 
 
 def _option_name(spec: CommandSpec, word: str) -> str | None:
+    """The option `word` names: its full name, or the first part of exactly one option's name.
+
+    So `/settings pause 2026-12-20` and `/settings quiet 22:00-07:00` work as people type them;
+    `checkin` alone names nothing, since both checkin_time and checkin_days start with it.
+    """
     name = word.replace("-", "_").lower()
-    return name if spec.option(name) is not None else None
+    if spec.option(name) is not None:
+        return name
+    if len(name) < 4 or "_" in name:
+        return None
+    starts = [o.name for o in spec.options if o.name.split("_", 1)[0] == name and "_" in o.name]
+    return starts[0] if len(starts) == 1 else None
 
 
-def _takes_rest(free: list[Option], opt: Option) -> bool:
-    """The last open option, or the only string option still open, takes the rest of the line."""
+def _takes_rest(free: list[Option], opt: Option, rest: str = "") -> bool:
+    """The last open option, or the only string option still open, takes the rest of the line.
+
+    The only string option does not when the rest could never fit it and other options follow:
+    `/admin defaults Mumbai 08:00 6` gives the check-in time 08:00 and 6 hours a week.
+    """
+    if opt is free[-1]:
+        return True
     strings = [o for o in free if o.kind == "string"]
-    return opt is free[-1] or (opt.kind == "string" and strings == [opt])
+    if opt.kind != "string" or strings != [opt]:
+        return False
+    return not (opt.max_length and len(rest) > opt.max_length and len(rest.split()) > 1)
 
 
 def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
@@ -264,7 +282,7 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
         if name and name not in out and i + 1 < len(tokens):
             opt = spec.option(name)
             assert opt is not None
-            if _takes_rest(open_options(), opt) and not keywords_after(i + 1):
+            if _takes_rest(open_options(), opt, rest_from(i + 1)) and not keywords_after(i + 1):
                 out[name] = rest_from(i + 1)
                 break
             out[name] = tokens[i + 1].value
@@ -280,7 +298,7 @@ def parse_args(spec: CommandSpec, text: str) -> dict[str, Any]:
             leftover = [t.value for t in tokens[i:]]
             break
         opt = free[0]
-        if _takes_rest(free, opt) and not keywords_after(i):
+        if _takes_rest(free, opt, rest_from(i)) and not keywords_after(i):
             out[opt.name] = rest_from(i)
             break
         out[opt.name] = tok.value

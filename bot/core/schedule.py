@@ -161,6 +161,7 @@ def previous_due(member: Member, stream: str, at_or_before: datetime) -> datetim
 
 
 CHECKIN_STREAMS = ("checkin",)
+REGULAR_STREAMS = ("checkin", "nudge", "paper")
 WEEKLY_GRACE = timedelta(days=2)
 
 

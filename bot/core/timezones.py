@@ -135,8 +135,9 @@ def describe(zone: str, now: datetime | None = None) -> str:
         offset = format_offset(ZoneInfo(zone).utcoffset(now) or timedelta(0))
     except (ValueError, KeyError):
         return zone
-    if zone.startswith("Etc/GMT") or zone == "UTC":
-        return f"{zone} ({offset} all year, no daylight saving)"
+    if zone.startswith("Etc/GMT") or zone in ("UTC", "Etc/UTC"):
+        # The POSIX name reads backwards (Etc/GMT-1 is UTC+01:00), so the member sees the offset.
+        return f"{offset}, all year (no daylight saving)"
     return f"{zone} ({offset} now)"
 
 

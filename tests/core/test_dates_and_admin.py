@@ -92,3 +92,12 @@ async def test_a_bad_channel_changes_nothing(app):
     async with app.sessions() as s:
         community = (await s.execute(select(Community))).scalar_one_or_none()
     assert community is None or community.paper_channel_id is None
+
+
+async def test_admin_defaults_say_how_to_set_them_and_take_them_as_shown(app):
+    admin = MemberDriver(app.engine, KEY, ADMIN)
+    await admin.say("/admin defaults")
+    assert "None set yet." in admin.text and "/admin defaults Europe/Berlin 08:00 6" in admin.text
+    await admin.say("/admin defaults Europe/Berlin 08:00 6")
+    assert not admin.last.error, admin.text
+    assert "Check-in time: 08:00" in admin.text and "Study hours per week: 6 h" in admin.text

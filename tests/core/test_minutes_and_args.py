@@ -183,3 +183,71 @@ async def test_settings_timezone_by_name_sets_only_the_zone(app):
         saved = (await s.execute(select(Member))).scalar_one()
     assert saved.timezone == "Asia/Kolkata"
     assert saved.checkin_time != "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("pause 2026-12-20", {"pause_until": "2026-12-20"}),
+        ("pause:off", {"pause_until": "off"}),
+        ("quiet 22:00-07:00", {"quiet_hours": "22:00-07:00"}),
+        ("hours 7", {"hours_per_week": "7"}),
+        ("nudge=sun", {"nudge_day": "sun"}),
+    ],
+)
+def test_the_first_word_of_an_option_name_names_it(typed, expected):
+    assert parse_args(SPECS["settings"], typed) == expected
+
+
+def test_a_first_word_two_options_share_names_neither():
+    # checkin_time and checkin_days both start with "checkin": it stays a positional value.
+    assert parse_args(SPECS["settings"], "checkin 07:30") == {"timezone": "checkin", "checkin_time": "07:30"}
+
+
+async def test_settings_pause_as_people_type_it_is_not_a_time_zone(app):
+    member = MemberDriver(app.engine, KEY)
+    await member.say("/settings pause 3")
+    assert member.last.error and "time zone" not in member.text and "date" in member.text
+    await member.say("/settings pause 2026-12-20")
+    assert not member.last.error, member.text
+    # The date reads back the one way dates are shown, in the reply and in the settings card.
+    assert "Paused until Sun 20 Dec 2026" in member.text and "2026-12-20" not in member.text
+    async with app.sessions() as s:
+        saved = (await s.execute(select(Member))).scalar_one()
+    assert str(saved.paused_until) == "2026-12-20"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("1h30", "1 h 30 min"), ("60", "1 h"), ("45", "45 min")])
+async def test_the_logged_title_reads_like_every_other_logged_time(app, typed, shown):
+    member = MemberDriver(app.engine, KEY)
+    await member.say(f"/checkin {typed}")
+    assert member.last.cards[0].title == f"Logged {shown} today"
+    assert dict((f.name, f.value) for f in member.last.cards[0].fields)["This week"].startswith(shown)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (
+            "defaults Mumbai 08:00 6",
+            {"action": "defaults", "timezone": "Mumbai", "checkin_time": "08:00", "hours_per_week": "6"},
+        ),
+        (
+            "defaults Mumbai checkin_time 08:00 6",
+            {"action": "defaults", "timezone": "Mumbai", "checkin_time": "08:00", "hours_per_week": "6"},
+        ),
+    ],
+)
+def test_admin_defaults_read_in_the_order_the_usage_shows(typed, expected):
+    assert parse_args(SPECS["admin"], typed) == expected
+
+
+async def test_settings_report_only_what_changed(app):
+    member = MemberDriver(app.engine, KEY)
+    await member.say("/settings timezone Asia/Kolkata checkin_time 19:00")
+    assert member.last.text == "Saved. Time zone: Asia/Kolkata (UTC+05:30 now)."
+    await member.say("/settings checkin_time 19:00")
+    assert member.last.text.startswith("Nothing to change")
+    await member.press("Edit settings")
+    await member.submit({f.id: f.default for f in member.last.form.fields})
+    assert member.last.text == "Saved. Nothing changed."

@@ -138,8 +138,6 @@ async def test_no_zero_day_fire(app):
     assert "0 days" not in m.text and "Streak" in _fields(m.last)
 
 
-
-
 async def test_assess_offers_its_pace_to_the_current_plan_in_one_step(app):
     m = MemberDriver(app.engine, ALICE)
     await m.act("learn:enrol:ai-agents")

@@ -154,3 +154,9 @@ async def test_settings_reply_confirms_the_offset(app):
 
 async def test_engine_autocomplete_uses_the_alias_table(app):
     assert app.engine.autocomplete("timezone", "bangalore")[0] == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("GMT+1", "UTC+01:00"), ("UTC-3", "UTC-03:00")])
+def test_a_fixed_offset_reads_back_as_the_offset_typed_not_its_backwards_posix_name(typed, shown):
+    text = timezones.describe(timezones.validate(typed, NOW), NOW)
+    assert text.startswith(shown) and "Etc/GMT" not in text

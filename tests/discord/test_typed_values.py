@@ -15,7 +15,7 @@ def test_minutes_is_a_text_option_so_1h30_can_be_typed(bot) -> None:
 
 async def test_slash_checkin_reads_hours_and_minutes(bot, fake: FakeDiscord) -> None:
     _, call = await answer(fake, fake.slash("checkin", {"minutes": "1h30"}))
-    assert "Logged 90 min" in text_of(call.body["data"])
+    assert "Logged 1 h 30 min" in text_of(call.body["data"])
 
 
 async def test_modal_refuses_a_fraction_of_a_minute(bot, fake: FakeDiscord) -> None:

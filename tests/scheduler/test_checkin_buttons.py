@@ -100,7 +100,7 @@ async def test_a_day_holds_at_most_24_hours(sapp):
     assert not (await sapp.engine.command(key("ada"), "checkin", {"minutes": 1000})).error
     over = await sapp.engine.command(key("ada"), "checkin", {"minutes": 500})
     text = render_text(over)
-    assert over.error and "24 hours" in text and "at most 440 more minutes" in text
+    assert over.error and "24 hours" in text and "at most 7 h 20 min more" in text
     assert not (await sapp.engine.command(key("ada"), "checkin", {"minutes": 440})).error
     full = await sapp.engine.action(key("ada"), "checkin:done:2026-03-02:30")
     assert full.error and "That day is full" in render_text(full)

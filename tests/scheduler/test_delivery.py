@@ -37,7 +37,7 @@ async def test_checkin_dm_has_todays_task_buttons_and_streak(sapp, messenger):
     ]
     # The buttons work: "Done: 1 hour" logs an hour for that day.
     done = await sapp.engine.action(key("ada"), actions[1])
-    assert not done.error and "Logged 60 min" in render_text(done)
+    assert not done.error and "Logged 1 h" in render_text(done)
     # Nothing more this evening; the next one is tomorrow.
     await step(sapp, messenger, at(2, 21))
     assert len([s for s in messenger.sent if s.key.startswith("checkin")]) == 1

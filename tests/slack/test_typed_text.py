@@ -11,7 +11,7 @@ from tests.slack.test_commands import answered
 
 async def test_note_with_quotes_and_semicolons_is_stored_as_typed(slack: SlackHarness):
     await slack.command("checkin", "1h30 I can't focus; it's \"hard\"", user="U7")
-    assert "Logged 90 min" in str(await answered(slack.fake, "checkin"))
+    assert "Logged 1 h 30 min" in str(await answered(slack.fake, "checkin"))
     async with slack.app.sessions() as s:
         (row,) = (await s.execute(select(CheckIn))).scalars().all()
     assert (row.minutes, row.note) == (90, "I can't focus; it's \"hard\"")

@@ -101,7 +101,11 @@ async def admin_command(
             v is not None for v in (timezone, checkin_time, hours_per_week)
         ):
             shown = describe_defaults(new) or "None set yet."
-            return Reply(cards=(Card(title="Community defaults", body=shown),))
+            how = (
+                "To change them, give a time zone, a check-in time and weekly hours, "
+                "e.g. /admin defaults Europe/Berlin 08:00 6"
+            )
+            return Reply(cards=(Card(title="Community defaults", body=shown, footer=how),))
         community.defaults = new
         return Reply(
             cards=(

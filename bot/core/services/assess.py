@@ -375,8 +375,9 @@ def recommend(cat: Catalog, scope: str, state: dict[str, Any]) -> dict[str, Any]
         p_score["ml-expert"] = p_score.get("ml-expert", 0) + 0.5
     roadmap = max(r_score, key=lambda k: (r_score[k], -cat.roadmaps[k].order))
     path = max(p_score, key=lambda k: (p_score[k], -cat.paths[k].order))
-    strong = [cat.areas[a].name for a, lvl in levels.items() if lvl >= 2 and a in cat.areas]
-    weak = [cat.areas[a].name for a, lvl in levels.items() if lvl <= 1 and a in cat.areas]
+    ranked = sorted((a for a in levels if a in cat.areas), key=lambda a: -levels[a])
+    strong = [cat.areas[a].name for a in ranked if levels[a] >= 2]
+    weak = [cat.areas[a].name for a in sorted(ranked, key=lambda a: levels[a]) if levels[a] <= 1]
     reason = []
     if picked:
         reason.append("You told me: " + "; ".join(lower_first(p) for p in picked) + ".")
@@ -384,14 +385,21 @@ def recommend(cat: Catalog, scope: str, state: dict[str, Any]) -> dict[str, Any]
         f"{cat.roadmaps[roadmap].name} is best for {lower_first(cat.roadmaps[roadmap].best_for).rstrip('.')}."
     )
     if strong:
-        reason.append("Your strongest areas: " + ", ".join(strong[:4]) + ".")
+        reason.append("Your strongest areas: " + _some(strong) + ".")
         reason.append("When you enrol, topics below your level there are marked as known.")
     if weak:
-        reason.append(", ".join(weak[:4]) + " start from the basics.")
+        reason.append(_some(weak) + " start from the basics.")
     result.update({"roadmap": roadmap, "path": path, "reason": " ".join(reason)})
     if (pace := WEEKLY_HOURS.get(state["goal_answers"].get("weekly-time", ""))) is not None:
         result["weekly_hours"] = pace
     return result
+
+
+def _some(names: list[str], shown: int = 4) -> str:
+    """Up to `shown` names, then how many more, so a short list never reads as the whole one."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
 
 
 def lower_first(text: str) -> str:

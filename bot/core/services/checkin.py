@@ -211,7 +211,7 @@ async def log(
         room = DAY_MINUTES - total
         raise UserError(
             f"That would make {logged(total + minutes)} {when}, and a day has 24 hours. "
-            + (f"You can add at most {room} more minutes." if room else "That day is full."),
+            + (f"You can add at most {logged(room)} more." if room else "That day is full."),
             hint="Logged the wrong amount? Tell an admin, or log a smaller number.",
         )
     plan = await repo.active_plan_row(call.session, member.id)
@@ -273,7 +273,7 @@ async def log(
     return Reply(
         cards=(
             Card(
-                title=f"Logged {minutes} min {when}",
+                title=f"Logged {logged(minutes)} {when}",
                 body="\n".join(body_lines),
                 fields=tuple(fields),
                 tone="success",

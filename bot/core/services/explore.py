@@ -76,7 +76,7 @@ def render(catalog: Catalog, topic: str) -> Reply:
             chunk = [f"**{entry.title}**"]
             if entry.text:
                 chunk.append(entry.text)
-            chunk += [f"{k}: {v}" for k, v in entry.facts.items()]
+            chunk += [f"{k[:1].upper()}{k[1:]}: {v}" for k, v in entry.facts.items()]
             chunk += [f"• {b}" for b in entry.bullets]
             if entry.study:
                 chunk.append("Study: " + "; ".join(_study_line(catalog, ref) for ref in entry.study))

@@ -78,8 +78,9 @@ async def view(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply
             title=p.name,
             body=body,
             fields=(
-                Field("Duration", p.duration),
-                Field("Timeline", p.timeline),
+                # Two spans from the source side by side: the range people take, and the phases above.
+                Field("Usual range", p.duration),
+                Field("These phases take", p.timeline),
                 Field("Pace", f"about {hours(p.hours_per_week)} a week"),
                 Field("Outcome", p.outcome, inline=False),
             ),

@@ -31,10 +31,11 @@ def _topic_title(call: Call, item: PlanItem) -> str | None:
 
 
 def checkin_buttons(
-    d: date, snooze: bool = True, today: bool = True, logged: bool = False
+    d: date, snooze: bool = True, today: bool = True, logged: bool = False, can_snooze: bool = True
 ) -> tuple[Button, ...]:
     """The check-in's buttons. The snoozed copy (`snooze` False) marks its own so that each
-    DM logs once (see checkin.SOURCES)."""
+    DM logs once (see checkin.SOURCES). `can_snooze` False leaves out a snooze that would
+    only be refused (two hours on is past the day's end or its quiet hours)."""
     iso = d.isoformat()
     source = "" if snooze else ":s"
     verb = "Add" if logged else "Done:"
@@ -46,7 +47,7 @@ def checkin_buttons(
     if logged:
         return tuple(buttons)
     buttons.append(Button("Skipped today" if today else f"Skipped {weekday(d)}", f"checkin:skip:{iso}"))
-    if snooze and today:
+    if snooze and today and can_snooze:
         buttons.append(Button("Remind me in 2 h", f"checkin:snooze:{iso}"))
     return tuple(buttons)
 
@@ -107,7 +108,9 @@ async def checkin_reply(
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
-        buttons=checkin_buttons(d, snooze, today, bool(done)),
+        buttons=checkin_buttons(
+            d, snooze, today, bool(done), can_snooze=snooze_at(member, d, call.now()) is not None
+        ),
     )
 
 
@@ -195,6 +198,16 @@ async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> 
     return None
 
 
+def snooze_at(member: Member, d: date, now: datetime) -> datetime | None:
+    """When a snooze pressed now would remind: two hours on, or the end of quiet hours if that
+    falls inside them; None when that is past the end of day `d`. Never inside quiet hours."""
+    ends = schedule.end_of_local_day(d, zone(member.timezone))
+    at = now + SNOOZE
+    if at < ends and schedule.quiet_now(member, at):
+        at = schedule.quiet_ends(member, at)
+    return at if at < ends else None
+
+
 async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str]) -> Reply:
     """`checkin:snooze:<date>`: the same check-in again in two hours, once per day."""
     member = await call.member()
@@ -211,9 +224,8 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
         raise UserError("It's too late today to snooze until later.", hint="Log it now with /checkin.")
     quiet = schedule.quiet_now(member, at)
     if quiet:
-        # Never remind inside quiet hours: wait for their end, if that is still today.
-        at = schedule.quiet_ends(member, at)
-        if at >= ends:
+        at = snooze_at(member, d, now)
+        if at is None:
             raise UserError(
                 f"Two hours from now is inside your quiet hours ({member.quiet_start}-{member.quiet_end}), "
                 "which last past the end of today, so I can't remind you later today.",

@@ -36,10 +36,28 @@ async def reassess_anchor(session: AsyncSession, member_id: int) -> datetime | N
     return max(assessed, reminded) if reminded else assessed
 
 
+async def _already_queued(session: AsyncSession, key: str) -> bool:
+    stmt = select(OutboxMessage.id).where(OutboxMessage.key == key).limit(1)
+    return (await session.execute(stmt)).first() is not None
+
+
 async def refresh(session: AsyncSession, member: Member, now: datetime) -> None:
-    """Recompute next_due_at of every enabled stream from now on."""
+    """Recompute next_due_at of every enabled stream from now on.
+
+    A slot whose message already went out (or is queued) is passed over: one message per slot,
+    ever, so moving today's check-in from 19:00 to 21:00 after the 19:00 one arrived makes
+    tomorrow's the next, and /settings says so instead of naming a time when nothing comes.
+    """
     rows = await repo.schedules(session, member.id)
     anchor = await reassess_anchor(session, member.id) if "reassess" in rows else None
     for stream, row in rows.items():
-        row.next_due_at = schedule.next_due(member, stream, now, anchor) if row.enabled else None
+        due = schedule.next_due(member, stream, now, anchor) if row.enabled else None
+        if stream in schedule.REGULAR_STREAMS:
+            for _ in range(8):
+                if due is None or not await _already_queued(
+                    session, schedule.slot_key(stream, member.id, due, member)
+                ):
+                    break
+                due = schedule.next_due(member, stream, due, anchor)
+        row.next_due_at = due
         row.updated_at = now

@@ -9,7 +9,7 @@ from datetime import date
 from bot.core import planner, timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
-from bot.core.format import day_time, hours
+from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
 from bot.core.services import memberships, pauses, schedules
@@ -138,7 +138,7 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
         changes.append(("nudge_weekday", wd, f"Weekly nudge: {DAY_NAMES[wd]}"))
     if (v := opts.get("pause_until")) is not None:
         p = parse_pause(str(v), today)
-        changes.append(("paused_until", p, f"Paused until {p}" if p else "Reminders resumed"))
+        changes.append(("paused_until", p, f"Paused until {day(p)}" if p else "Reminders resumed"))
     if (v := opts.get("quiet_hours")) is not None:
         qs, qe = parse_quiet(str(v))
         changes.append(("quiet_start", qs, f"Quiet hours: {qs}-{qe}" if qs else "Quiet hours off"))
@@ -149,11 +149,12 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
             "To switch a reminder, give both the stream and on/off.",
             hint="e.g. /settings stream:nudge enabled:off",
         )
+    # Only what actually changed is reported: a form sent back with its defaults saves nothing new.
+    said = [label for attr, value, label in changes if label and getattr(member, attr) != value]
     for attr, value, _ in changes:
         setattr(member, attr, value)
         if attr == "timezone":
             member.timezone_source = "member"
-    said = [label for _, _, label in changes if label]
     if stream is not None:
         said.append(await set_stream(call, member, str(stream), enabled == "on"))
     await call.session.flush()
@@ -198,7 +199,8 @@ async def settings_command(call: Call, **opts: object) -> Reply:
         return await show(call, member)
     said = await apply_settings(call, member, opts)
     reply = await show(call, member)
-    return Reply(text="Saved. " + "; ".join(said) + ".", cards=reply.cards, buttons=reply.buttons)
+    text = "Saved. " + "; ".join(said) + "." if said else "Nothing to change: those are your settings."
+    return Reply(text=text, cards=reply.cards, buttons=reply.buttons)
 
 
 async def show(
@@ -217,7 +219,7 @@ async def show(
             "Quiet hours",
             f"{member.quiet_start}-{member.quiet_end}" if member.quiet_start else "off",
         ),
-        Field("Paused until", str(member.paused_until) if member.paused_until else "not paused"),
+        Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]

@@ -99,7 +99,14 @@ def pace_fields(p: pace_rule.Pace) -> list[Field]:
     if p.status == pace_rule.JUST_STARTED:
         fields.append(Field("Pace", "just started: measured after your first full study day"))
     elif p.status == pace_rule.NO_STUDY:
-        fields.append(Field("Pace", f"nothing logged in the last {p.window_days} days"))
+        # Pace counts full days only, so time logged today is named, not denied.
+        if p.window_days >= pace_rule.WINDOW_DAYS:
+            said = "nothing logged in the 28 days before today"
+        elif p.logged_minutes:
+            said = "nothing logged before today; today's time counts from tomorrow"
+        else:
+            said = "nothing logged since your plan started"
+        fields.append(Field("Pace", said))
     elif p.status == pace_rule.DONE:
         fields.append(Field("Pace", "every planned hour is logged"))
     else:
