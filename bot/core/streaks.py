@@ -38,7 +38,10 @@ def compute(
     today: date,
     study_weekdays: str = "0123456",
     paused: Collection[date] = (),
+    skipped_today: bool = False,
 ) -> Streak:
+    """`skipped_today`: the member said today is a rest day, so today is decided now (a miss,
+    covered by a freeze or not) instead of open until it ends."""
     weekdays = weekdays_of(study_weekdays)
     logged = set(days)
     held = set(paused)
@@ -50,7 +53,7 @@ def compute(
         if d in logged:
             count += 1
             best = max(best, count)
-        elif d == today or d in held or d.weekday() not in weekdays:
+        elif (d == today and not skipped_today) or d in held or d.weekday() not in weekdays:
             pass
         elif count > 0 and _week(d) not in used:
             used.add(_week(d))
@@ -58,7 +61,9 @@ def compute(
         else:
             count, frozen = 0, []
         d += timedelta(days=1)
-    today_open = today not in logged and today not in held and today.weekday() in weekdays
+    today_open = (
+        not skipped_today and today not in logged and today not in held and today.weekday() in weekdays
+    )
     safe = not today_open or count == 0 or _week(today) not in used
     return Streak(count, tuple(reversed(frozen)), best, safe)
 

@@ -125,3 +125,17 @@ def test_one_log_each_local_day_counts_every_day_across_dst(zone, n, minute_of_d
     again = {(s + timedelta(hours=extra_hours)).astimezone(tz).date() for s in stamps[-1:]}
     if again <= local_days:
         assert compute(local_days | again, today).current == n
+
+
+@given(history, weekday_sets)
+def test_a_skip_today_decides_today_as_tomorrow_would(flags, weekdays):
+    """Marking today skipped shows at once the streak the member will see tomorrow, so no
+    surface keeps showing a streak the skip has already ended (or a freeze it already spent)."""
+    days = _logs(flags)
+    today = d(len(flags))
+    days = {x for x in days if x < today}
+    now = compute(days, today, weekdays, skipped_today=True)
+    tomorrow = compute(days, today + timedelta(days=1), weekdays)
+    assert now.current == tomorrow.current
+    assert now.best == tomorrow.best
+    assert now.frozen_days == tomorrow.frozen_days

@@ -197,7 +197,10 @@ async def test_what_a_skip_says_about_the_streak_is_true(sapp, messenger):
     sapp.clock.set(at(5, 20))
     spent = render_text(await sapp.engine.action(key("ada"), "checkin:skip:2026-03-05"))
     assert "safe if you're back tomorrow" not in spent
-    assert "already used" in spent
+    assert "already used" in spent and "ends your streak of 2 days" in spent
+    # Every surface agrees at once: the streak the skip ended is not shown for the rest of the day.
+    shown = render_text(await sapp.engine.command(key("ada"), "progress", {}))
+    assert "Streak: log today to start a new one (best 2 days)" in shown
 
     sapp.clock.set(at(6, 20))
     after = await sapp.engine.command(key("ada"), "checkin", {"minutes": "30"})

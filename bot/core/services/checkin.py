@@ -127,6 +127,7 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
             f"You've already logged {logged(done)} {when}, so it isn't a skipped day.",
             hint="Studied more? Log it with /checkin.",
         )
+    before = await studylog.streak(call, member)
     inserted = await _insert_once(
         call,
         {
@@ -142,33 +143,30 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
     )
     if inserted:
         studylog.forget_logs(call, member)
-    st = await studylog.streak(call, member)
-    return Reply(
-        cards=(
-            Card(
-                title="Rest day noted",
-                body=_rest_day_text(st),
-            ),
-        )
-    )
+    after = await studylog.streak(call, member)
+    today = d == call.today(member)
+    return Reply(cards=(Card(title="Rest day noted", body=_rest_day_text(before, after, today)),))
 
 
 async def open_form(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:
     return Reply(form=checkin_form())
 
 
-def _rest_day_text(st: streaks.Streak) -> str:
-    """What a skip means for the streak, said only when it is true."""
-    if st.current == 0:
+def _rest_day_text(before: streaks.Streak, after: streaks.Streak, today: bool) -> str:
+    """What a skip did to the streak, from the streak just before it and just after it."""
+    if before.current == 0:
         return "No problem. Rest when you need to; a new streak starts with your next logged day."
-    if st.safe_if_back_tomorrow:
+    if after.current > 0:
+        back = "if you're back tomorrow" if today else "if you keep logging"
         return (
-            "No problem. This week's streak freeze covers today, so your streak is safe if you're "
-            f"back tomorrow. Current streak: {studylog.streak_text(st)}."
+            f"No problem. This week's streak freeze covers {'today' if today else 'that day'}, so "
+            f"your streak is safe {back}. Current streak: {studylog.streak_text(after)}."
         )
+    n = before.current
     return (
-        "No problem. This week's streak freeze is already used, so today ends your current "
-        f"streak of {st.current} day{'s' if st.current != 1 else ''}; log tomorrow to start again."
+        "No problem. This week's streak freeze is already used, so "
+        f"{'today' if today else 'that day'} ends your streak of {n} day{'s' if n != 1 else ''}; "
+        "log tomorrow to start again."
     )
 
 

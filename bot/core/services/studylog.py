@@ -33,8 +33,9 @@ async def streak(call: Call, member: Member) -> streaks.Streak:
     rows = await logs(call, member)
     days = {c.local_date for c in rows if c.kind == "study"}
     today = call.today(member)
+    skipped = any(c.kind == "skip" and c.local_date == today for c in rows)
     spans = [(p.start, p.end) for p in await pauses.periods(call.session, member.id)]
-    return streaks.compute(days, today, member.checkin_days, pauses.held_days(spans, today))
+    return streaks.compute(days, today, member.checkin_days, pauses.held_days(spans, today), skipped)
 
 
 def streak_text(st: streaks.Streak) -> str:
