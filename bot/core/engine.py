@@ -43,6 +43,7 @@ from bot.core.services import (
     reminders,
     settings,
 )
+from bot.core.text import unreadable
 from content.schema import Catalog
 from storage.models import Member
 
@@ -95,6 +96,7 @@ ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
 Observer = Callable[[str, float, bool], None]
 
 FOREIGN_BUTTON = "That button belongs to another community's message, so it can't act for you here."
+UNREADABLE = "Some of that text has characters I can't read, so nothing was changed."
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
 
 _SERVICES = (
@@ -174,6 +176,8 @@ class Engine:
             return error_reply(
                 f"I don't know the command /{name[:40]}.", hint="Type /help to see what I can do."
             )
+        if unreadable(*(options or {}).values()):
+            return error_reply(UNREADABLE, hint="Please type it again.")
         try:
             opts = coerce_options(spec, dict(options or {}))
         except UserError as exc:
@@ -214,7 +218,7 @@ class Engine:
         action, scope = ids.split_scope(action)
         parts = action.split(":")
         handler = self._actions.get(":".join(parts[:2])) if len(parts) >= 2 else None
-        if handler is None:
+        if handler is None or unreadable(action, scope):
             reply = error_reply(
                 "That button no longer does anything.",
                 hint="Run the command again to get a fresh one.",
@@ -222,6 +226,10 @@ class Engine:
             self._observe("action:unknown", started, reply)
             return reply
         clean = {k: v for k, v in (values or {}).items() if isinstance(v, str)}
+        if unreadable(*clean.values()):
+            reply = error_reply(UNREADABLE, hint="Please type it again.")
+            self._observe("action:" + ":".join(parts[:2]), started, reply)
+            return reply
 
         async def run(call: Call) -> Reply:
             # A scoped action (a button in a DM) acts only for that community's member,
@@ -257,6 +265,9 @@ class Engine:
         fn: Callable[[Call], Awaitable[Reply]],
         read_only: bool = False,
     ) -> Reply:
+        if unreadable(ctx.display_name, ctx.channel_id, ctx.community_name):
+            return error_reply(UNREADABLE, hint="Please try again.")
+
         async def work() -> Reply:
             return await self._transaction(key, ctx, fn, read_only)
 

@@ -11,6 +11,12 @@ _PLATFORM_MENTION = re.compile(r"<(@[!&]?|#|!)([^>]*)>")
 _CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
+def unreadable(*texts: object) -> bool:
+    """True when a text holds a lone surrogate: a JSON escape such as "\\ud800" decodes to one,
+    and no database can store it, so such input is refused before any work starts."""
+    return any(isinstance(t, str) and any("\ud800" <= ch <= "\udfff" for ch in t) for t in texts)
+
+
 def clean_user_text(text: str, *, max_length: int) -> str:
     """Normalise text a member typed: strip controls and trim. Does not truncate silently.
 

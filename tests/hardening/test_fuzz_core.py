@@ -134,6 +134,8 @@ def test_command(checker: Checker, name: str) -> None:
         channel=st.none() | hostile_text(),
         line=st.none() | st.tuples(st.sampled_from([name, name.upper(), f"{name}x"]), hostile_text()),
     )
+    @example(key=ALICE, options={}, is_admin=True, channel="C\ud800", line=None)
+    @example(key=ALICE, options={"note": "x\ud800"}, is_admin=False, channel=None, line=None)
     def run(key: MemberKey, options: dict[str, Any], is_admin: bool, channel: str | None, line) -> None:
         ctx = Context(is_admin=is_admin, display_name="<!channel>", channel_id=channel)
         if line is None:
@@ -199,6 +201,8 @@ def test_actions(checker: Checker) -> None:
     @example(key=ALICE, action="paper:groupread:²", values={})
     @example(key=ALICE, action="checkin:log", values={"minutes": "inf", "note": ""})
     @example(key=ALICE, action="checkin:done:2026-11-02:1e999", values={})
+    @example(key=ALICE, action="paper:next:\ud800", values={})
+    @example(key=ALICE, action="checkin:log", values={"minutes": "30", "note": "a\udfffb"})
     def run(key: MemberKey, action: str, values: dict[str, Any]) -> None:
         if action.startswith("privacy:delete:confirm"):
             return  # deleting is fine, but it would empty the seeded data the other examples need
