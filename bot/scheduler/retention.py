@@ -43,7 +43,6 @@ async def prune(
                 OutboxMessage.status.in_(FINISHED),
                 OutboxMessage.created_at < cutoff,
                 func.length(cast(OutboxMessage.payload, String)) > 2,  # not already '{}'
-
             )
             .values(payload={}, last_error=None)
             .execution_options(synchronize_session=False)

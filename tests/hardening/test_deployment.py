@@ -50,5 +50,3 @@ def test_db_copy_takes_the_target_from_the_environment(monkeypatch, tmp_path, ca
     finally:
         get_settings.cache_clear()
     assert seen["target"] == "postgresql+asyncpg://u:secret@db/x"
-
-

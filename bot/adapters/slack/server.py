@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 MAX_TIMESTAMP_DIGITS = 12
 
 
-
 def signed(verifier: SignatureVerifier, body: str, headers: Mapping[str, str]) -> bool:
     """Checked before Bolt parses anything, so a malformed unsigned body or timestamp is a
     plain 401 rather than an exception inside Bolt."""
