@@ -99,3 +99,23 @@ async def test_console_session_in_process(app):
     assert "Pick a number from 1 to 2" in text
     assert "Time zone: Asia/Kathmandu" in text
     assert text.count("How I can help") == 1, "/quit ends the session"
+
+
+async def test_a_delivered_dm_shows_its_buttons():
+    """`tick` prints what a member would get, buttons included."""
+    import io
+
+    from bot.adapters.console.messenger import ConsoleMessenger
+    from bot.core.identity import MemberKey
+    from bot.core.replies import Button, Card, Reply
+
+    out = io.StringIO()
+    reply = Reply(
+        cards=(Card(title="Daily check-in", body="How did it go?"),),
+        buttons=(
+            Button("Done: 30 min", "checkin:done:2026-03-02:30"),
+            Button("Skipped today", "checkin:skip:x"),
+        ),
+    )
+    await ConsoleMessenger(out).send_dm(MemberKey("console", "local", "me"), reply, key="k")
+    assert out.getvalue().rstrip().endswith("[buttons] Done: 30 min · Skipped today")

@@ -7,7 +7,7 @@ from typing import TextIO
 
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import Delivery
-from bot.core.replies import Reply, render_text
+from bot.core.replies import Reply, choices_of, render_text
 
 
 class ConsoleMessenger:
@@ -21,7 +21,7 @@ class ConsoleMessenger:
         self, member: MemberKey, reply: Reply, *, key: str, dm_channel_id: str | None = None
     ) -> Delivery:
         self._n += 1
-        self.out.write(f"\n[message for {member.user_id}]\n{render_text(reply)}\n")
+        self.out.write(f"\n[message for {member.user_id}]\n{_with_buttons(reply)}\n")
         self.out.flush()
         return Delivery(message_id=str(self._n), channel_id=dm_channel_id or f"dm-{member.user_id}")
 
@@ -36,10 +36,17 @@ class ConsoleMessenger:
         thread_reply: Reply | None = None,
     ) -> Delivery:
         self._n += 1
-        self.out.write(f"\n[#{channel_id}]\n{render_text(reply)}\n")
+        self.out.write(f"\n[#{channel_id}]\n{_with_buttons(reply)}\n")
         if thread_reply is not None:
             self.out.write(f"[thread: {thread_name}]\n{render_text(thread_reply)}\n")
         self.out.flush()
         return Delivery(
             message_id=str(self._n), channel_id=channel_id, thread_id=f"t{self._n}" if thread_reply else None
         )
+
+
+def _with_buttons(reply: Reply) -> str:
+    """The message as text, then the buttons it carries, so a delivered DM can be read whole."""
+    labels = [label for label, _ in choices_of(reply)]
+    text = render_text(reply)
+    return f"{text}\n[buttons] " + " · ".join(labels) if labels else text
