@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -79,6 +80,8 @@ class Member(Base):
     dm_channel_id: Mapped[str | None] = mapped_column(String(64))
     dm_blocked_reason: Mapped[str | None] = mapped_column(String(200))
     dm_blocked_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Seen in this community's public places (leaderboard, celebrations, digest, buddies).
+    community_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
 
