@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -35,10 +34,6 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
-def _upgrade_sync(url: str, revision: str) -> None:
-    command.upgrade(alembic_config(url), revision)
-
-
 async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision`. Safe to run repeatedly."""
     ensure_sqlite_dir(url)
@@ -55,7 +50,3 @@ async def upgrade(url: str, revision: str = "head") -> None:
             await conn.commit()
     finally:
         await engine.dispose()
-
-
-def upgrade_blocking(url: str, revision: str = "head") -> None:
-    asyncio.run(upgrade(url, revision))

@@ -29,13 +29,6 @@ async def get_or_create_community(session: AsyncSession, key: Any, now: datetime
     return community
 
 
-async def find_community(session: AsyncSession, key: Any) -> Community | None:
-    stmt = select(Community).where(
-        Community.platform == key.platform, Community.workspace_id == key.workspace_id
-    )
-    return (await session.execute(stmt)).scalar_one_or_none()
-
-
 # Statements run on every command are built once; only their parameters change per call.
 _FIND_MEMBER = select(Member).where(
     Member.platform == bindparam("platform"),

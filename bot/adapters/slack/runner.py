@@ -25,7 +25,6 @@ def _app_token(app: App) -> str | None:
 def prepare(app: App, socket_mode: bool) -> SlackRuntime:
     runtime = build_slack(app, socket_mode=socket_mode)
     app.extras["messenger"] = runtime.messenger
-    app.extras["slack"] = runtime
     return runtime
 
 

@@ -72,9 +72,6 @@ class UserDirectory:
         self._cache[key] = (self._now(), user)
         return user
 
-    def forget(self, member: MemberKey) -> None:
-        self._cache.pop((member.workspace_id, member.user_id), None)
-
     async def context(
         self, client: AsyncWebClient, member: MemberKey, channel_id: str | None = None
     ) -> Context:
