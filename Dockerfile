@@ -29,4 +29,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
 
 # SIGTERM (docker stop) ends the bot cleanly within 10 s; exec keeps python as PID 1 to receive it.
-CMD ["sh", "-c", "python -m bot migrate --quiet && exec python -m bot run"]
+CMD ["python", "-m", "bot", "run"]

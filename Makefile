@@ -15,7 +15,6 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@$(PY) -m bot migrate --quiet
 	@$(PY) -m bot run $(ARGS)
 
 test: $(STAMP)

@@ -298,8 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_export(settings, args.member))
     if args.cmd == "run":
         platform = pick_platform(settings, args.platform)
-        if platform == "console":
-            asyncio.run(_migrate(settings, quiet=True))
+        asyncio.run(_migrate(settings, quiet=True))
         try:
             return asyncio.run(_run(settings, platform))
         except KeyboardInterrupt:

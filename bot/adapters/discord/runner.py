@@ -10,7 +10,6 @@ from bot.adapters.discord.client import apply_api_base, build_client
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.ops.shutdown import start_delivery
 from bot.runtime import App
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +20,6 @@ async def run_discord(app: App, **client_overrides: Any) -> None:
         raise SystemExit("DISCORD_TOKEN is not set. See docs/discord.md.")
     assert settings.discord_token is not None
     token = settings.discord_token.get_secret_value()
-    await upgrade(settings.database_url)
     await apply_api_base(settings.discord_api_base, token)
     client = build_client(app, **client_overrides)
     messenger = DiscordMessenger(client)

@@ -12,7 +12,6 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from bot.adapters.slack.bolt_app import EVENTS_PATH, SlackConfigError, SlackRuntime, build_slack
 from bot.adapters.slack.server import web_app
 from bot.runtime import App
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,6 @@ async def run_slack(app: App) -> None:
         runtime = prepare(app, socket_mode=app_token is not None)
     except SlackConfigError as exc:
         raise SystemExit(f"{exc} See docs/slack.md.") from None
-    await upgrade(app.settings.database_url)
     if app_token is not None:
         handler = await start_socket_mode(runtime, app_token)
         app.extras["ready"] = handler.client.is_connected
