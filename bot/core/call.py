@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, zone
 from bot.core.identity import MemberKey
-from bot.core.services import memberships, schedules
+from bot.core.services import memberships, pauses, schedules
 from content.schema import Catalog
 from storage import repo
 from storage.models import Community, Member
@@ -69,6 +69,10 @@ class Call:
             )
             # A person joining another community keeps their own settings.
             memberships.adopt_settings(self._member, await memberships.others(self.session, self._member))
+            today = self.today(self._member)
+            if self._member.paused_until is not None and self._member.paused_until >= today:
+                # Joining while paused: the new membership's streak holds the pause too.
+                await pauses.record(self.session, self._member, self._member.paused_until, today, self.now())
             # Due times from the start, so the scheduler never has to look for unseeded rows.
             await schedules.refresh(self.session, self._member, self.now())
         return self._member

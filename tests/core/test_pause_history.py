@@ -183,3 +183,14 @@ async def test_a_shown_streak_drops_only_after_a_missed_study_day(app, study_day
         assert best_now >= best_before
         if now < before:
             assert n - 1 in missed, (n, seen)
+
+
+async def test_joining_a_second_community_while_paused_holds_the_pause_there_too(any_app):
+    key = await join(any_app, "eve")
+    await pause(any_app, key, 2, until=6)
+    other = MemberKey("discord", "g2", "eve")
+    any_app.clock.set(at(4))  # type: ignore[attr-defined]
+    await run(any_app, other, "checkin", minutes=20)
+    assert await periods(any_app, other) == [(DAY0 + timedelta(days=4), DAY0 + timedelta(days=6))]
+    # Days 5 and 6 are paused in the new community as well: the streak started on day 4 holds.
+    assert await shown(any_app, other, 7) == (1, 1)
