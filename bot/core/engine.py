@@ -258,6 +258,14 @@ class Engine:
             return timezones.complete(prefix, limit, now=self.clock.now())
         return []
 
+    def autocomplete_choices(self, kind: str, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
+        """The same answers as (label, value): the label is what a member reads in the picker."""
+        values = self.autocomplete(kind, prefix, limit)
+        if kind == "timezone":
+            now = self.clock.now()
+            return [(timezones.picker_label(v, now), v) for v in values]
+        return [(v, v) for v in values]
+
     async def _run(
         self,
         key: MemberKey,

@@ -141,6 +141,17 @@ def describe(zone: str, now: datetime | None = None) -> str:
     return f"{zone} ({offset} now)"
 
 
+def picker_label(zone: str, now: datetime | None = None) -> str:
+    """How a zone reads in a picker: fixed-offset zones by their offset, since `Etc/GMT-1` is UTC+1."""
+    if zone.startswith("Etc/GMT") or zone in ("UTC", "Etc/UTC"):
+        try:
+            offset = ZoneInfo(zone).utcoffset(now or datetime.now(UTC)) or timedelta(0)
+        except (ValueError, KeyError):
+            return zone
+        return f"{format_offset(offset)} (no daylight saving)"
+    return zone
+
+
 def suggest(text: str, limit: int = 3) -> list[str]:
     lowered = _key(text)
     hits = difflib.get_close_matches(lowered, list(aliases()), n=limit * 2, cutoff=0.6)

@@ -29,3 +29,10 @@ async def test_timezone_autocomplete_puts_the_city_people_type_first(bot, fake: 
     _, call = await answer(fake, fake.autocomplete("settings", "timezone", "Bangalore"))
     names = [c["value"] for c in call.body["data"]["choices"]]
     assert names[0] == "Asia/Kolkata"
+
+
+async def test_an_offset_in_the_picker_reads_as_the_offset_not_the_posix_name(bot, fake: FakeDiscord) -> None:
+    _, call = await answer(fake, fake.autocomplete("settings", "timezone", "GMT+1"))
+    first = call.body["data"]["choices"][0]
+    assert first["value"] == "Etc/GMT-1"  # the POSIX name, stored as the zone
+    assert first["name"] == "UTC+01:00 (no daylight saving)"

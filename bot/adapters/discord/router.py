@@ -151,7 +151,7 @@ class Router:
             opt = spec.option(focused[0])
             typed = str(focused[1] or "")
             if opt is not None and opt.autocomplete:
-                choices = [(n, n) for n in self.engine.autocomplete(opt.autocomplete, typed)]
+                choices = self.engine.autocomplete_choices(opt.autocomplete, typed)
             elif opt is not None and opt.choices:
                 low = typed.lower()
                 choices = [(lb, v) for lb, v in opt.choices if low in lb.lower() or low in v.lower()]
