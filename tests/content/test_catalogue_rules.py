@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from datetime import date
@@ -201,3 +202,27 @@ def test_everything_but_the_question_bank_passes_content_check():
     text, ok = report(CATALOG.model_copy(update={"areas": areas}))
     assert ok, text
     assert "Content OK" in text
+
+
+def _texts(node: object):
+    if isinstance(node, dict):
+        for v in node.values():
+            yield from _texts(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _texts(v)
+    elif isinstance(node, str):
+        yield node
+
+
+def test_no_hyphenated_word_is_split_by_a_folded_line():
+    """`>-` folding turns a line ending in "multi-" into "multi- step"; only a suspended
+    hyphen ("black-, grey- and white-box") may be followed by a space."""
+    split = re.compile(r"\w- (?!and\b|or\b|to\b)[a-z]")
+    found = [
+        (path.name, m.group(0))
+        for path in sorted(CONTENT_DIR.rglob("*.yaml"))
+        for text in _texts(yaml.safe_load(path.read_text()))
+        for m in split.finditer(text)
+    ]
+    assert found == []
