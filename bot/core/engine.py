@@ -41,6 +41,7 @@ from bot.core.services import (
     progress,
     reading_group,
     reminders,
+    review,
     settings,
 )
 from bot.core.text import unreadable
@@ -112,6 +113,7 @@ _SERVICES = (
     privacy,
     help,
     admin,
+    review,
 )
 
 
