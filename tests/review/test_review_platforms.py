@@ -17,6 +17,7 @@ from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
 from bot.runtime import build_app
 from storage.models import ReviewLogEntry
+from tests.conftest import make_settings
 from tests.discord import conftest as discord_fixtures
 from tests.discord.conftest import Bot, discord_app
 from tests.discord.helpers import EPHEMERAL, answer, components, original, text_of
@@ -136,3 +137,25 @@ async def test_slack_review_in_a_message_and_from_the_app_home(review_slack: Sla
     opened = slack.fake.find("views.open")[-1].args["view"]
     check_view(opened)
     assert "Show answer" in json.dumps(opened)
+
+
+async def test_console_review_by_numbers(db_url, clock):
+    import io
+
+    from bot.adapters.console.session import ConsoleSession
+
+    app = build_app(make_settings(db_url), clock=clock, catalog=catalog_with_cards())
+    try:
+        key = MemberKey("console", "local", "me")
+        await queue_due_cards(app.engine, key, clock)
+        out = io.StringIO()
+        # /review, 1 = Show answer, 3 = Good, then /review again for the next card.
+        lines = iter(["/review", "1", "3", "/quit"])
+        await ConsoleSession(app.engine, key, out=out, read_line=lambda _p: next(lines, None)).run()
+        text = out.getvalue()
+        assert "[1] Show answer" in text
+        assert "[1] Again" in text and "[3] Good" in text and "[4] Easy" in text
+        assert "Good: next time on" in text
+        assert "Card 2 of 3 today" in text
+    finally:
+        await app.close()
