@@ -78,6 +78,16 @@ async def due_count(session: AsyncSession, member_id: int, now: datetime) -> int
     return int((await session.execute(DUE_COUNT, {"member_id": member_id, "now": now})).scalar_one())
 
 
+async def due_counts(session: AsyncSession, member_ids: list[int], now: datetime) -> dict[int, int]:
+    """Due cards for many members in one grouped query on the same index."""
+    stmt = (
+        select(CARDS.c.member_id, func.count())
+        .where(CARDS.c.member_id.in_(member_ids), CARDS.c.due <= now)
+        .group_by(CARDS.c.member_id)
+    )
+    return {m: n for m, n in (await session.execute(stmt)).all()}
+
+
 async def next_due(session: AsyncSession, member_id: int, now: datetime, n: int = 1) -> list[Any]:
     return list((await session.execute(NEXT_DUE, {"member_id": member_id, "now": now, "n": n})).all())
 
