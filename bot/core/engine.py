@@ -65,7 +65,7 @@ ACTIVITY_FLUSH_SECONDS = 2.0
 ACTIVITY_BATCH = 500
 
 # Commands and actions that only read (Discord page turns and menus included).
-READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn"})
+READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "review"})
 READ_ONLY_ACTIONS = frozenset(
     {
         "today:show",
@@ -78,6 +78,9 @@ READ_ONLY_ACTIONS = frozenset(
         "learn:pick",
         "learn:view",
         "learn:plan",
+        "review:next",
+        "review:show",
+        "review:topic",
     }
 )
 

@@ -131,6 +131,19 @@ async def test_the_daily_limit_stops_the_session_with_a_summary(rapp):
     assert choices_of(m.last)[0][0] == "Show answer"
 
 
+async def test_review_as_a_first_command_makes_the_member_and_has_nothing_due(rapp):
+    m = MemberDriver(rapp.engine, MemberKey("discord", "g1", "newcomer"))
+    await m.command("review")
+    assert not m.last.error and m.last.cards[0].title == "Nothing to review"
+    assert "join your queue and are due the next day" in m.text
+
+
+async def test_help_mentions_review(rapp):
+    m = MemberDriver(rapp.engine, ADA)
+    await m.command("help")
+    assert "**/review** · Recall what you studied" in m.text
+
+
 async def test_review_settings_are_validated_and_shown(rapp):
     m = MemberDriver(rapp.engine, ADA)
     await m.command("settings", review_retention="1.5")
