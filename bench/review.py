@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from bench.bulk import BulkLoader
 from bench.context import Bench
@@ -97,7 +97,19 @@ async def _load_cards(app: Any, members: list[int], pool: list[ReviewCard]) -> f
                     await loader.load(ReviewCardState.__table__, rows)
                     rows = []
         await loader.load(ReviewCardState.__table__, rows)
+    async with app.db.begin() as conn:  # what autovacuum (or SQLite's optimize) does after a load
+        await conn.execute(text("ANALYZE review_cards"))
     return time.perf_counter() - started
+
+
+async def due_count_plan(engine: Any, member_id: int) -> list[str]:
+    """How the database runs the due count: a search of ix_review_cards_member_due."""
+    stmt = review_queries.DUE_COUNT.params(member_id=member_id, now=T0)
+    compiled = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return [r[3] for r in await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))]
+        return [r[0] for r in await conn.execute(text("EXPLAIN " + compiled))]
 
 
 async def run(b: Bench) -> None:
@@ -123,6 +135,8 @@ async def run(b: Bench) -> None:
                     f"loaded in {took:.1f} s",
                     flush=True,
                 )
+                for line in await due_count_plan(app.db, found[0].id):
+                    print(f"  [{kind}] due count plan: {line}", flush=True)
                 keys = [MemberKey(m.platform, m.workspace_id, m.user_id) for m in found]
                 rng = random.Random(11)
                 read, rate = Latency(), Latency()

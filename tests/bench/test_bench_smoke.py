@@ -30,5 +30,6 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "median" in printed and "claim pass query plans" in printed
     assert "SEARCH schedules USING INDEX ix_schedules_due" in printed
+    assert "due count plan: SEARCH review_cards USING COVERING INDEX ix_review_cards_member_due" in printed
     stats_plan = "admin stats plan members: SEARCH members USING COVERING INDEX ix_members_community_active"
     assert stats_plan in printed
