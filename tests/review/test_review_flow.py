@@ -215,3 +215,31 @@ async def test_export_and_delete_cover_card_state_and_the_log(rapp):
     async with rapp.sessions() as s:
         assert (await s.execute(select(func.count()).select_from(ReviewCardState))).scalar_one() == 0
         assert (await s.execute(select(func.count()).select_from(ReviewLogEntry))).scalar_one() == 0
+
+
+async def test_a_card_removed_from_the_catalogue_is_never_shown(any_db_url):
+    full = catalog_with_cards()
+    app = build_app(make_settings(any_db_url), clock=FrozenClock(T0), catalog=full)
+    try:
+        m = MemberDriver(app.engine, ADA)
+        topic = await enrol_and_finish_first_topic(app, m)
+    finally:
+        await app.close()
+    kept = {**full.cards, topic: full.cards[topic][1:]}
+    app = build_app(
+        make_settings(any_db_url), clock=FrozenClock(T0), catalog=full.model_copy(update={"cards": kept})
+    )
+    try:
+        app.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+        m = MemberDriver(app.engine, ADA)
+        await m.command("review")
+        for _ in range(2):
+            assert f"{topic}-1" not in m.choice("Show answer")
+            await m.press("Show answer")
+            await m.press("Good")
+        assert m.last.cards[0].title == "Review done" and "No more cards are due" in m.text
+        assert "daily limit" not in m.text
+        gone = await m.act(f"review:rate:{topic}-1:0:good")
+        assert "isn't in your review queue any more" in render_text(gone)
+    finally:
+        await app.close()

@@ -100,12 +100,14 @@ async def _next(call: Call, member: Member, lead: str = "") -> Reply:
             ),
             buttons=(Button("Show answer", f"review:show:{row.card_id}:{row.reps}", "primary"),),
         )
-    return await _summary(call, member, done, lead)
+    return await _summary(call, member, done, lead, limited=room == 0)
 
 
-async def _summary(call: Call, member: Member, done: int, lead: str = "") -> Reply:
+async def _summary(call: Call, member: Member, done: int, lead: str = "", limited: bool = True) -> Reply:
+    """`limited`: the daily limit stopped the session (otherwise any cards still due are ones
+    whose text left the catalogue, which are never shown)."""
     now = call.now()
-    waiting = await q.due_count(call.session, member.id, now)
+    waiting = await q.due_count(call.session, member.id, now) if limited else 0
     later = await q.next_later(call.session, member.id, now)
     lines = []
     if done:
