@@ -33,11 +33,45 @@ class Sizes:
     baseline_members: int
     day_budget: float
     load_members: int = 2_000
+    review_members: int = 10_000
+    review_samples: int = 300
 
 
 PROFILES = {
-    "smoke": Sizes("smoke", 60, 3, 1, 3, 4, 200, 10, 6, (100,), 20, 0.5, load_members=400),
-    "tiny": Sizes("tiny", 300, 15, 2, 10, 20, 1500, 50, 40, (2000,), 200, 1.0, load_members=1_500),
+    "smoke": Sizes(
+        "smoke",
+        60,
+        3,
+        1,
+        3,
+        4,
+        200,
+        10,
+        6,
+        (100,),
+        20,
+        0.5,
+        load_members=400,
+        review_members=20,
+        review_samples=10,
+    ),
+    "tiny": Sizes(
+        "tiny",
+        300,
+        15,
+        2,
+        10,
+        20,
+        1500,
+        50,
+        40,
+        (2000,),
+        200,
+        1.0,
+        load_members=1_500,
+        review_members=200,
+        review_samples=50,
+    ),
     "quick": Sizes(
         "quick", 10_000, 50, 2, 50, 50, 20_000, 20_000, 200, (10_000, 50_000), 2_000, 5.0, load_members=20_000
     ),
@@ -55,6 +89,8 @@ PROFILES = {
         100_000,
         600.0,
         load_members=100_000,
+        review_members=100_000,
+        review_samples=2_000,
     ),
 }
 

@@ -13,10 +13,15 @@ MIN_TOPICS_LONG = 30
 LONG_ROADMAP_HOURS = 700
 
 
-def report(cat: Catalog, moved: Iterable[checks.MovedDomain] | None = None) -> tuple[str, bool]:
+def report(
+    cat: Catalog,
+    moved: Iterable[checks.MovedDomain] | None = None,
+    reviewed_cards: set[str] | None = None,
+) -> tuple[str, bool]:
     """A readable summary, and whether every target is met.
 
     `moved` is the moved-domain list; by default the one in `content/moved_domains.yaml`.
+    `reviewed_cards` are the card ids with a second review; by default those in `content/reviews/`.
     """
     ok = True
     lines = [f"Roadmaps: {len(cat.roadmaps)}"]
@@ -83,5 +88,25 @@ def report(cat: Catalog, moved: Iterable[checks.MovedDomain] | None = None) -> t
     for where, url, rule in stale:
         ok = False
         lines.append(f"  PROBLEM: content/{where}: {url} -> {rule.moved_to} ({rule.why})")
+    cards_ok, card_lines = _cards(cat, reviewed_cards)
+    ok = ok and cards_ok
+    lines += card_lines
     lines.append("Content OK" if ok else "Content has problems (see above)")
     return "\n".join(lines), ok
+
+
+def _cards(cat: Catalog, reviewed: set[str] | None) -> tuple[bool, list[str]]:
+    """Review cards per topic; a topic below the minimum is a problem."""
+    counts = checks.card_counts(cat)
+    need = checks.MIN_CARDS_PER_TOPIC
+    all_ids = {c.id for cs in cat.cards.values() for c in cs}
+    reviewed = checks.second_reviewed_cards() if reviewed is None else reviewed
+    lines = [f"Review cards: {len(all_ids)} ({len(all_ids & reviewed)} with a second review)"]
+    short = checks.short_topics(counts, need)
+    for rid, topics in counts.items():
+        low = [(t, n) for r, t, n in short if r == rid]
+        mark = "ok" if not low else f"PROBLEM: {len(low)} topics below {need}"
+        lines.append(f"  {rid:<20} {sum(topics.values()):>4} cards over {len(topics)} topics  {mark}")
+        for t, n in low:
+            lines.append(f"    PROBLEM: {t} has {n} card{'s' if n != 1 else ''}, needs {need}")
+    return not short, lines

@@ -225,3 +225,39 @@ def phase_loads(cat: Catalog, path: LearningPath) -> list[PhaseLoad]:
 def overpaced_phases(cat: Catalog, path: LearningPath) -> list[PhaseLoad]:
     """Phases that ask for more hours a week than the path's stated pace."""
     return [p for p in phase_loads(cat, path) if p.hours_per_week > path.hours_per_week + 1e-9]
+
+
+# --------------------------------------------------------------------------- review cards
+
+# Every roadmap topic needs this many review cards, so a review of a topic can vary.
+MIN_CARDS_PER_TOPIC = 3
+REVIEWS_DIR = Path(__file__).resolve().parent / "reviews"
+
+
+def card_counts(cat: Catalog) -> dict[str, dict[str, int]]:
+    """{roadmap id: {topic id: cards}} for every topic of every roadmap (0 when it has none)."""
+    return {r.id: {t.id: len(cat.cards.get(t.id, ())) for t in r.topics} for r in cat.roadmap_list()}
+
+
+def short_topics(
+    counts: dict[str, dict[str, int]], minimum: int = MIN_CARDS_PER_TOPIC
+) -> list[tuple[str, str, int]]:
+    """(roadmap, topic, count) for every topic with fewer than `minimum` cards."""
+    return [(r, t, n) for r, topics in counts.items() for t, n in topics.items() if n < minimum]
+
+
+def second_reviewed_cards(folder: Path = REVIEWS_DIR) -> set[str]:
+    """Card ids with a verdict in `cards-*-second-review.yaml`; a broken file raises ContentError."""
+    ids: set[str] = set()
+    for path in sorted(folder.glob("cards-*-second-review.yaml")) if folder.is_dir() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as exc:
+            raise ContentError([f"{path.name}: not valid YAML: {exc}"]) from exc
+        if not isinstance(data, list):
+            raise ContentError([f"{path.name}: expected a list of {{id, verdict, note}}"])
+        for i, entry in enumerate(data):
+            if not isinstance(entry, dict) or entry.get("verdict") not in ("ok", "fixed", "replaced"):
+                raise ContentError([f"{path.name}: {i}.verdict: must be ok, fixed or replaced"])
+            ids.add(str(entry.get("id")))
+    return ids

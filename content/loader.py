@@ -15,11 +15,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from content.schema import (
+    CardFile,
     Catalog,
     ExploreSection,
     GoalQuestion,
     LearningPath,
     Paper,
+    ReviewCard,
     Roadmap,
     Skill,
     SkillArea,
@@ -136,6 +138,8 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
     _unique([(p, e.id) for p, e in explore_files], "explore section", root, problems)
     question_ids = [(p, q.id) for p, a in area_files for q in a.questions]
     _unique(question_ids, "question", root, problems)
+    card_files = _dir_files(root / "cards", CardFile, root, problems)
+    cards = _cards_by_topic(card_files, {r.id: r for _, r in roadmap_files}, root, problems)
 
     if problems:
         raise ContentError(problems)
@@ -148,11 +152,36 @@ def load_catalog(root: Path | str | None = None) -> Catalog:
         goals=goals,
         papers={p.id: p for p in papers},
         explore={e.id: e for _, e in explore_files},
+        cards=cards,
     )
     _cross_check(catalog, root, problems)
     if problems:
         raise ContentError(problems)
     return catalog
+
+
+def _cards_by_topic(
+    files: list[tuple[Path, CardFile]], roadmaps: dict[str, Roadmap], root: Path, problems: list[str]
+) -> dict[str, tuple[ReviewCard, ...]]:
+    """Cards keyed by topic id. Each file belongs to its roadmap, and each card to one of its topics."""
+    _unique([(p, c.id) for p, f in files for c in f.cards], "card", root, problems)
+    out: dict[str, list[ReviewCard]] = {}
+    for path, f in files:
+        if path.stem != f.roadmap:
+            problems.append(f"{_rel(path, root)}: roadmap: {f.roadmap!r} must match the file name")
+        roadmap = roadmaps.get(f.roadmap)
+        if roadmap is None:
+            problems.append(f"{_rel(path, root)}: roadmap: unknown roadmap {f.roadmap!r}")
+            continue
+        for i, card in enumerate(f.cards):
+            if roadmap.topic(card.topic) is None:
+                problems.append(
+                    f"{_rel(path, root)}: cards.{i}.topic: unknown topic {card.topic!r} "
+                    f"in roadmap {f.roadmap!r} (card {card.id})"
+                )
+                continue
+            out.setdefault(card.topic, []).append(card)
+    return {topic: tuple(cs) for topic, cs in out.items()}
 
 
 def _cross_check(cat: Catalog, root: Path, problems: list[str]) -> None:

@@ -217,6 +217,46 @@ class Paper(Strict):
         return f"https://arxiv.org/abs/{ref}" if kind == "arxiv" else f"https://doi.org/{ref}"
 
 
+CARD_TEXT_MAX = 600
+CARD_SENTENCES_MAX = 3
+_SENTENCE_END = re.compile(r"[.!?](?:[\"')\]]*)(?=\s+[A-Z0-9\"'(`]|\s*$)")
+
+
+def sentence_count(text: str) -> int:
+    """Sentences in a card answer: ends of . ! or ? before a capital, digit or the end."""
+    return max(1, len(_SENTENCE_END.findall(text.strip())))
+
+
+class ReviewCard(Strict):
+    """A short recall card for one topic: a prompt, and an answer to check recall against."""
+
+    id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*-[0-9]+$", max_length=60)
+    topic: Slug
+    prompt: str = Field(min_length=10, max_length=300)
+    answer: str = Field(min_length=10, max_length=CARD_TEXT_MAX)
+
+    @field_validator("prompt", "answer")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be blank")
+        return v.strip()
+
+    @field_validator("answer")
+    @classmethod
+    def _short_answer(cls, v: str) -> str:
+        if sentence_count(v) > CARD_SENTENCES_MAX:
+            raise ValueError(f"an answer has one to {CARD_SENTENCES_MAX} sentences")
+        return v
+
+
+class CardFile(Strict):
+    """`content/cards/<roadmap-id>.yaml`: the review cards of one roadmap's topics."""
+
+    roadmap: Slug
+    cards: list[ReviewCard] = Field(min_length=1)
+
+
 class Catalog(Strict):
     """Everything in `content/`, cross-checked."""
 
@@ -227,6 +267,8 @@ class Catalog(Strict):
     goals: list[GoalQuestion] = []
     papers: dict[str, Paper] = {}
     explore: dict[str, ExploreSection] = {}
+    # Review cards by topic id; a topic's cards apply in every roadmap that lists it.
+    cards: dict[str, tuple[ReviewCard, ...]] = {}
 
     def roadmap_list(self) -> list[Roadmap]:
         return sorted(self.roadmaps.values(), key=lambda r: r.order)
@@ -236,6 +278,13 @@ class Catalog(Strict):
 
     def area_list(self) -> list[SkillArea]:
         return sorted(self.areas.values(), key=lambda a: a.order)
+
+    def card(self, card_id: str) -> ReviewCard | None:
+        topic = card_id.rsplit("-", 1)[0]
+        found = next((c for c in self.cards.get(topic, ()) if c.id == card_id), None)
+        if found is not None:
+            return found
+        return next((c for cs in self.cards.values() for c in cs if c.id == card_id), None)
 
     def resolve_topic(self, ref: str) -> tuple[Roadmap, Topic] | None:
         roadmap_id, _, topic_id = ref.partition("/")

@@ -82,6 +82,9 @@ class Member(Base):
     dm_blocked_notice: Mapped[bool] = mapped_column(Boolean, default=False)
     # Seen in this community's public places (leaderboard, celebrations, digest, buddies).
     community_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Spaced review: the recall FSRS aims for, and how many cards a day /review offers.
+    review_retention: Mapped[float] = mapped_column(Float, default=0.9, server_default="0.9")
+    review_daily_limit: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
 
@@ -283,3 +286,40 @@ class AppState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ReviewCardState(Base):
+    """One member's FSRS state for one review card (see bot/core/domain/review.py)."""
+
+    __tablename__ = "review_cards"
+    # Counting a member's due cards, and reading the next one, is one range scan of this index.
+    __table_args__ = (Index("ix_review_cards_member_due", "member_id", "due"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    card_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    topic_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime]
+    last_review: Mapped[datetime | None]
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class ReviewLogEntry(Base):
+    """Every rating a member gave a card, with the due time it replaced and the one it set."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (Index("ix_review_logs_member_reviewed", "member_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    card_id: Mapped[str] = mapped_column(String(64))
+    topic_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime]
+    due_before: Mapped[datetime]
+    due_after: Mapped[datetime]

@@ -90,6 +90,7 @@ def command_specs(
             ),
             usage="/checkin [minutes] [note]",
         ),
+        CommandSpec("review", "Recall what you studied: today's due review cards, one at a time"),
         CommandSpec("paper", "A paper to read this week, matched to your track and level"),
         CommandSpec(
             "explore",
@@ -121,6 +122,8 @@ def command_specs(
                 Option("quiet_hours", "string", "e.g. 22:00-07:00, or 'off'", max_length=11),
                 Option("stream", "choice", "A reminder to turn on or off", choices=STREAMS_CHOICES),
                 Option("enabled", "choice", "Turn that reminder on or off", choices=ON_OFF),
+                Option("review_retention", "string", "Review recall to aim for, e.g. 90%", max_length=6),
+                Option("review_limit", "string", "Review cards a day (0 turns reviews off)", max_length=3),
             ),
             usage="/settings [timezone] [checkin_time] [checkin_days] [hours_per_week] ...",
         ),

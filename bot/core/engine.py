@@ -41,6 +41,7 @@ from bot.core.services import (
     progress,
     reading_group,
     reminders,
+    review,
     settings,
 )
 from bot.core.text import unreadable
@@ -64,7 +65,7 @@ ACTIVITY_FLUSH_SECONDS = 2.0
 ACTIVITY_BATCH = 500
 
 # Commands and actions that only read (Discord page turns and menus included).
-READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn"})
+READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "review"})
 READ_ONLY_ACTIONS = frozenset(
     {
         "today:show",
@@ -77,6 +78,9 @@ READ_ONLY_ACTIONS = frozenset(
         "learn:pick",
         "learn:view",
         "learn:plan",
+        "review:next",
+        "review:show",
+        "review:topic",
     }
 )
 
@@ -112,6 +116,7 @@ _SERVICES = (
     privacy,
     help,
     admin,
+    review,
 )
 
 

@@ -23,11 +23,13 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
     benches = {f["bench"] for f in data["figures"]}
     assert benches == {
         "1 core", "2 interactions", "3 scheduling", "4 dispatch", "5 memory", "6 baseline", "7 load",
+        "8 review",
     }  # fmt: skip
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f
     printed = capsys.readouterr().out
     assert "median" in printed and "claim pass query plans" in printed
     assert "SEARCH schedules USING INDEX ix_schedules_due" in printed
+    assert "due count plan: SEARCH review_cards USING COVERING INDEX ix_review_cards_member_due" in printed
     stats_plan = "admin stats plan members: SEARCH members USING COVERING INDEX ix_members_community_active"
     assert stats_plan in printed

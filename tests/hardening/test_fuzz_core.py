@@ -47,6 +47,7 @@ COMMANDS = (
     "today",
     "checkin",
     "paper",
+    "review",
     "explore",
     "settings",
     "privacy",
@@ -198,6 +199,8 @@ def test_actions(checker: Checker) -> None:
     )
     @example(key=ALICE, action="assess:ans:²:x:1", values={})
     @example(key=ALICE, action="topic:done:99999999999999999999999", values={})
+    @example(key=ALICE, action="review:rate:x-1:²:good", values={})
+    @example(key=ALICE, action="review:show:x-1:99999999999999999999999", values={})
     @example(key=ALICE, action="paper:groupread:²", values={})
     @example(key=ALICE, action="checkin:log", values={"minutes": "inf", "note": ""})
     @example(key=ALICE, action="checkin:done:2026-11-02:1e999", values={})

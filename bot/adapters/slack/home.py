@@ -25,6 +25,7 @@ DASHBOARD_BUTTONS = (
     Button("Check in", "checkin:open:x", "primary"),
     Button("Today's task", "today:show:x"),
     Button("Progress", "progress:show:x"),
+    Button("Review", "review:next:x"),
     Button("Settings", "settings:show:x"),
 )
 WELCOME_BUTTONS = (

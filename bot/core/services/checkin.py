@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.services import studylog
+from bot.core.services import review, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
@@ -236,6 +236,7 @@ async def log(
     # A snoozed copy of that day's check-in would ask again how the day went: it is not sent.
     await conn.execute(_DROP_SNOOZE, {"snooze_key": f"checkin-snooze:{member.id}:{d.isoformat()}"})
     studylog.forget_logs(call, member)
+    await review.enqueue_topics(call, member, [i.topic_id for i in touched])
     finished = []
     if touched:
         spent = await studylog.topic_minutes(call, member)

@@ -30,6 +30,8 @@ from storage.models import (
     Pause,
     Plan,
     PlanItem,
+    ReviewCardState,
+    ReviewLogEntry,
     Schedule,
 )
 
@@ -42,6 +44,8 @@ MEMBER_TABLES = (
     CommunityPaperRead,
     OutboxMessage,
     Pause,
+    ReviewCardState,
+    ReviewLogEntry,
 )
 
 
@@ -180,8 +184,9 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
         cards=(
             Card(
                 title="Your data",
-                body="I store your settings, plans, check-ins, quiz answers, paper history and any "
-                "pending reminders. You can download all of it, or delete all of it." + which,
+                body="I store your settings, plans, check-ins, quiz answers, paper history, "
+                "review cards and any pending reminders. You can download all of it, or delete "
+                "all of it." + which,
             ),
         ),
         buttons=(
@@ -224,8 +229,8 @@ async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
         cards=(
             Card(
                 title="Delete everything?",
-                body="This removes your plans, check-ins, streaks, quiz results, paper history and "
-                "reminders. It cannot be undone." + which,
+                body="This removes your plans, check-ins, streaks, quiz results, paper history, "
+                "review cards and reminders. It cannot be undone." + which,
                 tone="danger",
             ),
         ),

@@ -13,7 +13,7 @@ from bot.core.errors import UserError
 from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
-from bot.core.services import studylog
+from bot.core.services import review, studylog
 from storage import repo
 from storage.models import Plan, PlanItem
 
@@ -30,11 +30,13 @@ async def progress_command(call: Call) -> Reply:
         Field("This week", f"{logged(week)} of {hours(member.hours_per_week)}"),
     ]
     extra = await _extra_sections(call, member.id)
+    review_text, review_buttons = await review.progress_part(call, member)
+    extra += review_text
     if plan is None:
         body = "You haven't picked a plan yet. Run /learn to choose a roadmap or path."
         return Reply(
             cards=(Card(title="Your progress", body=body + extra, fields=tuple(fields)),),
-            buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
+            buttons=(Button("Pick a plan", "learn:list:all", "primary"), *review_buttons),
         )
     items = await repo.plan_item_rows(call.session, plan.id)
     p = await studylog.pace(call, member, plan, items)
@@ -64,7 +66,11 @@ async def progress_command(call: Call) -> Reply:
     )
     return Reply(
         cards=(card,),
-        buttons=(Button("Today", "today:show:x", "primary"), Button("Log study", "checkin:open:x")),
+        buttons=(
+            Button("Today", "today:show:x", "primary"),
+            Button("Log study", "checkin:open:x"),
+            *review_buttons,
+        ),
         origin="progress:show:x",
     )
 
@@ -166,6 +172,7 @@ async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> 
     if item.state != "done":
         item.state = "done"
         item.updated_at = call.now()
+    await review.enqueue_topics(call, member, [item.topic_id])
     plan_items = await repo.plan_items(call.session, item.plan_id)
     nxt = studylog.current_items(plan_items)
     after = "Next up: **" + _title(call, nxt[0]) + "**." if nxt else "That was the last topic!"

@@ -18,7 +18,7 @@ from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import memberships, papers, progress, schedules, studylog
+from bot.core.services import memberships, papers, progress, review, schedules, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -88,10 +88,11 @@ async def checkin_reply(
     else:
         items = await repo.plan_items(call.session, plan.id)
         suggestion = await progress.suggest_today(call, member, items)
+        # (not `title`: a walrus in a comprehension binds in this scope, and would rename the DM)
         lines = [
-            f"**{title}** · about {minutes} min"
+            f"**{name}** · about {minutes} min"
             for item, minutes in suggestion
-            if (title := _topic_title(call, item)) is not None
+            if (name := _topic_title(call, item)) is not None
         ]
         body = (
             "Today's task:\n" + bullet(lines) + "\n\nHow did it go?"
@@ -99,18 +100,20 @@ async def checkin_reply(
             else "Your plan is complete! Log any study you did today."
         )
     streak = studylog.streak_text(st)
+    review_line, review_buttons = await review.checkin_part(call, member)
     return Reply(
         cards=(
             Card(
                 title=title,
-                body=body,
+                body=body + review_line,
                 fields=(*await _community_field(call, member, communities), Field("Streak", streak)),
                 footer="Turn this off or pick another time in /settings",
             ),
         ),
         buttons=checkin_buttons(
             d, snooze, today, bool(done), can_snooze=snooze_at(member, d, call.now()) is not None
-        ),
+        )
+        + review_buttons,
     )
 
 

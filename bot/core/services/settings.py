@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, pauses, schedules
+from bot.core.services import memberships, pauses, review, schedules
 from storage import repo
 from storage.models import Member
 
@@ -143,6 +143,7 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
         qs, qe = parse_quiet(str(v))
         changes.append(("quiet_start", qs, f"Quiet hours: {qs}-{qe}" if qs else "Quiet hours off"))
         changes.append(("quiet_end", qe, ""))
+    changes += review.setting_changes(opts)
     stream, enabled = opts.get("stream"), opts.get("enabled")
     if (stream is None) != (enabled is None):
         raise UserError(
@@ -220,6 +221,7 @@ async def show(
             f"{member.quiet_start}-{member.quiet_end}" if member.quiet_start else "off",
         ),
         Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
+        review.settings_field(member),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]

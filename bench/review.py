@@ -1,0 +1,239 @@
+"""8. Spaced review: the p99 of /review's next-card read and of recording a rating, with N members
+holding 50 cards each, and what counting due cards adds to a peak-minute claim pass.
+
+Card rows are bulk-loaded (a tenth of each member's cards due now, the rest spread over the
+coming months). Both operations run through the engine, as a member's button press does: one
+hand-off to the database thread, one transaction. The due count is read when a check-in is
+built, one indexed query per member; its cost is compared with the claim pass that queues
+the same minute's check-ins.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, text
+
+from bench.bulk import BulkLoader
+from bench.context import Bench
+from bench.scheduling import worst_minute
+from bench.seed import T0, Population, bench_settings, seed
+from bench.stats import Latency, figure
+from bot.core.call import Call
+from bot.core.clock import FrozenClock
+from bot.core.identity import MemberKey
+from bot.core.replies import choices_of
+from bot.core.services import reminders
+from bot.runtime import build_app
+from content.schema import Catalog, ReviewCard
+from storage import review_queries
+from storage.models import Member, ReviewCardState
+
+CARDS_PER_MEMBER = 50
+DUE_SHARE = 0.1
+CHUNK = 20_000
+GROUP = 2_500  # the claim pass's chunk of members (CHUNK_ROWS)
+WARMUP = 20
+
+
+def with_cards(catalog: Catalog) -> Catalog:
+    """The catalogue with three cards for any topic that has none, so every member has 50 to show."""
+    cards = dict(catalog.cards)
+    for roadmap in catalog.roadmap_list():
+        for t in roadmap.topics:
+            if t.id not in cards:
+                cards[t.id] = tuple(
+                    ReviewCard(
+                        id=f"{t.id}-{n}",
+                        topic=t.id,
+                        prompt=f"Why does {t.title} matter here?",
+                        answer="A short answer.",
+                    )
+                    for n in (1, 2, 3)
+                )
+    return catalog.model_copy(update={"cards": cards})
+
+
+def _card_pool(catalog: Catalog) -> list[ReviewCard]:
+    pool = [c for cs in catalog.cards.values() for c in cs]
+    return sorted(pool, key=lambda c: c.id)[: max(CARDS_PER_MEMBER, 1)]
+
+
+async def _load_cards(app: Any, members: list[int], pool: list[ReviewCard]) -> float:
+    rng = random.Random(7)
+    started = time.perf_counter()
+    async with app.db.begin() as conn:  # the seed's template members queued a few already
+        await conn.execute(delete(ReviewCardState.__table__))
+    rows: list[dict[str, Any]] = []
+    async with BulkLoader(app.db) as loader:
+        for member_id in members:
+            for c in pool:
+                due_now = rng.random() < DUE_SHARE
+                due = (
+                    T0 - timedelta(hours=rng.randint(1, 48))
+                    if due_now
+                    else T0 + timedelta(days=rng.randint(1, 120))
+                )
+                rows.append(
+                    {
+                        "member_id": member_id,
+                        "card_id": c.id,
+                        "topic_id": c.topic,
+                        "state": 2,
+                        "step": None,
+                        "stability": rng.uniform(1, 60),
+                        "difficulty": rng.uniform(1, 9),
+                        "due": due,
+                        "last_review": T0 - timedelta(days=rng.randint(1, 60)),
+                        "reps": rng.randint(1, 8),
+                        "lapses": 0,
+                        "created_at": T0 - timedelta(days=90),
+                    }
+                )
+                if len(rows) >= CHUNK:
+                    await loader.load(ReviewCardState.__table__, rows)
+                    rows = []
+        await loader.load(ReviewCardState.__table__, rows)
+    async with app.db.begin() as conn:  # what autovacuum (or SQLite's optimize) does after a load
+        await conn.execute(text("ANALYZE review_cards"))
+    return time.perf_counter() - started
+
+
+async def due_count_plan(engine: Any, member_id: int) -> list[str]:
+    """How the database runs the due count: a search of ix_review_cards_member_due."""
+    stmt = review_queries.DUE_COUNT.params(member_id=member_id, now=T0)
+    compiled = str(stmt.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            return [r[3] for r in await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))]
+        return [r[0] for r in await conn.execute(text("EXPLAIN " + compiled))]
+
+
+async def run(b: Bench) -> None:
+    n = b.sizes.review_members
+    samples = b.sizes.review_samples
+    catalog = with_cards(b.catalog)
+    pool = _card_pool(catalog)
+    for kind in b.backends():
+        async with b.database(kind, "review") as url:
+            seeded = await seed(url, catalog, Population(n, history_share=0.0))
+            clock = FrozenClock(T0)
+            app = build_app(bench_settings(url), clock=clock, catalog=catalog)
+            try:
+                async with app.sessions() as s:
+                    found = (
+                        await s.execute(
+                            select(Member.id, Member.platform, Member.workspace_id, Member.user_id)
+                        )
+                    ).all()
+                took = await _load_cards(app, [m.id for m in found], pool)
+                print(
+                    f"  [{kind}] {seeded.members:,} members, {len(found) * len(pool):,} card rows "
+                    f"loaded in {took:.1f} s",
+                    flush=True,
+                )
+                for line in await due_count_plan(app.db, found[0].id):
+                    print(f"  [{kind}] due count plan: {line}", flush=True)
+                keys = [MemberKey(m.platform, m.workspace_id, m.user_id) for m in found]
+                rng = random.Random(11)
+                read, rate = Latency(), Latency()
+                for key in keys[:WARMUP]:  # statement caches and the database thread warm up first
+                    await app.engine.command(key, "review")
+                for key in rng.sample(keys[WARMUP:], min(samples, len(keys) - WARMUP)):
+                    started = time.perf_counter()
+                    shown = await app.engine.command(key, "review")
+                    read.samples.append((time.perf_counter() - started) * 1000)
+                    show = next((a for label, a in choices_of(shown) if label == "Show answer"), None)
+                    if show is None:
+                        continue
+                    card_id, reps = show.split("~")[0].split(":")[2:4]
+                    started = time.perf_counter()
+                    rated = await app.engine.action(key, f"review:rate:{card_id}:{reps}:good")
+                    rate.samples.append((time.perf_counter() - started) * 1000)
+                    assert not rated.error, rated
+                label = f"{len(found):,} members x {len(pool)} cards"
+                b.add(
+                    figure(
+                        "8 review",
+                        f"{kind}: /review next card p99, {label}",
+                        "ms",
+                        [read.p99],
+                        target="< 10 ms",
+                        met=read.p99 < 10,
+                        note=f"p50 {read.p50:.2f} ms over {len(read.samples)} calls",
+                    )
+                )
+                b.add(
+                    figure(
+                        "8 review",
+                        f"{kind}: record a rating p99, {label}",
+                        "ms",
+                        [rate.p99],
+                        target="< 10 ms",
+                        met=rate.p99 < 10,
+                        note=f"p50 {rate.p50:.2f} ms over {len(rate.samples)} ratings",
+                    )
+                )
+                peak = min(b.sizes.worst_minute, len(found))
+                claim_s, queued = await worst_minute(app, clock, peak)
+                ids = [m.id for m in found[:peak]]
+                started = time.perf_counter()
+                async with app.sessions() as s:
+                    for member_id in ids:
+                        await review_queries.due_count(s, member_id, clock.now())
+                count_s = time.perf_counter() - started
+                share = count_s / claim_s if claim_s else float("inf")
+                b.add(
+                    figure(
+                        "8 review",
+                        f"{kind}: due counts for a peak minute of {peak:,} check-ins, one query each",
+                        "s",
+                        [count_s],
+                        target="< 20 % of the claim pass",
+                        met=share < 0.2,
+                        note=f"{share:.0%} of the claim pass ({claim_s:.2f} s, {queued:,} queued); "
+                        "paid while each check-in is built, not in the pass",
+                    )
+                )
+                started = time.perf_counter()
+                async with app.sessions() as s:
+                    for i in range(0, len(ids), GROUP):
+                        await review_queries.due_counts(s, ids[i : i + GROUP], clock.now())
+                grouped_s = time.perf_counter() - started
+                b.add(
+                    figure(
+                        "8 review",
+                        f"{kind}: due counts for the same minute, one query per {GROUP:,} members",
+                        "s",
+                        [grouped_s],
+                        target="< 20 % of the claim pass",
+                        met=grouped_s / claim_s < 0.2 if claim_s else None,
+                        note=f"{grouped_s / claim_s:.0%} of the claim pass" if claim_s else "",
+                    )
+                )
+                build, count = Latency(), Latency()
+                for member_id, key in rng.sample(list(zip(ids, keys, strict=False)), min(samples, len(ids))):
+                    async with app.sessions() as s:
+                        member = await s.get(Member, member_id)
+                        call = Call(s, catalog, FrozenClock(clock.now()), key, _member=member)
+                        started = time.perf_counter()
+                        await reminders.checkin_reply(call, member, call.today(member))
+                        build.samples.append((time.perf_counter() - started) * 1000)
+                        started = time.perf_counter()
+                        await review_queries.due_count(s, member_id, clock.now())
+                        count.samples.append((time.perf_counter() - started) * 1000)
+                b.add(
+                    figure(
+                        "8 review",
+                        f"{kind}: due count's share of building one check-in DM",
+                        "%",
+                        [100 * count.p50 / build.p50 if build.p50 else 0.0],
+                        note=f"count p50 {count.p50:.2f} ms, whole check-in p50 {build.p50:.2f} ms "
+                        "(count included)",
+                    )
+                )
+            finally:
+                await app.close()
