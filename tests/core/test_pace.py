@@ -17,7 +17,7 @@ ALL_DAYS = set(range(7))
 
 
 def measure(today, by_day, done=0.0, weekdays=ALL_DAYS):
-    return pace.measure(START, today, PLAN.finish, TOTAL, done, by_day, weekdays)
+    return pace.measure(START, today, PLAN.finish, [(done, START, True), (TOTAL - done, START, False)], by_day, weekdays)
 
 
 def test_one_hour_on_day_one_does_not_throw_the_finish_years_out():
@@ -35,9 +35,9 @@ def test_nothing_says_behind_before_a_full_study_day_has_passed():
     assert measure(START, {}).status == pace.JUST_STARTED
     saturday = date(2026, 12, 5)
     weekdays = {0, 1, 2, 3, 4}
-    early = pace.measure(saturday, saturday + timedelta(days=2), PLAN.finish, TOTAL, 0, {}, weekdays)
+    early = pace.measure(saturday, saturday + timedelta(days=2), PLAN.finish, [(TOTAL, saturday, False)], {}, weekdays)
     assert early.status == pace.JUST_STARTED  # Sat and Sun are rest days
-    later = pace.measure(saturday, saturday + timedelta(days=3), PLAN.finish, TOTAL, 0, {}, weekdays)
+    later = pace.measure(saturday, saturday + timedelta(days=3), PLAN.finish, [(TOTAL, saturday, False)], {}, weekdays)
     assert later.status == pace.NO_STUDY
 
 
