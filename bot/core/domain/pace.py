@@ -74,7 +74,9 @@ def _study_days(first: date, last: date, weekdays: set[int]) -> int:
 Piece = tuple[float, date, bool]  # a topic's hours, the first day of its earliest week, done
 
 
-def remaining(work: Sequence[Piece], minutes_by_day: Mapping[date, float], today: date) -> list[tuple[float, date]]:
+def remaining(
+    work: Sequence[Piece], minutes_by_day: Mapping[date, float], today: date
+) -> list[tuple[float, date]]:
     """The unfinished `(hours, earliest)` pieces, less the logged hours no done topic accounts for.
 
     Those hours go to the front first; a piece takes only hours logged since it
