@@ -79,8 +79,9 @@ def remaining(
 ) -> list[tuple[float, date]]:
     """The unfinished `(hours, earliest)` pieces, less the logged hours no done topic accounts for.
 
-    Those hours go to the front first; a piece takes only hours logged since it
-    opened that no done or earlier piece opened as late has used.
+    Those hours go to the topics from the front; a topic takes only hours logged
+    since its earliest week began, less what topics done or credited from that
+    week on already account for.
     """
     logged_since: dict[date, float] = {}
 
