@@ -191,3 +191,18 @@ def earliest_weeks(catalog: Catalog, ref_id: str) -> dict[tuple[str, str], int]:
     if ref_id not in catalog.roadmaps and ref_id not in catalog.paths:
         return {}
     return {(r, t): e for r, t, e in _sequence(catalog, ref_id)}
+
+
+def dated_work(catalog: Catalog, ref_id: str, start: date, items: list) -> list[tuple[float, date, bool]]:
+    """A stored plan's topics (skipped ones aside) in order: hours, first day of earliest week, done.
+
+    The earliest week is the topic's path phase, or its stored week where the plan
+    put it earlier (a plan re-laid from a later week by a change of pace).
+    """
+    earliest = earliest_weeks(catalog, ref_id)
+    out = []
+    for it in sorted(items, key=lambda i: i.position):
+        if it.state != "skipped":
+            week = min(earliest.get((it.roadmap_id, it.topic_id), it.week), it.week)
+            out.append((it.hours, week_start(start, week), it.state == "done"))
+    return out

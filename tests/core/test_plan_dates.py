@@ -75,3 +75,15 @@ def test_pace_to_fit_is_the_least_whole_pace_that_fits():
 )
 def test_logged_time_is_shown_as_logged(minutes, shown):
     assert logged(minutes) == shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(0.1, 50), st.integers(1, 60)), min_size=1, max_size=12),
+    st.floats(0.5, 40),
+)
+def test_work_dated_by_its_weeks_start_lays_out_like_its_weeks(work, pace):
+    """The projection's dated work and the plan's weekly work follow one cursor rule."""
+    work.sort(key=lambda w: w[1])
+    dated = [(h, plan_dates.week_start(START, w)) for h, w in work]
+    assert plan_dates.span_from(START, pace, dated) == plan_dates.span(START, pace, work)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import planner
+from bot.core.domain import plan_dates
 from bot.core.errors import UserError
 from content.loader import load_default_catalog
 
@@ -65,3 +66,45 @@ def test_more_hours_never_mean_more_weeks(ref, hours):
 def test_unknown_plan_is_a_friendly_error():
     with pytest.raises(UserError, match="no roadmap or path"):
         planner.build_plan(CATALOG, "underwater-basket-weaving", 5, START)
+
+
+class _Item:
+    def __init__(self, roadmap_id, topic_id, week, position, hours, state):
+        self.roadmap_id, self.topic_id, self.week = roadmap_id, topic_id, week
+        self.position, self.hours, self.state = position, hours, state
+
+
+def _stored(draft):
+    return [
+        _Item(i.roadmap_id, i.topic_id, i.week, pos, i.hours, "skipped" if i.skipped else "todo")
+        for pos, i in enumerate(draft.items)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(ALL_IDS), st.sampled_from([3, 5, 10, 15, 25]))
+def test_dated_work_of_a_stored_plan_lays_out_to_its_own_finish(ref, hpw):
+    """What the pace projection lays out from the start at the plan's pace ends on the plan's date."""
+    draft = planner.build_plan(CATALOG, ref, hpw, START)
+    items = _stored(draft)
+    work = planner.dated_work(CATALOG, draft.ref_id, START, items)
+    assert len(work) == len([i for i in draft.items if not i.skipped])
+    expected = [plan_dates.week_start(START, i.earliest_week) for i in draft.items if not i.skipped]
+    assert [e for _h, e, _d in work] == expected
+    span = plan_dates.span_from(START, hpw, [(h, e) for h, e, _d in work])
+    assert span.finish == planner.stored_span(START, hpw, items).finish == draft.finish
+
+
+def test_dated_work_keeps_a_stored_week_earlier_than_the_phase_and_a_removed_topics_week():
+    draft = planner.build_plan(CATALOG, "no-code-to-code", 25, START)
+    items = _stored(draft)
+    last = items[-1]
+    phase_week = draft.items[-1].earliest_week
+    assert phase_week > 1
+    last.week = 2  # a change of pace re-laid it from an earlier week, phases aside
+    items.append(_Item("gone", "removed-topic", 9, len(items), 3.0, "learning"))
+    items[0].state = "done"
+    work = planner.dated_work(CATALOG, draft.ref_id, START, items)
+    assert work[0][2] is True and not any(d for _h, _e, d in work[1:])
+    assert work[-2][1] == planner.week_start(START, 2)
+    assert work[-1] == (3.0, planner.week_start(START, 9), False)

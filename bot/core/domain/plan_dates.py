@@ -1,9 +1,11 @@
 """A plan's length and finish date: the one place they are computed.
 
 Work is laid end to end at the weekly pace, in hours on a cursor; a piece of work
-never starts before its earliest week (a path's phase). The plan lasts until the
-cursor's last hour: `ceil(hours / pace * 7)` days from the start, the start day
-being day one, and its length in weeks is that many days rounded up to weeks.
+never starts before its earliest week (a path's phase), or its earliest date when
+work is laid from a day other than the plan's start (the pace projection). The
+plan lasts until the cursor's last hour: `ceil(hours / pace * 7)` days from the
+start, the start day being day one, and its length in weeks is that many days
+rounded up to weeks.
 """
 
 from __future__ import annotations
@@ -28,20 +30,39 @@ class Span:
         return math.ceil(self.days / 7)
 
 
-def cursor_hours(hours_per_week: float, work: Iterable[tuple[float, int]]) -> float:
-    """Hours from the start to the end of the last piece of `(hours, earliest_week)` work."""
+def _lay(work: Iterable[tuple[float, float]]) -> float:
+    """The cursor rule: `(hours, earliest_hour)` pieces end to end, none before its earliest hour."""
     cursor = 0.0
     for h, earliest in work:
-        cursor = max(cursor, (earliest - 1) * hours_per_week) + max(0.0, h)
+        cursor = max(cursor, earliest) + max(0.0, h)
     return cursor
+
+
+def cursor_hours(hours_per_week: float, work: Iterable[tuple[float, int]]) -> float:
+    """Hours from the start to the end of the last piece of `(hours, earliest_week)` work."""
+    return _lay((h, (earliest - 1) * hours_per_week) for h, earliest in work)
+
+
+def _span(start: date, hours_per_week: float, cursor: float) -> Span:
+    days = max(1, math.ceil(cursor / hours_per_week * 7 - EPS))
+    return Span(start, hours_per_week, days, start + timedelta(days=days - 1))
 
 
 def span(start: date, hours_per_week: float, work: Iterable[tuple[float, int]]) -> Span:
     if hours_per_week <= 0:
         raise ValueError("hours_per_week must be positive")
-    cursor = cursor_hours(hours_per_week, work)
-    days = max(1, math.ceil(cursor / hours_per_week * 7 - EPS))
-    return Span(start, hours_per_week, days, start + timedelta(days=days - 1))
+    return _span(start, hours_per_week, cursor_hours(hours_per_week, work))
+
+
+def span_from(start: date, hours_per_week: float, work: Iterable[tuple[float, date]]) -> Span:
+    """`span` for `(hours, earliest_date)` work laid from `start`; a date before `start` binds nothing.
+
+    An earliest date of `week_start(s, w)` laid from `s` is the earliest week `w`.
+    """
+    if hours_per_week <= 0:
+        raise ValueError("hours_per_week must be positive")
+    dated = ((h, max(0, (d - start).days) / 7 * hours_per_week) for h, d in work)
+    return _span(start, hours_per_week, _lay(dated))
 
 
 def week_of(cursor: float, hours_per_week: float) -> int:

@@ -87,8 +87,7 @@ async def pace(call: Call, member: Member, plan: Plan, items: list[PlanItem]) ->
         plan.start_date,
         call.today(member),
         span.finish,
-        total_hours=sum(i.hours for i in items if i.state != "skipped"),
-        done_hours=sum(i.hours for i in items if i.state == "done"),
+        work=planner.dated_work(call.catalog, plan.ref_id, plan.start_date, items),
         minutes_by_day=by_day,
         study_weekdays={int(c) for c in member.checkin_days if c.isdigit()},
     )
