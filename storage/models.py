@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -82,6 +83,8 @@ class Member(Base):
     dm_blocked_notice: Mapped[bool] = mapped_column(Boolean, default=False)
     # Seen in this community's public places (leaderboard, celebrations, digest, buddies).
     community_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Replies carry pictures (heatmap, burn-up, skill profile); off means text only.
+    images_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
 

@@ -121,6 +121,7 @@ def command_specs(
                 Option("quiet_hours", "string", "e.g. 22:00-07:00, or 'off'", max_length=11),
                 Option("stream", "choice", "A reminder to turn on or off", choices=STREAMS_CHOICES),
                 Option("enabled", "choice", "Turn that reminder on or off", choices=ON_OFF),
+                Option("images", "choice", "Pictures in replies: on or off", choices=ON_OFF),
             ),
             usage="/settings [timezone] [checkin_time] [checkin_days] [hours_per_week] ...",
         ),
