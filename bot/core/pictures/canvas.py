@@ -25,7 +25,7 @@ MUTED: RGB = (156, 164, 178)
 GRID: RGB = (50, 56, 68)
 EMPTY: RGB = (44, 50, 62)
 # Study minutes, light to heavy (GitHub's dark ramp, which also reads on white).
-RAMP: tuple[RGB, ...] = ((14, 90, 52), (0, 128, 58), (38, 166, 65), (57, 211, 83))
+RAMP: tuple[RGB, ...] = ((22, 84, 48), (28, 130, 62), (46, 180, 78), (120, 232, 132))
 FREEZE: RGB = (56, 139, 253)
 PAUSED: RGB = (120, 104, 176)
 GREEN: RGB = (57, 211, 83)

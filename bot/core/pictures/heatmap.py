@@ -67,9 +67,9 @@ def window(spec: HeatmapSpec) -> tuple[dict[date, int], set[date], set[date]]:
 def facts(spec: HeatmapSpec) -> list[str]:
     inside, frozen, paused = window(spec)
     streak = (
-        f"Current streak {spec.current_streak} day{'s' if spec.current_streak != 1 else ''}"
+        f"current streak {spec.current_streak} day{'s' if spec.current_streak != 1 else ''}"
         if spec.current_streak
-        else "No streak running"
+        else "no streak running"
     )
     out = [
         f"{len(inside)} day{'s' if len(inside) != 1 else ''} studied, {logged(sum(inside.values()))} "

@@ -13,7 +13,7 @@ from bot.core.services.levels import LEVEL_WORDS
 
 WIDTH = 820
 ROW = 44
-TOP = 78
+TOP = 96
 LABEL_W = 230
 BAR_X = 24 + LABEL_W
 BAR_W = WIDTH - BAR_X - 40
