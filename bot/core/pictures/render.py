@@ -95,7 +95,7 @@ def _draw_all(images: tuple[Image, ...]) -> tuple[Image, ...]:
             out.append(image)
             continue
         try:
-            out.append(replace(image, png=draw_png(image.spec), spec=None))
+            out.append(replace(image, png=draw_png(image.spec)))
         except Exception:
             log.exception("could not draw %s", image.filename)
     return tuple(out)
