@@ -56,12 +56,13 @@ def alt_text(spec: BurnupSpec) -> str:
 
 def draw(spec: BurnupSpec) -> bytes:
     img, d = c.card(WIDTH, HEIGHT)
-    d.text((24, 16), "Plan burn-up", font=c.font(22, True), fill=c.TEXT)
-    d.text(
+    c.text(img, (24, 16), "Plan burn-up", 22, c.TEXT, True)
+    c.text(
+        img,
         (24, 44),
         c.fit(f"{spec.title} · {logged(logged_minutes(spec))} of {hours(spec.total_hours)}", 15, 520),
-        font=c.font(15),
-        fill=c.MUTED,
+        15,
+        c.MUTED,
     )
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
     end = axis_end(spec)
@@ -74,17 +75,16 @@ def draw(spec: BurnupSpec) -> bytes:
     def py(h: float) -> float:
         return y0 - (y0 - y1) * min(1.0, h / top_hours)
 
-    small = c.font(12)
     for i in range(5):
         h = top_hours / 1.05 * i / 4
         y = py(h)
         d.line((x0, y, x1, y), fill=c.GRID, width=1)
         label = hours(h) if h else "0"
-        d.text((x0 - 8 - c.text_width(label, 12), y - 8), label, font=small, fill=c.MUTED)
+        c.text(img, (x0 - 8 - c.text_width(label, 12), y - 8), label, 12, c.MUTED)
     d.line((x0, y0, x1, y0), fill=c.BORDER, width=2)
-    d.text((x0, y0 + 8), short_day(spec.start), font=small, fill=c.MUTED)
+    c.text(img, (x0, y0 + 8), short_day(spec.start), 12, c.MUTED)
     end_label = short_day(end)
-    d.text((x1 - c.text_width(end_label, 12), y0 + 8), end_label, font=small, fill=c.MUTED)
+    c.text(img, (x1 - c.text_width(end_label, 12), y0 + 8), end_label, 12, c.MUTED)
 
     # The plan's own finish line, and the total it reaches.
     fx = px(spec.plan_finish)
@@ -96,7 +96,7 @@ def draw(spec: BurnupSpec) -> bytes:
     if len(points) == 1:
         points = [(px(spec.start), py(0)), *points]
     if points:
-        d.line(points, fill=c.GREEN, width=4, joint="curve")
+        d.line(points, fill=c.GREEN, width=4)  # a point a day: joints would cost more than they show
     now = (px(spec.today), py(logged_minutes(spec) / 60))
     if spec.projected_finish is not None and spec.projected_finish > spec.today:
         target = (px(spec.projected_finish), py(spec.total_hours))
@@ -106,23 +106,22 @@ def draw(spec: BurnupSpec) -> bytes:
         c.dashed(d, now, target, c.AMBER, width=3)
     d.ellipse((now[0] - 5, now[1] - 5, now[0] + 5, now[1] + 5), fill=c.GREEN, outline=c.CARD, width=2)
 
-    _legend(d, spec)
+    _legend(img, d, spec)
     return c.png(img)
 
 
-def _legend(d, spec: BurnupSpec) -> None:
+def _legend(img, d, spec: BurnupSpec) -> None:
     x, y = 24, HEIGHT - 30
-    small = c.font(13)
     items = [(c.GREEN, "Logged"), (c.GREY, "Planned"), (c.BLUE, f"Plan finish {day(spec.plan_finish)}")]
     projected = _said(spec, "Projected finish")
     if spec.projected_finish is not None and projected:
         items.append((c.AMBER, f"Projected {projected}"))
     for colour, label in items:
         d.line((x, y + 8, x + 18, y + 8), fill=colour, width=4)
-        d.text((x + 24, y), label, font=small, fill=c.TEXT)
+        c.text(img, (x + 24, y), label, 13, c.TEXT)
         x += 24 + int(c.text_width(label, 13)) + 22
     status = (_said(spec, "Pace") or "").split(" · ")[0].split(":")[0].capitalize()
-    d.text((WIDTH - 24 - c.text_width(status, 15, True), 20), status, font=c.font(15, True), fill=c.AMBER)
+    c.text(img, (WIDTH - 24 - c.text_width(status, 15, True), 20), status, 15, c.AMBER, True)
 
 
 def _said(spec: BurnupSpec, name: str) -> str | None:

@@ -55,11 +55,10 @@ def bar_box(counts: CommunityCounts, chart: int, i: int) -> tuple[int, int, int,
 
 def draw(counts: CommunityCounts) -> bytes:
     img, d = c.card(WIDTH, HEIGHT)
-    d.text((24, 16), "Community", font=c.font(22, True), fill=c.TEXT)
+    c.text(img, (24, 16), "Community", 22, c.TEXT, True)
     if counts.week_starts:
         span = f"last {len(counts.week_starts)} weeks, from {day(counts.week_starts[0])}"
-        d.text((160, 22), span, font=c.font(15), fill=c.MUTED)
-    small = c.font(12)
+        c.text(img, (160, 22), span, 15, c.MUTED)
     for chart, (title, values, colour, shown) in enumerate(
         (
             ("Active learners a week", counts.active, c.BLUE, [str(v) for v in counts.active]),
@@ -72,7 +71,7 @@ def draw(counts: CommunityCounts) -> bytes:
         )
     ):
         x0 = 24 + chart * 270
-        d.text((x0, 62), title, font=c.font(15, True), fill=c.TEXT)
+        c.text(img, (x0, 62), title, 15, c.TEXT, True)
         d.line((x0, CHART_BOTTOM, x0 + 240, CHART_BOTTOM), fill=c.BORDER, width=2)
         for i in range(len(values)):
             if values[i]:
@@ -83,34 +82,31 @@ def draw(counts: CommunityCounts) -> bytes:
             for i in sorted({peak, last}):
                 box = bar_box(counts, chart, i)
                 label = shown[i]
-                d.text(
-                    ((box[0] + box[2]) / 2 - c.text_width(label, 12) / 2, box[1] - 16),
-                    label,
-                    font=small,
-                    fill=c.TEXT,
+                c.text(
+                    img, ((box[0] + box[2]) / 2 - c.text_width(label, 12) / 2, box[1] - 16), label, 12, c.TEXT
                 )
         if counts.week_starts:
-            d.text((x0, CHART_BOTTOM + 6), short_day(counts.week_starts[0]), font=small, fill=c.MUTED)
+            c.text(img, (x0, CHART_BOTTOM + 6), short_day(counts.week_starts[0]), 12, c.MUTED)
             label = "this week"
-            d.text((x0 + 240 - c.text_width(label, 12), CHART_BOTTOM + 6), label, font=small, fill=c.MUTED)
-    _roadmaps(d, counts)
+            c.text(img, (x0 + 240 - c.text_width(label, 12), CHART_BOTTOM + 6), label, 12, c.MUTED)
+    _roadmaps(img, d, counts)
     return c.png(img)
 
 
-def _roadmaps(d, counts: CommunityCounts) -> None:
+def _roadmaps(img, d, counts: CommunityCounts) -> None:
     x0 = 570
-    d.text((x0, 62), "Members on each plan", font=c.font(15, True), fill=c.TEXT)
+    c.text(img, (x0, 62), "Members on each plan", 15, c.TEXT, True)
     top = max((n for _, n in counts.roadmaps), default=0) or 1
     y = 92
     shown = counts.roadmaps[:8]
     for name, n in shown:
-        d.text((x0, y), c.fit(name, 13, 190), font=c.font(13), fill=c.TEXT)
+        c.text(img, (x0, y), c.fit(name, 13, 190), 13, c.TEXT)
         w = round(190 * n / top)
         d.rectangle((x0, y + 18, x0 + max(w, 2), y + 26), fill=c.AMBER)
-        d.text((x0 + max(w, 2) + 6, y + 14), str(n), font=c.font(12), fill=c.MUTED)
+        c.text(img, (x0 + max(w, 2) + 6, y + 14), str(n), 12, c.MUTED)
         y += 34
     if len(counts.roadmaps) > len(shown):
         rest = sum(n for _, n in counts.roadmaps[len(shown) :])
-        d.text((x0, y), f"+ {rest} on other plans", font=c.font(12), fill=c.MUTED)
+        c.text(img, (x0, y), f"+ {rest} on other plans", 12, c.MUTED)
     if not counts.roadmaps:
-        d.text((x0, y), "Nobody is on a plan yet.", font=c.font(13), fill=c.MUTED)
+        c.text(img, (x0, y), "Nobody is on a plan yet.", 13, c.MUTED)

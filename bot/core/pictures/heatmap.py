@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+
+from PIL import Image as PILImage
+from PIL import ImageDraw
 
 from bot.core.domain.logged import logged
 from bot.core.format import day, month
@@ -92,12 +96,11 @@ def alt_text(spec: HeatmapSpec) -> str:
 def draw(spec: HeatmapSpec) -> bytes:
     inside, frozen, paused = window(spec)
     img, d = c.card(WIDTH, HEIGHT)
-    d.text((24, 18), "Study heatmap", font=c.font(22, True), fill=c.TEXT)
-    d.text((210, 24), f"last {WEEKS} weeks to {day(spec.today)}", font=c.font(15), fill=c.MUTED)
+    c.text(img, (24, 18), "Study heatmap", 22, c.TEXT, True)
+    c.text(img, (210, 24), f"last {WEEKS} weeks to {day(spec.today)}", 15, c.MUTED)
     start = first_day(spec.today)
-    small = c.font(12)
     for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"), (6, "Sun")):
-        d.text((18, TOP + row * STEP + 1), name, font=small, fill=c.MUTED)
+        c.text(img, (18, TOP + row * STEP + 1), name, 12, c.MUTED)
     last_month = None
     for col in range(WEEKS):
         monday = start + timedelta(days=7 * col)
@@ -106,7 +109,7 @@ def draw(spec: HeatmapSpec) -> bytes:
         if col == 0:
             shown = monday
         if shown is not None and shown.month != last_month and col < WEEKS - 1:
-            d.text((LEFT + col * STEP, TOP - 18), month(shown), font=small, fill=c.MUTED)
+            c.text(img, (LEFT + col * STEP, TOP - 18), month(shown), 12, c.MUTED)
             last_month = shown.month
     for offset in range((spec.today - start).days + 1):
         dd = start + timedelta(days=offset)
@@ -120,32 +123,39 @@ def draw(spec: HeatmapSpec) -> bytes:
             fill = c.PAUSED
         else:
             fill = c.EMPTY
-        d.rounded_rectangle(box, radius=3, fill=fill)
+        img.paste(_cell(fill), box[:2])
         if dd == spec.today:
             d.rounded_rectangle((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), radius=4, outline=c.TEXT)
-    _legend(d)
-    _panel(d, spec)
+    _legend(img, d)
+    _panel(img, spec)
     return c.png(img)
 
 
-def _legend(d) -> None:
+@lru_cache(maxsize=16)
+def _cell(fill: c.RGB) -> PILImage.Image:
+    """One day's rounded cell on the card, drawn once per colour and pasted 182 times."""
+    cell = PILImage.new("RGB", (CELL, CELL), c.CARD)
+    ImageDraw.Draw(cell).rounded_rectangle((0, 0, CELL - 1, CELL - 1), radius=3, fill=fill)
+    return cell
+
+
+def _legend(img, d) -> None:
     y = TOP + 7 * STEP + 14
-    small = c.font(12)
     x = LEFT
-    d.text((x, y), "Less", font=small, fill=c.MUTED)
+    c.text(img, (x, y), "Less", 12, c.MUTED)
     x += 32
     for fill in (c.EMPTY, *c.RAMP):
         d.rounded_rectangle((x, y + 1, x + 12, y + 13), radius=2, fill=fill)
         x += 16
-    d.text((x + 2, y), "More", font=small, fill=c.MUTED)
+    c.text(img, (x + 2, y), "More", 12, c.MUTED)
     x += 56
     for fill, label in ((c.FREEZE, "Streak freeze"), (c.PAUSED, "Paused")):
         d.rounded_rectangle((x, y + 1, x + 12, y + 13), radius=2, fill=fill)
-        d.text((x + 18, y), label, font=small, fill=c.MUTED)
+        c.text(img, (x + 18, y), label, 12, c.MUTED)
         x += 18 + int(c.text_width(label, 12)) + 20
 
 
-def _panel(d, spec: HeatmapSpec) -> None:
+def _panel(img, spec: HeatmapSpec) -> None:
     inside = window(spec)[0]
     x, y = PANEL_X, TOP - 6
     rows = [
@@ -156,6 +166,6 @@ def _panel(d, spec: HeatmapSpec) -> None:
     ]
     width = WIDTH - x - 20
     for label, value in rows:
-        d.text((x, y), label, font=c.font(13), fill=c.MUTED)
-        d.text((x, y + 16), c.fit(value, 20, width, True), font=c.font(20, True), fill=c.TEXT)
+        c.text(img, (x, y), label, 13, c.MUTED)
+        c.text(img, (x, y + 16), c.fit(value, 20, width, True), 20, c.TEXT, True)
         y += 44

@@ -48,25 +48,23 @@ def alt_text(spec: SkillSpec) -> str:
 
 def draw(spec: SkillSpec) -> bytes:
     img, d = c.card(WIDTH, height(spec))
-    d.text((24, 16), "Skill profile", font=c.font(22, True), fill=c.TEXT)
-    d.text((24, 44), "Your placement per skill area from /assess", font=c.font(15), fill=c.MUTED)
-    small = c.font(12)
+    c.text(img, (24, 16), "Skill profile", 22, c.TEXT, True)
+    c.text(img, (24, 44), "Your placement per skill area from /assess", 15, c.MUTED)
     for lvl in range(MAX_LEVEL + 1):
         x = bar_box(spec, 0, lvl)[2]
         d.line((x, TOP - 4, x, TOP + ROW * len(spec.areas)), fill=c.GRID, width=1)
         word = LEVEL_WORDS[lvl]
-        d.text((x - c.text_width(word, 12), TOP - 20), word, font=small, fill=c.MUTED)
-    label = c.font(15)
+        c.text(img, (x - c.text_width(word, 12), TOP - 20), word, 12, c.MUTED)
     for row, (name, now, before) in enumerate(spec.areas):
         y = TOP + row * ROW
-        d.text((24, y + 5), c.fit(name, 15, LABEL_W - 16), font=label, fill=c.TEXT)
+        c.text(img, (24, y + 5), c.fit(name, 15, LABEL_W - 16), 15, c.TEXT)
         d.rounded_rectangle(bar_box(spec, row, now), radius=4, fill=c.BLUE)
         if before is not None:
             d.rounded_rectangle(bar_box(spec, row, before, previous=True), radius=3, fill=c.GREY)
     y = TOP + ROW * max(1, len(spec.areas)) + 18
     d.rounded_rectangle((24, y + 2, 38, y + 14), radius=2, fill=c.BLUE)
-    d.text((44, y), "Now", font=c.font(13), fill=c.TEXT)
+    c.text(img, (44, y), "Now", 13, c.TEXT)
     if any(before is not None for _, _, before in spec.areas):
         d.rounded_rectangle((100, y + 4, 114, y + 12), radius=2, fill=c.GREY)
-        d.text((120, y), "Previous assessment", font=c.font(13), fill=c.TEXT)
+        c.text(img, (120, y), "Previous assessment", 13, c.TEXT)
     return c.png(img)
