@@ -87,7 +87,7 @@ def draw(counts: CommunityCounts) -> bytes:
                 )
         if counts.week_starts:
             c.text(img, (x0, CHART_BOTTOM + 6), short_day(counts.week_starts[0]), 12, c.MUTED)
-            label = "this week"
+            label = "this week so far"
             c.text(img, (x0 + 240 - c.text_width(label, 12), CHART_BOTTOM + 6), label, 12, c.MUTED)
     _roadmaps(img, d, counts)
     return c.png(img)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from bot.core.format import day
 from bot.core.pictures.burnup import BurnupSpec
@@ -107,3 +108,28 @@ def community_counts(today: date = TODAY) -> CommunityCounts:
         ),
         members=84,
     )
+
+
+def write_docs_images(folder: Path) -> list[Path]:
+    """The docs' pictures (`make docs-images`), drawn from the fixed examples above."""
+    from bot.core.pictures import burnup, community, heatmap, skills
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, blob in (
+        ("study-heatmap.png", heatmap.draw(heatmap_spec())),
+        ("plan-burnup.png", burnup.draw(burnup_spec())),
+        ("skill-profile.png", skills.draw(skill_spec())),
+        ("community.png", community.draw(community_counts())),
+    ):
+        path = folder / name
+        path.write_bytes(blob)
+        out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_docs_images(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/images")):
+        print(written)
