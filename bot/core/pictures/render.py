@@ -67,6 +67,7 @@ class PictureCache:
 
 
 CACHE = PictureCache()
+_DRAWING = threading.Lock()
 
 
 def key_of(spec: Any) -> bytes:
@@ -83,7 +84,8 @@ def draw_png(spec: Any) -> bytes:
     key = key_of(spec)
     found = CACHE.get(key)
     if found is None:
-        found = drawer(spec)
+        with _DRAWING:  # one drawing at a time: FreeType faces are shared, and one core is enough
+            found = CACHE.get(key) or drawer(spec)
         CACHE.put(key, found)
     return found
 
