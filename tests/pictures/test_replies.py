@@ -149,3 +149,12 @@ def test_the_outbox_codec_keeps_drawn_bytes_and_drops_the_spec():
     reply = Reply(text="x", images=(Image("a.png", "alt", png=PNG + b"data", spec=object()),))
     back = reply_from_dict(reply_to_dict(reply))
     assert back.images == (Image("a.png", "alt", png=PNG + b"data"),)
+
+
+async def test_a_text_only_surface_gets_no_pictures(app):
+    m = MemberDriver(app.engine, ALICE)
+    await m.say("/checkin 20 warm-up")
+    assert (await m.command("progress")).images
+    home = MemberDriver(app.engine, ALICE, Context(text_only=True))
+    reply = await home.command("progress")
+    assert reply.images == () and "Streak" in home.text

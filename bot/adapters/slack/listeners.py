@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -168,6 +168,8 @@ class Listeners:
             from_home=view.get("type") == "home",
         )
         ctx = await self.users.context(client, member, channel)
+        if surface.from_home or surface.view_id:
+            ctx = replace(ctx, text_only=True)  # a Home tab or modal shows no uploads
         page = parse_page(value)
         if page is not None:
             number, origin = page

@@ -50,6 +50,10 @@ class PictureCache:
                 self.misses += 1
             return found
 
+    def peek(self, key: bytes) -> bytes | None:
+        with self._lock:
+            return self._items.get(key)
+
     def put(self, key: bytes, value: bytes) -> None:
         with self._lock:
             self._items[key] = value
@@ -85,7 +89,7 @@ def draw_png(spec: Any) -> bytes:
     found = CACHE.get(key)
     if found is None:
         with _DRAWING:  # one drawing at a time: FreeType faces are shared, and one core is enough
-            found = CACHE.get(key) or drawer(spec)
+            found = CACHE.peek(key) or drawer(spec)  # another thread may have drawn it meanwhile
         CACHE.put(key, found)
     return found
 

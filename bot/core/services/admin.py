@@ -148,8 +148,7 @@ async def _stats(call: Call, community_id: int) -> Reply:
     members, active = (await call.session.execute(statements["members"])).one()
     checkins, minutes = (await call.session.execute(statements["check-ins"])).one()
     top = (await call.session.execute(statements["popular plans"])).all()
-    member = await call.existing_member()
-    show = member is None or pictures.wanted(member)
+    show = pictures.wanted(call, await call.existing_member())
     images = (await pictures.community_image(call, community_id),) if show else ()
     return Reply(
         images=images,

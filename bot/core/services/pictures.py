@@ -31,9 +31,9 @@ SKILLS_FILE = "skill-profile.png"
 COMMUNITY_FILE = "community.png"
 
 
-def wanted(member: Member) -> bool:
-    """The member's setting: pictures on (the default) or text only."""
-    return member.images_enabled is not False
+def wanted(call: Call, member: Member | None) -> bool:
+    """Pictures for this reply: the member's setting (on by default), on a surface that shows them."""
+    return not call.ctx.text_only and (member is None or member.images_enabled is not False)
 
 
 def with_images(reply: Reply, images: list[Image]) -> Reply:
@@ -47,7 +47,7 @@ async def progress_images(
     plan: tuple[Plan, list[PlanItem], pace_rule.Pace] | None = None,
 ) -> Reply:
     """/progress with the heatmap (once there is a log) and the burn-up (with a plan)."""
-    if not wanted(member):
+    if not wanted(call, member):
         return reply
     images = []
     if await studylog.logs(call, member):
@@ -149,7 +149,7 @@ async def skill_image(call: Call, member: Member, latest: Assessment) -> Image |
 
 async def skill_profile(call: Call, member: Member, latest: Assessment, reply: Reply) -> Reply:
     """/assess results with the skill profile, unless the member turned pictures off."""
-    if not wanted(member):
+    if not wanted(call, member):
         return reply
     image = await skill_image(call, member, latest)
     return with_images(reply, [image] if image else [])
