@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from bot.core.pictures import burnup, canvas, community, community_card, heatmap, render, samples, skills
@@ -170,3 +172,17 @@ async def test_a_picture_that_fails_is_dropped_and_the_text_stays(monkeypatch):
     reply = Reply(text="numbers", images=(Image("s.png", "alt", spec=samples.skill_spec()),))
     drawn = await render.draw_reply(reply)
     assert drawn.images == () and drawn.text == "numbers"
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)))
+def test_each_local_day_has_its_own_cell_by_weekday_with_today_in_the_last_column(today):
+    start = heatmap.first_day(today)
+    days = [start + timedelta(days=n) for n in range((today - start).days + 1)]
+    assert start.weekday() == 0 and len(days) <= heatmap.WEEKS * 7
+    boxes = [heatmap.cell_box(today, d) for d in days]
+    assert len(set(boxes)) == len(days)
+    for d, box in zip(days, boxes, strict=True):
+        assert box[1] == heatmap.TOP + d.weekday() * heatmap.STEP  # Monday on top
+    assert boxes[-1][0] == heatmap.LEFT + (heatmap.WEEKS - 1) * heatmap.STEP
+    assert boxes[-1][2] < heatmap.PANEL_X

@@ -158,3 +158,14 @@ async def test_a_text_only_surface_gets_no_pictures(app):
     home = MemberDriver(app.engine, ALICE, Context(text_only=True))
     reply = await home.command("progress")
     assert reply.images == () and "Streak" in home.text
+
+
+async def test_the_heatmap_counts_days_on_the_members_own_calendar(app, clock):
+    m = MemberDriver(app.engine, ALICE)
+    await m.say("/settings timezone:Pacific/Kiritimati")  # UTC+14: already tomorrow
+    clock.advance(timedelta(hours=2))
+    utc_day = clock.now().date()
+    await m.say("/checkin 25 late night")
+    heat = _images(await m.command("progress"))["study-heatmap.png"].spec
+    assert heat.today == utc_day + timedelta(days=1)
+    assert heat.minutes == ((heat.today, 25),)
