@@ -68,3 +68,23 @@ async def test_pictures_off_sends_text_only(bot, fake: FakeDiscord) -> None:
     assert call.files == []
     assert not any("image" in e for e in call.body["data"]["embeds"])
     assert "Hours logged" in text_of(call.body["data"])
+
+
+async def test_a_button_that_updates_a_message_to_progress_sends_its_pictures(bot, fake: FakeDiscord) -> None:
+    await _enrolled(fake)
+    inter, _ = await answer(fake, fake.slash("today"))
+    message = original(fake, inter)
+    done = next(
+        c["custom_id"] for c in components(message) if c.get("custom_id", "").startswith("topic:done:")
+    )
+    await answer(fake, fake.click(message, done))
+    message = fake.messages[message["id"]]
+    _, call = await answer(fake, fake.click(message, "progress:show:x"))
+    assert call.body["type"] == 7  # the message is updated in place
+    assert set(_pictures(call)) == {"study-heatmap.png", "plan-burnup.png"}
+    updated = fake.messages[message["id"]]
+    assert {a["filename"] for a in updated["attachments"]} == {"study-heatmap.png", "plan-burnup.png"}
+    assert [e["image"]["url"] for e in updated["embeds"] if "image" in e] == [
+        "attachment://study-heatmap.png",
+        "attachment://plan-burnup.png",
+    ]
