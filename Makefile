@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate content-check bench bench-quick soak clean
+.PHONY: run test lint migrate content-check bench bench-quick docs-images soak clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ migrate: $(STAMP)
 soak: $(STAMP)
 	SOAK_MEMBERS=$${SOAK_MEMBERS:-1000} SOAK_DAYS=$${SOAK_DAYS:-60} SOAK_KILL=1 \
 		$(PY) -m pytest tests/soak -q -s -p no:logging -p no:cacheprovider
+
+# The pictures in docs/images/, drawn from fixed example data (bot/core/pictures/samples.py).
+docs-images: $(STAMP)
+	$(PY) -m bot.core.pictures.samples docs/images
 
 content-check: $(STAMP)
 	$(PY) -m bot content check

@@ -17,7 +17,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, core_latency, dispatch, interactions, load, memory, review, scheduling
+from bench import (
+    baseline,
+    core_latency,
+    dispatch,
+    interactions,
+    load,
+    memory,
+    pictures,
+    review,
+    scheduling,
+)
 from bench.context import PROFILES, Bench
 from bench.stats import Figure
 
@@ -30,6 +40,7 @@ BENCHMARKS = {
     "load": load.run,
     "baseline": baseline.run,
     "review": review.run,
+    "pictures": pictures.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -194,6 +194,7 @@ def _member_chunks(pop: Population, first_id: int, now: datetime) -> Iterator[li
                     "community_opt_in": False,
                     "review_retention": 0.9,
                     "review_daily_limit": 5,
+                    "images_enabled": True,
                     "created_at": now - timedelta(days=rng.randrange(30, 400)),
                     "last_active_at": now - timedelta(hours=rng.randrange(1, 24 * 30)),
                 }

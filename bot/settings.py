@@ -28,6 +28,7 @@ class Settings(BaseSettings):
 
     console_user_id: str = "me"
     console_workspace_id: str = "local"
+    console_images_dir: str = "data/images"
 
     discord_token: SecretStr | None = None
     discord_api_base: str = "https://discord.com/api/v10"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -85,6 +86,8 @@ class Member(Base):
     # Spaced review: the recall FSRS aims for, and how many cards a day /review offers.
     review_retention: Mapped[float] = mapped_column(Float, default=0.9, server_default="0.9")
     review_daily_limit: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    # Replies carry pictures (heatmap, burn-up, skill profile); off means text only.
+    images_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
 

@@ -29,6 +29,8 @@ class Context:
     # A direct message, where a person in several communities is all of them at once.
     in_dm: bool = False
     community_name: str | None = None
+    # The surface can't show pictures (Slack's App Home), so none are drawn for it.
+    text_only: bool = False
 
 
 @dataclass

@@ -124,6 +124,7 @@ def command_specs(
                 Option("enabled", "choice", "Turn that reminder on or off", choices=ON_OFF),
                 Option("review_retention", "string", "Review recall to aim for, e.g. 90%", max_length=6),
                 Option("review_limit", "string", "Review cards a day (0 turns reviews off)", max_length=3),
+                Option("images", "choice", "Pictures in replies: on or off", choices=ON_OFF),
             ),
             usage="/settings [timezone] [checkin_time] [checkin_days] [hours_per_week] ...",
         ),

@@ -28,6 +28,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
 from bot.core.errors import UserError
 from bot.core.identity import MemberKey
+from bot.core.pictures.render import draw_reply
 from bot.core.replies import Reply, error_reply
 from bot.core.services import (
     admin,
@@ -285,9 +286,8 @@ class Engine:
             return await self._transaction(key, ctx, fn, read_only)
 
         try:
-            if self.db is None:
-                return await work()
-            return await self.db.run(work)
+            reply = await work() if self.db is None else await self.db.run(work)
+            return await draw_reply(reply)  # pictures are drawn in a worker thread, off this loop
         except UserError as exc:
             return error_reply(exc.message, exc.hint)
         except Exception:

@@ -36,3 +36,13 @@ def day_time(moment: datetime) -> str:
 
 def bullet(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+def month(d: date) -> str:
+    """A month's short name alone, for a chart's axis: "Mar"."""
+    return f"{d:%b}"
+
+
+def short_day(d: date) -> str:
+    """A day and month without the year, for a chart label next to a full date: "2 Mar"."""
+    return f"{d.day} {d:%b}"

@@ -11,7 +11,7 @@ Action ids are short, namespaced and stable (`learn:enrol:ai-engineer`), at most
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 ACTION_MAX = 100
 
@@ -129,6 +129,18 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture in a reply: PNG bytes, or what to draw (`spec`), which bot.core.pictures draws
+    in a worker thread before an adapter sees the reply. `alt` states the same facts in words,
+    and the reply's text carries the numbers too, so nothing depends on seeing it."""
+
+    filename: str
+    alt: str
+    png: bytes = b""
+    spec: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the member sees in answer to a command or an action.
 
@@ -147,6 +159,7 @@ class Reply:
     error: bool = False
     origin: str | None = None
     notices: tuple[str, ...] = field(default=())
+    images: tuple[Image, ...] = ()
 
     def with_notice(self, notice: str) -> Reply:
         return replace(self, notices=(*self.notices, notice))

@@ -8,7 +8,7 @@ older process can still read rows a newer one wrote.
 from __future__ import annotations
 
 import base64
-from dataclasses import fields, is_dataclass
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from bot.core.replies import (
@@ -18,6 +18,7 @@ from bot.core.replies import (
     Field,
     Form,
     FormField,
+    Image,
     Progress,
     Reply,
     Select,
@@ -26,6 +27,8 @@ from bot.core.replies import (
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Image):
+        value = replace(value, spec=None)  # only drawn bytes are stored
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if is_dataclass(value) and not isinstance(value, type):
@@ -70,6 +73,13 @@ def _attachment(data: dict[str, Any]) -> Attachment:
     return Attachment(**d)
 
 
+def _image(data: dict[str, Any]) -> Image:
+    d = _known(Image, data)
+    d["png"] = base64.b64decode(d.get("png", ""))
+    d["spec"] = None  # a spec is drawn before a reply is stored; only its bytes travel
+    return Image(**d)
+
+
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     d = _known(Reply, data)
     d["cards"] = tuple(_card(c) for c in d.get("cards", ()))
@@ -81,4 +91,5 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         d["form"] = _form(d["form"])
     if d.get("attachment") is not None:
         d["attachment"] = _attachment(d["attachment"])
+    d["images"] = tuple(_image(i) for i in d.get("images", ()) if isinstance(i, dict))
     return Reply(**d)

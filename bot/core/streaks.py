@@ -42,11 +42,34 @@ def compute(
 ) -> Streak:
     """`skipped_today`: the member said today is a rest day, so today is decided now (a miss,
     covered by a freeze or not) instead of open until it ends."""
+    return replay(days, today, study_weekdays, paused, skipped_today)[0]
+
+
+def freeze_days(
+    days: Collection[date],
+    today: date,
+    study_weekdays: str = "0123456",
+    paused: Collection[date] = (),
+    skipped_today: bool = False,
+) -> tuple[date, ...]:
+    """Every day a freeze covered, in any run, oldest first (the heatmap marks them)."""
+    return replay(days, today, study_weekdays, paused, skipped_today)[1]
+
+
+def replay(
+    days: Collection[date],
+    today: date,
+    study_weekdays: str = "0123456",
+    paused: Collection[date] = (),
+    skipped_today: bool = False,
+) -> tuple[Streak, tuple[date, ...]]:
+    """The streak today, and every freeze spent on the way."""
     weekdays = weekdays_of(study_weekdays)
     logged = set(days)
     held = set(paused)
     count = best = 0
     frozen: list[date] = []
+    spent: list[date] = []
     used: set[tuple[int, int]] = set()
     d = min((x for x in logged if x <= today), default=today)
     while d <= today:
@@ -58,6 +81,7 @@ def compute(
         elif count > 0 and _week(d) not in used:
             used.add(_week(d))
             frozen.append(d)
+            spent.append(d)
         else:
             count, frozen = 0, []
         d += timedelta(days=1)
@@ -65,7 +89,7 @@ def compute(
         not skipped_today and today not in logged and today not in held and today.weekday() in weekdays
     )
     safe = not today_open or count == 0 or _week(today) not in used
-    return Streak(count, tuple(reversed(frozen)), best, safe)
+    return Streak(count, tuple(reversed(frozen)), best, safe), tuple(spent)
 
 
 def _week(d: date) -> tuple[int, int]:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_cli(args: list[str], db: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
     environ.update({"DATABASE_URL": f"sqlite+aiosqlite:///{db}", "SCHEDULER_ENABLED": "false", **env})
+    environ.setdefault("CONSOLE_IMAGES_DIR", str(db.parent / "images"))
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,

@@ -65,6 +65,8 @@ class Call:
     query: dict[str, str]
     body: Any
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    # (form field name, filename, content type) of each uploaded part, as discord.py sends them
+    parts: list[tuple[str, str, str]] = field(default_factory=list)
 
     def route(self) -> str:
         return f"{self.method} {self.path}"
@@ -202,6 +204,7 @@ class FakeDiscord:
             return await handler(request)
         body: Any = None
         files: list[tuple[str, bytes]] = []
+        parts: list[tuple[str, str, str]] = []
         if request.content_type == "multipart/form-data":
             reader = await request.multipart()
             async for part in reader:
@@ -209,11 +212,13 @@ class FakeDiscord:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     files.append((part.filename or "", await part.read()))  # type: ignore[union-attr]
+                    kind = part.headers.get("Content-Type", "")  # type: ignore[union-attr]
+                    parts.append((part.name or "", part.filename or "", kind))  # type: ignore[union-attr]
         elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         path = request.path.removeprefix("/api/v10")
-        call = Call(request.method, path, dict(request.query), body, files)
+        call = Call(request.method, path, dict(request.query), body, files, parts)
         request[CALL] = call
         async with self._changed:
             self.calls.append(call)
@@ -477,8 +482,38 @@ class FakeDiscord:
     async def _get_commands(self, request: web.Request) -> web.Response:
         return _json(self.commands.get(request.match_info.get("guild", "global"), []))
 
+    def _attachments(self, body: dict[str, Any], files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+        """Attachment objects as Discord returns them: a new upload is named in `attachments` by
+        its index among the `files[n]` parts; an existing one by its id."""
+        out = []
+        for a in body.get("attachments") or []:
+            if isinstance(a.get("id"), int):
+                name, blob = files[a["id"]]
+                assert name == a["filename"], (name, a)
+                aid = self.snowflake()
+                out.append(
+                    {
+                        "id": aid,
+                        "filename": name,
+                        "size": len(blob),
+                        "url": f"https://cdn.fake/attachments/{aid}/{name}",
+                        "proxy_url": f"https://media.fake/attachments/{aid}/{name}",
+                        "content_type": "image/png" if blob.startswith(b"\x89PNG") else "application/json",
+                        **({"description": a["description"]} if "description" in a else {}),
+                    }
+                )
+            else:
+                out.append(a)
+        return out
+
     def _message(
-        self, channel_id: str, body: dict[str, Any], *, flags: int = 0, mid: str | None = None
+        self,
+        channel_id: str,
+        body: dict[str, Any],
+        *,
+        flags: int = 0,
+        mid: str | None = None,
+        files: list[tuple[str, bytes]] | None = None,
     ) -> dict:
         msg = {
             "id": mid or self.snowflake(),
@@ -488,7 +523,7 @@ class FakeDiscord:
             "author": BOT_USER,
             "embeds": body.get("embeds") or [],
             "components": body.get("components") or [],
-            "attachments": [],
+            "attachments": self._attachments(body, files or []),
             "timestamp": datetime.now(UTC).isoformat(),
             "edited_timestamp": None,
             "tts": False,
@@ -511,7 +546,7 @@ class FakeDiscord:
         data = body.get("data") or {}
         result: dict[str, Any] = {"interaction": {"id": inter["id"], "type": inter["type"]}}
         if kind in (4, 5):
-            msg = self._message(inter["channel_id"], data)
+            msg = self._message(inter["channel_id"], data, files=request[CALL].files)
             self.originals[token] = msg["id"]
             result["interaction"]["response_message_id"] = msg["id"]
             result["interaction"]["response_message_ephemeral"] = bool(msg["flags"] & 64)
@@ -521,7 +556,11 @@ class FakeDiscord:
             self.originals[token] = old["id"]
             if kind == 7:
                 old = self._message(
-                    old["channel_id"], {**old, **data}, flags=old.get("flags", 0), mid=old["id"]
+                    old["channel_id"],
+                    {**old, **data},
+                    flags=old.get("flags", 0),
+                    mid=old["id"],
+                    files=request[CALL].files,
                 )
             result["resource"] = {"type": kind, "message": old}
         else:
@@ -531,7 +570,8 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         inter = self.interactions.get(token, {})
-        msg = self._message(inter.get("channel_id", CHANNEL_ID), request[CALL].body or {})
+        call = request[CALL]
+        msg = self._message(inter.get("channel_id", CHANNEL_ID), call.body or {}, files=call.files)
         return _json(msg)
 
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
@@ -541,7 +581,8 @@ class FakeDiscord:
         old = self.messages.get(mid)
         if old is None:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
-        msg = self._message(old["channel_id"], {**old, **(request[CALL].body or {})}, mid=mid)
+        call = request[CALL]
+        msg = self._message(old["channel_id"], {**old, **(call.body or {})}, mid=mid, files=call.files)
         msg["flags"] = old["flags"]
         return _json(msg)
 
@@ -564,7 +605,7 @@ class FakeDiscord:
             seen = self._nonces.get((cid, nonce))
             if seen is not None and time.monotonic() - seen[0] < self.nonce_window:
                 return _json(self.messages[seen[1]])
-        msg = self._message(cid, body)
+        msg = self._message(cid, body, files=request[CALL].files)
         if nonce:
             msg["nonce"] = nonce
             self._nonces[(cid, nonce)] = (time.monotonic(), msg["id"])

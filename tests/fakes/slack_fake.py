@@ -45,6 +45,10 @@ class FakeSlack:
         self.calls: list[ApiCall] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: list[bytes] = []
+        # files_upload_v2's three steps, per file id: what getUploadURLExternal was told, the bytes
+        # sent to the upload URL, and where completeUploadExternal shared it.
+        self.files: dict[str, dict[str, Any]] = {}
+        self._file_ids = itertools.count(1)
         self.socket_acks: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, list[Failure]] = {}
@@ -223,9 +227,27 @@ class FakeSlack:
         if method == "apps.connections.open":
             return ok | {"url": f"{self.base.replace('http', 'ws', 1)}/socket"}
         if method == "files.getUploadURLExternal":
-            return ok | {"upload_url": f"{self.base}/upload/F0FILE", "file_id": "F0FILE"}
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F0FILE{next(self._file_ids)}"
+            self.files[file_id] = {
+                "filename": args["filename"],
+                "length": int(args["length"]),
+                "alt_txt": args.get("alt_txt"),
+                "data": None,
+                "shared_to": None,
+            }
+            return ok | {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return ok | {"files": [{"id": "F0FILE", "title": args.get("files", [{}])[0].get("title", "")}]}
+            done = []
+            for f in args.get("files") or []:
+                known = self.files.get(f.get("id", ""))
+                if known is None or known["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+                known["shared_to"] = args.get("channel_id") or args.get("channels")
+                known["title"] = f.get("title")
+                done.append({"id": f["id"], "name": known["filename"], "title": f.get("title", "")})
+            return ok | {"files": done}
         if method == "oauth.v2.access":
             return ok | {
                 "access_token": self.oauth_token,
@@ -248,7 +270,13 @@ class FakeSlack:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.uploads.append(await request.read())
+        data = await request.read()
+        known = self.files.get(request.match_info["file_id"])
+        if known is not None:
+            if len(data) != known["length"]:
+                return web.Response(status=400, text="length mismatch")
+            known["data"] = data
+        self.uploads.append(data)
         await self._notify()
         return web.Response(text="OK - uploaded")
 

@@ -6,6 +6,7 @@ import queue
 import threading
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from bot.adapters.console.session import ConsoleSession, _stdin_line
 from bot.core.identity import MemberKey
@@ -62,4 +63,6 @@ async def run_console(app: App) -> None:
             delivery = start_delivery(app, messenger)
             stack.push_async_callback(delivery.stop)
         stack.callback(pump.close)
-        await ConsoleSession(app.engine, member, read_line=pump.read_line).run()
+        session = ConsoleSession(app.engine, member, read_line=pump.read_line)
+        session.images_dir = Path(s.console_images_dir)
+        await session.run()

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from bot.adapters.console import pictures
 from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
@@ -32,6 +33,7 @@ class ConsoleSession:
         self._read = read_line or _stdin_line
         self._choices: list[tuple[str, str]] = []
         self.ctx = Context(is_admin=True, display_name=member.user_id)
+        self.images_dir = pictures.IMAGES_DIR
 
     def write(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -85,7 +87,12 @@ class ConsoleSession:
                 return False
             reply = submitted
         self.show(reply)
+        await self.show_images(reply)
         return True
+
+    async def show_images(self, reply: Reply) -> None:
+        for path, image in await asyncio.to_thread(pictures.save, reply.images, self.images_dir):
+            self.write(f"[image] {path}\n  {image.alt}")
 
     async def run(self) -> None:
         self.write(BANNER)

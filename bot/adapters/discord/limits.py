@@ -204,3 +204,9 @@ def _walk(components: Iterable[Mapping[str, Any]]) -> Iterable[Mapping[str, Any]
             yield from _walk(inner)
         if isinstance(c.get("component"), Mapping):
             yield from _walk([c["component"]])
+
+
+# Uploads: Discord's default per-file limit (an interaction also states its own in
+# `attachment_size_limit`); a picture over it is left out and the text stands alone.
+ATTACHMENT_BYTES_MAX = 10 * 1024 * 1024
+ATTACHMENT_DESCRIPTION_MAX = 1024

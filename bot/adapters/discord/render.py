@@ -15,6 +15,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import limits as L
+from bot.adapters.discord import pictures
 from bot.adapters.discord.items import ActionItem, PageItem, page_custom_id
 from bot.core.replies import Button, Card, Form, Reply, SelectOption
 from bot.core.replies import Select as CoreSelect
@@ -61,7 +62,7 @@ class Rendered:
     content: str | None
     embeds: list[discord.Embed]
     view: discord.ui.View | None
-    file: discord.File | None
+    files: list[discord.File]
     page: int
     pages: int
 
@@ -81,8 +82,8 @@ class Rendered:
         }
         if self.view is not None:
             kw["view"] = self.view
-        if self.file is not None:
-            kw["file"] = self.file
+        if self.files:
+            kw["files"] = self.files
         return kw
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -90,7 +91,7 @@ class Rendered:
             "content": self.content,
             "embeds": self.embeds,
             "view": self.view,
-            "attachments": [self.file] if self.file is not None else [],
+            "attachments": list(self.files),
             "allowed_mentions": discord.AllowedMentions.none(),
         }
         return kw
@@ -263,17 +264,22 @@ def build_view(reply: Reply, nav: list[tuple[str, str]]) -> discord.ui.View | No
     return view if view.children else None
 
 
-def _file(reply: Reply) -> discord.File | None:
-    if reply.attachment is None:
-        return None
-    return discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename)
+def _files(reply: Reply, page: Page) -> list[discord.File]:
+    """The first page's uploads: the reply's file, and each picture with an embed showing it."""
+    files = []
+    if reply.attachment is not None:
+        files.append(discord.File(io.BytesIO(reply.attachment.content), filename=reply.attachment.filename))
+    for image in pictures.placed(reply, len(page.embeds)):
+        page.embeds.append(pictures.embed(image))
+        files.append(pictures.file(image))
+    return files
 
 
 def _message(
-    page: Page, view: discord.ui.View | None, file: discord.File | None, n: int, total: int
+    page: Page, view: discord.ui.View | None, files: list[discord.File], n: int, total: int
 ) -> Rendered:
     embeds = [discord.Embed.from_dict(e) for e in page.embeds]
-    rendered = Rendered(page.content or None, embeds, view, file, n, total)
+    rendered = Rendered(page.content or None, embeds, view, files, n, total)
     L.check_payload("message", rendered.payload())
     return rendered
 
@@ -297,12 +303,13 @@ def render(reply: Reply, page: int = 0) -> list[Rendered]:
             if n < total - 1:
                 nav.append((f"Page {n + 2} of {total} ▶", page_custom_id(n + 1, origin)))
             _page_footer(pages[n], n, total)
-        return [_message(pages[n], build_view(reply, nav), _file(reply) if n == 0 else None, n, total)]
+        files = _files(reply, pages[n]) if n == 0 else []
+        return [_message(pages[n], build_view(reply, nav), files, n, total)]
     out = []
     for n, p in enumerate(pages):
         last = n == total - 1
         view = build_view(reply, []) if last else None
-        out.append(_message(p, view, _file(reply) if n == 0 else None, n, total))
+        out.append(_message(p, view, _files(reply, p) if n == 0 else [], n, total))
     return out
 
 

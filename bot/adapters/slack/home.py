@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks import VIEW_BLOCKS, button_element, content_blocks, home_view
+from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
 from bot.core.replies import Button, Reply
@@ -78,5 +79,5 @@ async def build_home(engine: Engine, member: MemberKey) -> dict[str, Any]:
         return home_view(welcome_blocks())
     week = await engine.action(member, "plan:week:x")
     today = await engine.command(member, "today")
-    progress = await engine.command(member, "progress")
+    progress = await engine.command(member, "progress", ctx=Context(text_only=True))  # no uploads here
     return home_view(dashboard_blocks(week, today, progress))

@@ -17,7 +17,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -31,6 +31,7 @@ from bot.adapters.slack.blocks import form_view, page_blocks, parse_page, render
 from bot.adapters.slack.home import build_home
 from bot.adapters.slack.messenger import open_dm, post_reply, upload
 from bot.adapters.slack.mrkdwn import plain, shorten
+from bot.adapters.slack.pictures import upload_images
 from bot.adapters.slack.users import UserDirectory, member_key, team_of, user_of
 from bot.core.call import Context
 from bot.core.clock import Clock
@@ -167,6 +168,8 @@ class Listeners:
             from_home=view.get("type") == "home",
         )
         ctx = await self.users.context(client, member, channel)
+        if surface.from_home or surface.view_id:
+            ctx = replace(ctx, text_only=True)  # a Home tab or modal shows no uploads
         page = parse_page(value)
         if page is not None:
             number, origin = page
@@ -297,6 +300,8 @@ class Listeners:
         if reply.attachment is not None:
             channel = await open_dm(client, surface.member.user_id)
             await upload(client, channel, reply.attachment)
+        if reply.images and not surface.view_id and not surface.from_home:
+            await upload_images(client, await open_dm(client, surface.member.user_id), reply.images)
 
     async def _send_messages(self, surface: Surface, reply: Reply) -> None:
         if not surface.response_url:

@@ -18,6 +18,7 @@ from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
+from bot.core.services import pictures
 from bot.core.services.settings import parse_time
 from storage.models import CheckIn, Member, Plan
 
@@ -147,7 +148,10 @@ async def _stats(call: Call, community_id: int) -> Reply:
     members, active = (await call.session.execute(statements["members"])).one()
     checkins, minutes = (await call.session.execute(statements["check-ins"])).one()
     top = (await call.session.execute(statements["popular plans"])).all()
+    show = pictures.wanted(call, await call.existing_member())
+    images = (await pictures.community_image(call, community_id),) if show else ()
     return Reply(
+        images=images,
         cards=(
             Card(
                 title="Community stats",
@@ -163,7 +167,7 @@ async def _stats(call: Call, community_id: int) -> Reply:
                     ),
                 ),
             ),
-        )
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import schedules
+from bot.core.services import pictures, schedules
 from bot.core.services.levels import LEVEL_WORDS
 from content.schema import Catalog, Question
 from storage import repo
@@ -325,6 +325,7 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
             if plan is not None and plan.hours_per_week != pace:
                 a.result = {**(a.result or {}), "repace_plan": plan.id, "repace_title": plan.title}
         await schedules.refresh(call.session, member, call.now())
+        return await pictures.skill_profile(call, member, a, _render(call.catalog, a, None, feedback))
     return _render(call.catalog, a, None, feedback)
 
 

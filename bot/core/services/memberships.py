@@ -30,6 +30,7 @@ PERSON_SETTINGS = (
     "quiet_start",
     "quiet_end",
     "paused_until",
+    "images_enabled",
 )
 
 

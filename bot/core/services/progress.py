@@ -13,7 +13,7 @@ from bot.core.errors import UserError
 from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
-from bot.core.services import review, studylog
+from bot.core.services import pictures, review, studylog
 from storage import repo
 from storage.models import Plan, PlanItem
 
@@ -34,10 +34,11 @@ async def progress_command(call: Call) -> Reply:
     extra += review_text
     if plan is None:
         body = "You haven't picked a plan yet. Run /learn to choose a roadmap or path."
-        return Reply(
+        reply = Reply(
             cards=(Card(title="Your progress", body=body + extra, fields=tuple(fields)),),
             buttons=(Button("Pick a plan", "learn:list:all", "primary"), *review_buttons),
         )
+        return await pictures.progress_images(call, member, reply)
     items = await repo.plan_item_rows(call.session, plan.id)
     p = await studylog.pace(call, member, plan, items)
     total = sum(i.hours for i in items if i.state != "skipped")
@@ -64,7 +65,7 @@ async def progress_command(call: Call) -> Reply:
         fields=tuple(fields),
         progress=Progress(done_hours, total, "Plan"),
     )
-    return Reply(
+    reply = Reply(
         cards=(card,),
         buttons=(
             Button("Today", "today:show:x", "primary"),
@@ -73,6 +74,7 @@ async def progress_command(call: Call) -> Reply:
         ),
         origin="progress:show:x",
     )
+    return await pictures.progress_images(call, member, reply, (plan, items, p))
 
 
 async def _extra_sections(call: Call, member_id: int) -> str:

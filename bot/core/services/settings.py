@@ -99,6 +99,15 @@ def parse_pause(text: str, today: date) -> date | None:
     return d
 
 
+def parse_on_off(text: str, what: str) -> bool:
+    t = text.strip().lower()
+    if t in ("on", "yes", "true"):
+        return True
+    if t in ("off", "no", "false"):
+        return False
+    raise UserError(f"{what} can be on or off, not {text[:12]!r}.", hint="e.g. /settings images:off")
+
+
 def parse_quiet(text: str) -> tuple[str | None, str | None]:
     t = text.strip().lower()
     if t in ("off", "none", "no"):
@@ -144,6 +153,8 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
         changes.append(("quiet_start", qs, f"Quiet hours: {qs}-{qe}" if qs else "Quiet hours off"))
         changes.append(("quiet_end", qe, ""))
     changes += review.setting_changes(opts)
+    if (v := opts.get("images")) is not None:
+        changes.append(("images_enabled", parse_on_off(str(v), "Pictures"), f"Pictures: {str(v).lower()}"))
     stream, enabled = opts.get("stream"), opts.get("enabled")
     if (stream is None) != (enabled is None):
         raise UserError(
@@ -222,6 +233,7 @@ async def show(
         ),
         Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
         review.settings_field(member),
+        Field("Pictures", "on" if member.images_enabled is not False else "off (text only)"),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]
@@ -251,6 +263,8 @@ async def show(
                     f"settings:stream:{stream}:{verb}",
                 )
             )
+    flip = "off" if member.images_enabled is not False else "on"
+    buttons.append(Button(f"Turn pictures {flip}", f"settings:images:{flip}"))
     return Reply(
         cards=(Card(title="Your settings", body="\n".join(lines), fields=tuple(fields)),),
         buttons=tuple(buttons[:5]),
@@ -329,6 +343,16 @@ async def stream_action(call: Call, args: list[str], _v: Mapping[str, str]) -> R
     return Reply(text="Saved. " + "; ".join(said) + ".", cards=reply.cards, buttons=reply.buttons)
 
 
+async def images_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
+    if len(args) != 1 or args[0] not in ("on", "off"):
+        raise UserError("That button is broken. Run /settings for a fresh one.")
+    member = await call.member()
+    said = await apply_settings(call, member, {"images": args[0]})
+    reply = await show(call, member)
+    text = "Saved. " + "; ".join(said) + "." if said else f"Pictures are already {args[0]}."
+    return Reply(text=text, cards=reply.cards, buttons=reply.buttons)
+
+
 def _dm_failed(reason: str | None) -> bool:
     return bool(reason) and str(reason).startswith(DM_FAILED)
 
@@ -373,4 +397,5 @@ ACTIONS = {
     "settings:stream": stream_action,
     "settings:show": show_action,
     "settings:resume": resume_action,
+    "settings:images": images_action,
 }

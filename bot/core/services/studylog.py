@@ -29,13 +29,24 @@ def forget_logs(call: Call, member: Member) -> None:
     call.cache.pop(("logs", member.id), None)
 
 
-async def streak(call: Call, member: Member) -> streaks.Streak:
+async def streak_inputs(call: Call, member: Member) -> dict[str, Any]:
+    """What the streak rule reads, as `streaks.compute` takes it."""
     rows = await logs(call, member)
     days = {c.local_date for c in rows if c.kind == "study"}
     today = call.today(member)
     skipped = any(c.kind == "skip" and c.local_date == today for c in rows)
     spans = [(p.start, p.end) for p in await pauses.periods(call.session, member.id)]
-    return streaks.compute(days, today, member.checkin_days, pauses.held_days(spans, today), skipped)
+    return {
+        "days": days,
+        "today": today,
+        "study_weekdays": member.checkin_days,
+        "paused": pauses.held_days(spans, today),
+        "skipped_today": skipped,
+    }
+
+
+async def streak(call: Call, member: Member) -> streaks.Streak:
+    return streaks.compute(**await streak_inputs(call, member))
 
 
 def streak_text(st: streaks.Streak) -> str:
