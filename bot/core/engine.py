@@ -35,6 +35,7 @@ from bot.core.services import (
     checkin,
     explore,
     help,
+    leaderboard,
     learn,
     papers,
     privacy,
@@ -64,7 +65,7 @@ ACTIVITY_FLUSH_SECONDS = 2.0
 ACTIVITY_BATCH = 500
 
 # Commands and actions that only read (Discord page turns and menus included).
-READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn"})
+READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "leaderboard"})
 READ_ONLY_ACTIONS = frozenset(
     {
         "today:show",
@@ -77,6 +78,7 @@ READ_ONLY_ACTIONS = frozenset(
         "learn:pick",
         "learn:view",
         "learn:plan",
+        "leaderboard:show",
     }
 )
 
@@ -112,6 +114,7 @@ _SERVICES = (
     privacy,
     help,
     admin,
+    leaderboard,
 )
 
 
@@ -327,6 +330,8 @@ class Engine:
         call = Call(session, self.catalog, self.clock, key, ctx)
         reply = await fn(call)
         member = await call.existing_member()
+        if member is not None and not read_only:
+            leaderboard.remember_name(member, ctx.display_name)
         if member is not None and member.dm_blocked_notice:
             if not read_only:
                 member.dm_blocked_notice = False

@@ -36,3 +36,8 @@ def day_time(moment: datetime) -> str:
 
 def bullet(lines: list[str]) -> str:
     return "\n".join(f"• {line}" for line in lines)
+
+
+def month(d: date) -> str:
+    """A calendar month as members read it: "December 2026"."""
+    return f"{d:%B} {d.year}"

@@ -31,6 +31,7 @@ from storage.models import (
     Plan,
     PlanItem,
     Schedule,
+    StudyTotal,
 )
 
 MEMBER_TABLES = (
@@ -42,6 +43,14 @@ MEMBER_TABLES = (
     CommunityPaperRead,
     OutboxMessage,
     Pause,
+    StudyTotal,
+)
+# What /privacy says about public places: the opt-in is exported, delete takes the member off
+# every future board and digest, and digests already posted are not edited.
+COMMUNITY_NOTE = (
+    " Your leaderboard choice (opt-in) and study totals are included. Deleting takes you off the "
+    "leaderboard and out of future digests; weekly digests already posted stay as they were, "
+    "since you had opted in to appear in them."
 )
 
 
@@ -116,6 +125,7 @@ async def export_member(
     if member is None:
         return None
     data: dict[str, Any] = {"member": _row(member)}
+    data["leaderboard"] = {"opted_in": member.community_opt_in, "display_name": member.display_name}
     for model in MEMBER_TABLES:
         stmt = select(model).where(model.member_id == member.id)
         data[model.__tablename__] = [_row(r) for r in (await session.execute(stmt)).scalars()]
@@ -181,7 +191,9 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
             Card(
                 title="Your data",
                 body="I store your settings, plans, check-ins, quiz answers, paper history and any "
-                "pending reminders. You can download all of it, or delete all of it." + which,
+                "pending reminders. You can download all of it, or delete all of it."
+                + COMMUNITY_NOTE
+                + which,
             ),
         ),
         buttons=(
@@ -225,7 +237,7 @@ async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
             Card(
                 title="Delete everything?",
                 body="This removes your plans, check-ins, streaks, quiz results, paper history and "
-                "reminders. It cannot be undone." + which,
+                "reminders. It cannot be undone." + COMMUNITY_NOTE + which,
                 tone="danger",
             ),
         ),

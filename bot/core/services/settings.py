@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, pauses, schedules
+from bot.core.services import community_visibility, memberships, pauses, schedules
 from storage import repo
 from storage.models import Member
 
@@ -157,6 +157,8 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
             member.timezone_source = "member"
     if stream is not None:
         said.append(await set_stream(call, member, str(stream), enabled == "on"))
+    if (v := opts.get("leaderboard")) is not None:
+        said.extend(await community_visibility.from_settings(call, member, v == "on"))
     await call.session.flush()
     if any(attr == "hours_per_week" for attr, _, _ in changes):
         await _refit_plan(call, member)
@@ -220,6 +222,7 @@ async def show(
             f"{member.quiet_start}-{member.quiet_end}" if member.quiet_start else "off",
         ),
         Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
+        community_visibility.settings_field(member),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]
