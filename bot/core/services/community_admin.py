@@ -43,6 +43,7 @@ async def community_admin(
     from bot.core.services.admin import parse_channel  # admin imports this module
 
     if action == "digest-channel":
+        channel = channel or timezone  # a bare word typed after the action lands in the first free option
         if not channel:
             raise UserError(
                 "Tell me which channel gets the weekly digest.", hint="e.g. /admin digest-channel #general"
