@@ -186,9 +186,7 @@ class StudyTotal(Base):
     so the ranking index needs no join."""
 
     __tablename__ = "study_totals"
-    __table_args__ = (
-        Index("ix_study_totals_board", "community_id", "period", "opted_in", "minutes"),
-    )
+    __table_args__ = (Index("ix_study_totals_board", "community_id", "period", "opted_in", "minutes"),)
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)

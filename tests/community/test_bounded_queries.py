@@ -41,7 +41,7 @@ async def grow(app, n: int, start: int) -> None:
 async def count_queries(app, work) -> int:
     seen: list[str] = []
 
-    def before(conn, cursor, statement, *args):  # noqa: ANN001
+    def before(conn, cursor, statement, *args):
         seen.append(statement)
 
     event.listen(app.db.sync_engine, "before_cursor_execute", before)

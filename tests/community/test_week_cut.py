@@ -15,7 +15,14 @@ from bot.core.services.studylog import week_bounds
 from storage.models import CheckIn, StudyTotal
 from tests.community.test_leaderboard import driver, log
 
-ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata", "America/St_Johns", "Europe/London", "UTC")
+ZONES = (
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Asia/Kolkata",
+    "America/St_Johns",
+    "Europe/London",
+    "UTC",
+)
 
 
 @settings(max_examples=300, deadline=None)
