@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ class Sizes:
     baseline_members: int
     day_budget: float
     load_members: int = 2_000
+    community_members: int = 10_000
 
 
 PROFILES = {
@@ -57,6 +58,10 @@ PROFILES = {
         load_members=100_000,
     ),
 }
+
+# Members of the one big community in bench/community.py.
+for _name, _members in (("smoke", 500), ("tiny", 2_000), ("quick", 20_000), ("full", 100_000)):
+    PROFILES[_name] = replace(PROFILES[_name], community_members=_members)
 
 
 def _remove_sqlite(path: Path) -> None:

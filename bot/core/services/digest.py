@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import zone
-from bot.core.format import day, hours
+from bot.core.format import day
 from bot.core.replies import Card, Field, Reply
 from bot.core.services import leaderboard, study_totals
 from bot.core.services.community_admin import community_zone
@@ -168,9 +168,9 @@ def _against(now: int, before: int) -> str:
         return "nothing logged the week before" if now else "none the week before either"
     change = (now - before) / before
     if abs(change) < 0.005:
-        return f"the same as the week before ({hours(before / 60)})"
+        return f"the same as the week before ({leaderboard.study_hours(before)})"
     word = "up" if change > 0 else "down"
-    return f"{word} {abs(change):.0%} on the week before ({hours(before / 60)})"
+    return f"{word} {abs(change):.0%} on the week before ({leaderboard.study_hours(before)})"
 
 
 def render(f: DigestFigures) -> Reply:
@@ -183,13 +183,12 @@ def render(f: DigestFigures) -> Reply:
         )
     else:
         people = f"{f.active} learner{'s' if f.active != 1 else ''}"
-        lead = (
-            f"{people} studied {hours(f.minutes / 60)} this week, {_against(f.minutes, f.last_week_minutes)}."
-        )
+        against = _against(f.minutes, f.last_week_minutes)
+        lead = f"{people} studied {leaderboard.study_hours(f.minutes)} this week, {against}."
     fields = [
         Field("Active learners", str(f.active)),
-        Field("Hours studied", hours(f.minutes / 60)),
-        Field("Last week", hours(f.last_week_minutes / 60)),
+        Field("Hours studied", leaderboard.study_hours(f.minutes)),
+        Field("Last week", leaderboard.study_hours(f.last_week_minutes)),
         Field("Topics finished", str(f.topics_done)),
     ]
     if f.finished:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +73,11 @@ def period_words(period: str, today: date) -> str:
     return "all time"
 
 
+def study_hours(minutes: int) -> str:
+    """Minutes as hours for boards: "45 min", "1.5 h", "1420 h" (never "1420.0 h")."""
+    return hours(minutes / 60) if minutes < 60 else hours(round(minutes / 60, 1))
+
+
 def shown_name(name: str | None) -> str:
     """A display name as plain text: one line, no mention syntax, never empty."""
     text = " ".join((name or "").split())
@@ -87,14 +93,20 @@ def _board(community_id: int, key: str):  # type: ignore[no-untyped-def]
     )
 
 
-async def top(session: AsyncSession, community_id: int, key: str, limit: int = TOP) -> list[Standing]:
-    """The first `limit` opted-in members, ranked: one index range read."""
-    stmt = (
-        select(StudyTotal.member_id, StudyTotal.minutes)
+def board_statements(community_id: int, key: str, minutes: int = 0, limit: int = TOP) -> dict[str, Any]:
+    """The board's two statements by name; bench/ prints their query plans."""
+    return {
+        "top": select(StudyTotal.member_id, StudyTotal.minutes)
         .where(*_board(community_id, key))
         .order_by(StudyTotal.minutes.desc(), StudyTotal.member_id)
-        .limit(limit)
-    )
+        .limit(limit),
+        "rank": select(func.count()).where(*_board(community_id, key), StudyTotal.minutes > minutes),
+    }
+
+
+async def top(session: AsyncSession, community_id: int, key: str, limit: int = TOP) -> list[Standing]:
+    """The first `limit` opted-in members, ranked: one index range read."""
+    stmt = board_statements(community_id, key, limit=limit)["top"]
     rows = (await session.execute(stmt)).all()
     out: list[Standing] = []
     for i, (member_id, minutes) in enumerate(rows):
@@ -111,7 +123,7 @@ async def minutes_of(session: AsyncSession, member_id: int, key: str) -> int:
 
 async def rank_for(session: AsyncSession, community_id: int, key: str, minutes: int) -> int:
     """The rank `minutes` has (or would have) among the opted-in: one plus everyone above it."""
-    above = select(func.count()).where(*_board(community_id, key), StudyTotal.minutes > minutes)
+    above = board_statements(community_id, key, minutes)["rank"]
     return int((await session.execute(above)).scalar_one()) + 1
 
 
@@ -151,7 +163,7 @@ async def dress(session: AsyncSession, standings: list[Standing], now: datetime)
 def line(s: Standing) -> str:
     medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, "")
     streak = f" · streak {s.streak} day{'s' if s.streak != 1 else ''}" if s.streak else ""
-    return f"{medal}{' ' if medal else ''}**{s.rank}.** {s.name} · {hours(s.minutes / 60)}{streak}"
+    return f"{medal}{' ' if medal else ''}**{s.rank}.** {s.name} · {study_hours(s.minutes)}{streak}"
 
 
 def remember_name(member: Member, display_name: str) -> None:
@@ -172,9 +184,9 @@ async def _you(call: Call, community: Community, member: Member | None, period: 
         return nothing + " Press **Show me here** to appear once you have."
     rank = await rank_for(call.session, community.id, key, mine)
     if member.community_opt_in:
-        return f"You're **#{rank}** with {hours(mine / 60)}."
+        return f"You're **#{rank}** with {study_hours(mine)}."
     return (
-        f"You're not on the board: only members who opt in appear. With {hours(mine / 60)} you "
+        f"You're not on the board: only members who opt in appear. With {study_hours(mine)} you "
         f"would be **#{rank}**. Only you can see this. Press **Show me here** to appear."
     )
 

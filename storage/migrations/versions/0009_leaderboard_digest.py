@@ -67,7 +67,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("member_id", "period", name="pk_study_totals"),
     )
     op.create_index(
-        "ix_study_totals_board", "study_totals", ["community_id", "period", "opted_in", "minutes"]
+        "ix_study_totals_board",
+        "study_totals",
+        ["community_id", "period", "opted_in", sa.text("minutes DESC"), "member_id"],
     )
     op.create_index("ix_plan_items_state_updated", "plan_items", ["state", "updated_at"])
 
