@@ -330,8 +330,8 @@ class Engine:
         call = Call(session, self.catalog, self.clock, key, ctx)
         reply = await fn(call)
         member = await call.existing_member()
-        if member is not None and not read_only:
-            leaderboard.remember_name(member, ctx.display_name)
+        if member is not None and not read_only and member.community_opt_in:
+            leaderboard.remember_name(member, ctx.display_name)  # kept only while shown
         if member is not None and member.dm_blocked_notice:
             if not read_only:
                 member.dm_blocked_notice = False

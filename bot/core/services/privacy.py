@@ -125,7 +125,6 @@ async def export_member(
     if member is None:
         return None
     data: dict[str, Any] = {"member": _row(member)}
-    data["leaderboard"] = {"opted_in": member.community_opt_in, "display_name": member.display_name}
     for model in MEMBER_TABLES:
         stmt = select(model).where(model.member_id == member.id)
         data[model.__tablename__] = [_row(r) for r in (await session.execute(stmt)).scalars()]

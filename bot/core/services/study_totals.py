@@ -67,8 +67,11 @@ async def record(conn: AsyncConnection, values: dict[str, Any]) -> None:
 
 
 async def set_opt_in(session: AsyncSession, member: Member, on: bool) -> None:
-    """The member's switch, and its copy on their totals (one indexed update)."""
+    """The member's switch, and its copy on their totals (one indexed update). The display name is
+    kept only while the member is shown somewhere, so opting out forgets it."""
     member.community_opt_in = on
+    if not on:
+        member.display_name = None
     await session.execute(update(StudyTotal).where(StudyTotal.member_id == member.id).values(opted_in=on))
 
 
