@@ -134,7 +134,8 @@ async def dress(session: AsyncSession, standings: list[Standing], now: datetime)
     ids = [s.member_id for s in standings]
     if not ids:
         return []
-    members = {m.id: m for m in (await session.execute(select(Member).where(Member.id.in_(ids)))).scalars()}
+    cols = select(Member.id, Member.timezone, Member.checkin_days, Member.display_name)
+    members = {m.id: m for m in await session.execute(cols.where(Member.id.in_(ids)))}
     logs = await session.execute(
         select(CheckIn.member_id, CheckIn.local_date, CheckIn.kind).where(CheckIn.member_id.in_(ids))
     )
@@ -173,7 +174,9 @@ def remember_name(member: Member, display_name: str) -> None:
         member.display_name = name
 
 
-async def _you(call: Call, community: Community, member: Member | None, period: str, key: str) -> str:
+async def _you(
+    call: Call, community: Community, member: Member | None, key: str, standings: list[Standing]
+) -> str:
     if member is None:
         return "You haven't logged any study here yet. Log time with /checkin, then opt in to appear."
     mine = await minutes_of(call.session, member.id, key)
@@ -182,7 +185,8 @@ async def _you(call: Call, community: Community, member: Member | None, period: 
         if member.community_opt_in:
             return nothing + " You're opted in, so you'll appear once you have."
         return nothing + " Press **Show me here** to appear once you have."
-    rank = await rank_for(call.session, community.id, key, mine)
+    shown = next((s.rank for s in standings if s.member_id == member.id), None)
+    rank = shown if shown is not None else await rank_for(call.session, community.id, key, mine)
     if member.community_opt_in:
         return f"You're **#{rank}** with {study_hours(mine)}."
     return (
@@ -204,7 +208,7 @@ async def board_reply(call: Call, period: str = "week", text: str = "") -> Reply
     body = "\n".join(line(s) for s in standings) or (
         "Nobody on the board yet for this period. Members appear once they opt in and log study."
     )
-    you = await _you(call, community, member, period, key)
+    you = await _you(call, community, member, key, standings)
     opted_in = member is not None and member.community_opt_in
     buttons = [
         Button(label, f"leaderboard:show:{p}", "primary" if p == period else "secondary")
