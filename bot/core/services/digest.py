@@ -188,7 +188,7 @@ def render(f: DigestFigures) -> Reply:
     fields = [
         Field("Active learners", str(f.active)),
         Field("Hours studied", leaderboard.study_hours(f.minutes)),
-        Field("Last week", leaderboard.study_hours(f.last_week_minutes)),
+        Field("Last week", leaderboard.study_hours(f.last_week_minutes) if f.last_week_minutes else "none"),
         Field("Topics finished", str(f.topics_done)),
     ]
     if f.finished:

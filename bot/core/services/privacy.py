@@ -49,8 +49,8 @@ MEMBER_TABLES = (
 # every future board and digest, and digests already posted are not edited.
 COMMUNITY_NOTE = (
     " Your leaderboard choice (opt-in) and study totals are included. Deleting takes you off the "
-    "leaderboard and out of future digests; weekly digests already posted stay as they were, "
-    "since you had opted in to appear in them."
+    "leaderboard and out of future digests; weekly digests already posted stay as they were "
+    "(you only appear in one if you had opted in)."
 )
 
 
