@@ -19,6 +19,7 @@ from typing import Any
 
 from bench import (
     baseline,
+    community,
     core_latency,
     dispatch,
     interactions,
@@ -41,6 +42,7 @@ BENCHMARKS = {
     "baseline": baseline.run,
     "review": review.run,
     "pictures": pictures.run,
+    "community": community.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

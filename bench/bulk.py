@@ -26,20 +26,20 @@ class Writer:
         self.table = table
         self.columns = [c.name for c in table.columns]
         self._procs: list[Processor | None] = []
+        # A column a row leaves out gets its model default, as an ORM insert would give it.
+        self._defaults: dict[str, Any] = {}
         for col in table.columns:
             proc = col.type._cached_bind_processor(dialect)
             self._procs.append(_memoised(proc) if proc is not None else None)
+            if col.default is not None and col.default.is_scalar:
+                self._defaults[col.name] = col.default.arg
 
     def tuples(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         out = []
-        names, procs = self.columns, self._procs
+        names, procs, defaults = self.columns, self._procs, self._defaults
         for row in rows:
-            out.append(
-                tuple(
-                    (p(row.get(n)) if p is not None else row.get(n))
-                    for n, p in zip(names, procs, strict=True)
-                )
-            )
+            values = [row[n] if n in row else defaults.get(n) for n in names]
+            out.append(tuple((p(v) if p is not None else v) for v, p in zip(values, procs, strict=True)))
         return out
 
 

@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class Sizes:
     load_members: int = 2_000
     review_members: int = 10_000
     review_samples: int = 300
+    community_members: int = 10_000
 
 
 PROFILES = {
@@ -93,6 +94,10 @@ PROFILES = {
         review_samples=2_000,
     ),
 }
+
+# Members of the one big community in bench/community.py.
+for _name, _members in (("smoke", 500), ("tiny", 2_000), ("quick", 20_000), ("full", 100_000)):
+    PROFILES[_name] = replace(PROFILES[_name], community_members=_members)
 
 
 def _remove_sqlite(path: Path) -> None:

@@ -35,13 +35,14 @@ from storage.models import (
     Plan,
     PlanItem,
     Schedule,
+    StudyTotal,
 )
 
 BATCH = 1000
 SKIP = {"alembic_version"}
 # Tables that belong to no community: copied whole, or skipped when copying one community.
 GLOBAL = {"arxiv_entries", "seen_events", "app_state", "slack_oauth_states"}
-MEMBER_SCOPED = (Schedule, Plan, CheckIn, Assessment, MemberPaper, Pause)
+MEMBER_SCOPED = (Schedule, Plan, CheckIn, Assessment, MemberPaper, Pause, StudyTotal)
 
 
 class CopyRefused(Exception):

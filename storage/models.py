@@ -52,6 +52,12 @@ class Community(Base):
     paper_channel_id: Mapped[str | None] = mapped_column(String(64))
     defaults: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    # The weekly digest and the leaderboard (bot/core/services/community_admin.py).
+    digest_channel_id: Mapped[str | None] = mapped_column(String(64))
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    digest_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    leaderboard_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Member(Base):
@@ -88,6 +94,8 @@ class Member(Base):
     review_daily_limit: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     # Replies carry pictures (heatmap, burn-up, skill profile); off means text only.
     images_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The name the member last used here, shown (never as a mention) on the leaderboard and digest.
+    display_name: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     last_active_at: Mapped[datetime | None]
 
@@ -138,7 +146,11 @@ class Plan(Base):
 
 class PlanItem(Base):
     __tablename__ = "plan_items"
-    __table_args__ = (UniqueConstraint("plan_id", "roadmap_id", "topic_id"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "roadmap_id", "topic_id"),
+        # Topics finished in a week, for the community digest.
+        Index("ix_plan_items_state_updated", "state", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
@@ -170,6 +182,32 @@ class CheckIn(Base):
     topics: Mapped[list[Any]] = mapped_column(default=list)
     source: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class StudyTotal(Base):
+    """Minutes studied per member and period ("all", "2026-12", "2026-W49"), kept as check-ins
+    are written, so a leaderboard is an index range read. The period is that of the check-in's
+    local date on the member's own calendar; `community_id` and `opted_in` copy the member's row
+    so the ranking index needs no join."""
+
+    __tablename__ = "study_totals"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    opted_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Ranking order (most minutes first, ties in joining order) is the index order: a board is a range read.
+Index(
+    "ix_study_totals_board",
+    StudyTotal.community_id,
+    StudyTotal.period,
+    StudyTotal.opted_in,
+    StudyTotal.minutes.desc(),
+    StudyTotal.member_id,
+)
 
 
 class Assessment(Base):

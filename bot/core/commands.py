@@ -46,6 +46,7 @@ STREAMS_CHOICES = (
     ("Reassessment reminder", "reassess"),
 )
 ON_OFF = (("on", "on"), ("off", "off"))
+LEADERBOARD_PERIODS = (("This week", "week"), ("This month", "month"), ("All time", "all"))
 
 
 def command_specs(
@@ -125,6 +126,12 @@ def command_specs(
                 Option("review_retention", "string", "Review recall to aim for, e.g. 90%", max_length=6),
                 Option("review_limit", "string", "Review cards a day (0 turns reviews off)", max_length=3),
                 Option("images", "choice", "Pictures in replies: on or off", choices=ON_OFF),
+                Option(
+                    "leaderboard",
+                    "choice",
+                    "Show me on this community's leaderboard and digest",
+                    choices=ON_OFF,
+                ),
             ),
             usage="/settings [timezone] [checkin_time] [checkin_days] [hours_per_week] ...",
         ),
@@ -141,6 +148,12 @@ def command_specs(
             ),
             usage="/privacy [export|delete]",
         ),
+        CommandSpec(
+            "leaderboard",
+            "Who studied most here (members who opted in), and your own rank",
+            (Option("period", "choice", "week, month or all time", choices=LEADERBOARD_PERIODS),),
+            usage="/leaderboard [week|month|all]",
+        ),
         CommandSpec("help", "What the bot can do"),
         CommandSpec(
             "admin",
@@ -155,9 +168,15 @@ def command_specs(
                         ("Set the weekly-paper channel", "paper-channel"),
                         ("Set community defaults", "defaults"),
                         ("Community stats", "stats"),
+                        ("Set the digest channel", "digest-channel"),
+                        ("Set the digest day and time", "digest-time"),
+                        ("Turn the weekly digest on", "digest-on"),
+                        ("Turn the weekly digest off", "digest-off"),
+                        ("Turn the leaderboard on", "leaderboard-on"),
+                        ("Turn the leaderboard off", "leaderboard-off"),
                     ),
                 ),
-                Option("channel", "channel", "Channel for the weekly paper"),
+                Option("channel", "channel", "Channel for the weekly paper or the digest"),
                 Option(
                     "timezone",
                     "string",
@@ -173,10 +192,13 @@ def command_specs(
                     min_value=0.5,
                     max_value=80,
                 ),
+                Option("weekday", "string", "Digest weekday, e.g. sun", max_length=9),
+                Option("time", "string", "Digest time, HH:MM in the community's time zone", max_length=5),
             ),
             admin=True,
             usage="/admin paper-channel <channel> | defaults [timezone] [checkin_time] "
-            "[hours_per_week] | stats",
+            "[hours_per_week] | stats | digest-channel <channel> | digest-time <weekday> <HH:MM> "
+            "| digest-on | digest-off | leaderboard-on | leaderboard-off",
         ),
     )
 

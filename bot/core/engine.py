@@ -36,6 +36,7 @@ from bot.core.services import (
     checkin,
     explore,
     help,
+    leaderboard,
     learn,
     papers,
     privacy,
@@ -66,7 +67,7 @@ ACTIVITY_FLUSH_SECONDS = 2.0
 ACTIVITY_BATCH = 500
 
 # Commands and actions that only read (Discord page turns and menus included).
-READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "review"})
+READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "review", "leaderboard"})
 READ_ONLY_ACTIONS = frozenset(
     {
         "today:show",
@@ -82,6 +83,7 @@ READ_ONLY_ACTIONS = frozenset(
         "review:next",
         "review:show",
         "review:topic",
+        "leaderboard:show",
     }
 )
 
@@ -118,6 +120,7 @@ _SERVICES = (
     help,
     admin,
     review,
+    leaderboard,
 )
 
 
@@ -340,6 +343,8 @@ class Engine:
         call = Call(session, self.catalog, self.clock, key, ctx)
         reply = await fn(call)
         member = await call.existing_member()
+        if member is not None and not read_only and member.community_opt_in:
+            leaderboard.remember_name(member, ctx.display_name)  # kept only while shown
         if member is not None and member.dm_blocked_notice:
             if not read_only:
                 member.dm_blocked_notice = False

@@ -46,3 +46,8 @@ def month(d: date) -> str:
 def short_day(d: date) -> str:
     """A day and month without the year, for a chart label next to a full date: "2 Mar"."""
     return f"{d.day} {d:%b}"
+
+
+def month_year(d: date) -> str:
+    """A calendar month as members read it: "December 2026"."""
+    return f"{d:%B} {d.year}"

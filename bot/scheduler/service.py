@@ -26,6 +26,7 @@ from bot.core.ports import Messenger
 from bot.papers_live.source import refresh_if_due
 from bot.runtime import App
 from bot.scheduler.claims import ClaimStats, claim_due
+from bot.scheduler.community_digest import enqueue_digests
 from bot.scheduler.community_papers import enqueue_community_papers
 from bot.scheduler.dispatcher import Dispatcher, DrainStats
 from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
@@ -79,6 +80,11 @@ async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -
             await enqueue_community_papers(session, app.catalog, now)
     except Exception:
         log.exception("queueing community papers failed")
+    try:
+        async with app.sessions() as session, session.begin():
+            await enqueue_digests(session, app.catalog, now)
+    except Exception:
+        log.exception("queueing community digests failed")
     return stats
 
 

@@ -25,6 +25,7 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
         "1 core", "2 interactions", "3 scheduling", "4 dispatch", "5 memory", "6 baseline", "7 load",
         "8 review",
         "9 pictures",
+        "10 community",
     }  # fmt: skip
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f

@@ -321,6 +321,7 @@ class FakeDiscord:
         guild: bool,
         permissions: str,
         message: Any = None,
+        name: str = "learner",
     ) -> dict[str, Any]:
         token = "tok-" + secrets.token_hex(12)
         payload: dict[str, Any] = {
@@ -342,7 +343,7 @@ class FakeDiscord:
                 "channel_id": CHANNEL_ID,
                 "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "general"},
                 "member": {
-                    "user": user(user_id),
+                    "user": user(user_id, name),
                     "roles": [],
                     "joined_at": "2026-01-01T00:00:00+00:00",
                     "deaf": False,
@@ -376,6 +377,7 @@ class FakeDiscord:
         user_id: str = "940000000000000001",
         admin: bool = False,
         guild: bool = True,
+        display_name: str = "learner",
     ) -> dict[str, Any]:
         kinds = {str: 3, int: 4, float: 10}
         data = {
@@ -387,7 +389,7 @@ class FakeDiscord:
             ],
         }
         perms = ADMIN_PERMISSIONS if admin else MEMBER_PERMISSIONS
-        payload = self._interaction(2, data, user_id, guild=guild, permissions=perms)
+        payload = self._interaction(2, data, user_id, guild=guild, permissions=perms, name=display_name)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
@@ -412,6 +414,7 @@ class FakeDiscord:
         values: list[str] | None = None,
         user_id: str = "940000000000000001",
         guild: bool = True,
+        display_name: str = "learner",
     ) -> dict[str, Any]:
         """Press a button (or choose `values` in a select) on a message the bot sent."""
         component = find_component(message, custom_id)
@@ -420,7 +423,7 @@ class FakeDiscord:
         if component["type"] == 3:
             data["values"] = values or []
         payload = self._interaction(
-            3, data, user_id, guild=guild, permissions=MEMBER_PERMISSIONS, message=message
+            3, data, user_id, guild=guild, permissions=MEMBER_PERMISSIONS, message=message, name=display_name
         )
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload

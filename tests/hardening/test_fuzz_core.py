@@ -53,6 +53,7 @@ COMMANDS = (
     "privacy",
     "help",
     "admin",
+    "leaderboard",
 )
 CALLERS = st.sampled_from((ALICE, BOB, ADMIN, OTHER, MemberKey("test", "guild-a", "newcomer")))
 

@@ -18,7 +18,7 @@ from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
-from bot.core.services import pictures
+from bot.core.services import community_admin, pictures
 from bot.core.services.settings import parse_time
 from storage.models import CheckIn, Member, Plan
 
@@ -70,6 +70,8 @@ async def admin_command(
     timezone: str | None = None,
     checkin_time: str | None = None,
     hours_per_week: float | None = None,
+    weekday: str | None = None,
+    time: str | None = None,
 ) -> Reply:
     community = await call.community()
     if action == "paper-channel":
@@ -119,6 +121,10 @@ async def admin_command(
         )
     if action == "stats":
         return await _stats(call, community.id)
+    if action in community_admin.ACTIONS:
+        return await community_admin.community_admin(
+            call, community, action, channel, weekday, time, timezone, checkin_time
+        )
     raise UserError(f"Unknown admin action {action[:20]!r}.")
 
 

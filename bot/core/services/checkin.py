@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.services import review, studylog
+from bot.core.services import review, study_totals, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
@@ -184,6 +184,8 @@ async def _insert_once(call: Call, values: dict[str, Any]) -> bool:
     """Insert one check-in; False when its source already logged that day."""
     conn = await call.session.connection()
     result = await conn.execute(_insert_statement(conn.dialect.name), values)
+    if result.rowcount:
+        await study_totals.record(conn, values)
     return bool(result.rowcount)
 
 

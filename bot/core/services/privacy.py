@@ -33,6 +33,7 @@ from storage.models import (
     ReviewCardState,
     ReviewLogEntry,
     Schedule,
+    StudyTotal,
 )
 
 MEMBER_TABLES = (
@@ -46,6 +47,14 @@ MEMBER_TABLES = (
     Pause,
     ReviewCardState,
     ReviewLogEntry,
+    StudyTotal,
+)
+# What /privacy says about public places: the opt-in is exported, delete takes the member off
+# every future board and digest, and digests already posted are not edited.
+COMMUNITY_NOTE = (
+    " Your leaderboard choice (opt-in) and study totals are included. Deleting takes you off the "
+    "leaderboard and out of future digests; weekly digests already posted stay as they were "
+    "(you only appear in one if you had opted in)."
 )
 
 
@@ -186,7 +195,7 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
                 title="Your data",
                 body="I store your settings, plans, check-ins, quiz answers, paper history, "
                 "review cards and any pending reminders. You can download all of it, or delete "
-                "all of it." + which,
+                "all of it." + COMMUNITY_NOTE + which,
             ),
         ),
         buttons=(
@@ -230,7 +239,7 @@ async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
             Card(
                 title="Delete everything?",
                 body="This removes your plans, check-ins, streaks, quiz results, paper history, "
-                "review cards and reminders. It cannot be undone." + which,
+                "review cards and reminders. It cannot be undone." + COMMUNITY_NOTE + which,
                 tone="danger",
             ),
         ),

@@ -12,7 +12,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, pauses, review, schedules
+from bot.core.services import community_visibility, memberships, pauses, review, schedules
 from storage import repo
 from storage.models import Member
 
@@ -169,6 +169,8 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
             member.timezone_source = "member"
     if stream is not None:
         said.append(await set_stream(call, member, str(stream), enabled == "on"))
+    if (v := opts.get("leaderboard")) is not None:
+        said.extend(await community_visibility.from_settings(call, member, v == "on"))
     await call.session.flush()
     if any(attr == "hours_per_week" for attr, _, _ in changes):
         await _refit_plan(call, member)
@@ -234,6 +236,7 @@ async def show(
         Field("Paused until", day(member.paused_until) if member.paused_until else "not paused"),
         review.settings_field(member),
         Field("Pictures", "on" if member.images_enabled is not False else "off (text only)"),
+        community_visibility.settings_field(member),
     ]
     lines = []
     buttons = [Button("Edit settings", "settings:edit:x", "primary")]

@@ -1,0 +1,287 @@
+"""/leaderboard [week|month|all]: this community's opted-in members by study hours.
+
+How it counts (docs/community.md):
+- hours are the study minutes of check-ins, summed per period in `study_totals`;
+- a check-in counts in the ISO week (Monday to Sunday) and the month of its local date, the
+  day on its member's own calendar; "this week" and "this month" are the caller's current
+  local week and month, so every member's check-ins of those dates count;
+- only members who opted in (`members.community_opt_in`) are shown or ranked;
+- equal hours share a rank, standard competition ranking (1, 2, 2, 4); members on equal
+  hours are listed in the order they joined;
+- the caller always sees their own rank: an opted-in caller their place; anyone else, privately,
+  the place they would have, and the button that puts them on the board.
+
+Every figure is a bounded number of indexed queries, whatever the community's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import streaks
+from bot.core.call import Call
+from bot.core.clock import zone
+from bot.core.errors import UserError
+from bot.core.format import day, hours, month_year
+from bot.core.replies import Button, Card, Field, Reply
+from bot.core.services import pauses, study_totals
+from bot.core.services.studylog import week_bounds
+from bot.core.text import defuse_mentions, shorten
+from storage.models import CheckIn, Community, Member, Pause, StudyTotal
+
+TOP = 10
+PERIODS = {"week": "This week", "month": "This month", "all": "All time"}
+NAME_MAX = 40
+UNNAMED = "A learner"
+TIES = "Equal hours share a rank (1, 2, 2, 4)."
+WEEK_RULE = (
+    "A week runs Monday to Sunday on each member's own calendar: a check-in counts in the "
+    "week of the day it was logged for, in that member's time zone."
+)
+OFF = "The leaderboard is turned off in this community."
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    member_id: int
+    minutes: int
+    rank: int
+    name: str = UNNAMED
+    streak: int = 0
+
+
+def period_key(period: str, today: date) -> str:
+    if period == "week":
+        return study_totals.week_key(today)
+    if period == "month":
+        return study_totals.month_key(today)
+    return study_totals.ALL
+
+
+def period_words(period: str, today: date) -> str:
+    if period == "week":
+        start, end = week_bounds(today)
+        return f"this week, {day(start)} to {day(end)}"
+    if period == "month":
+        return f"this month, {month_year(today)}"
+    return "all time"
+
+
+def study_hours(minutes: int) -> str:
+    """Minutes as hours for boards: "45 min", "1.5 h", "1420 h" (never "1420.0 h")."""
+    return hours(minutes / 60) if minutes < 60 else hours(round(minutes / 60, 1))
+
+
+def shown_name(name: str | None) -> str:
+    """A display name as plain text: one line, no mention syntax, never empty."""
+    text = " ".join((name or "").split())
+    return defuse_mentions(shorten(text, NAME_MAX)) if text else UNNAMED
+
+
+def _board(community_id: int, key: str):  # type: ignore[no-untyped-def]
+    return (
+        StudyTotal.community_id == community_id,
+        StudyTotal.period == key,
+        StudyTotal.opted_in.is_(True),
+        StudyTotal.minutes > 0,
+    )
+
+
+def board_statements(community_id: int, key: str, minutes: int = 0, limit: int = TOP) -> dict[str, Any]:
+    """The board's two statements by name; bench/ prints their query plans."""
+    return {
+        "top": select(StudyTotal.member_id, StudyTotal.minutes)
+        .where(*_board(community_id, key))
+        .order_by(StudyTotal.minutes.desc(), StudyTotal.member_id)
+        .limit(limit),
+        "rank": select(func.count()).where(*_board(community_id, key), StudyTotal.minutes > minutes),
+    }
+
+
+async def top(session: AsyncSession, community_id: int, key: str, limit: int = TOP) -> list[Standing]:
+    """The first `limit` opted-in members, ranked: one index range read."""
+    stmt = board_statements(community_id, key, limit=limit)["top"]
+    rows = (await session.execute(stmt)).all()
+    out: list[Standing] = []
+    for i, (member_id, minutes) in enumerate(rows):
+        # Every member with more minutes is listed above, so this is competition ranking.
+        rank = out[-1].rank if out and out[-1].minutes == minutes else i + 1
+        out.append(Standing(member_id, int(minutes), rank))
+    return out
+
+
+async def minutes_of(session: AsyncSession, member_id: int, key: str) -> int:
+    stmt = select(StudyTotal.minutes).where(StudyTotal.member_id == member_id, StudyTotal.period == key)
+    return int((await session.execute(stmt)).scalar_one_or_none() or 0)
+
+
+async def rank_for(session: AsyncSession, community_id: int, key: str, minutes: int) -> int:
+    """The rank `minutes` has (or would have) among the opted-in: one plus everyone above it."""
+    above = board_statements(community_id, key, minutes)["rank"]
+    return int((await session.execute(above)).scalar_one()) + 1
+
+
+async def dress(session: AsyncSession, standings: list[Standing], now: datetime) -> list[Standing]:
+    """Names and current streaks for the few members shown: three queries for all of them.
+
+    The streak is the rule of bot/core/streaks.py on each member's own calendar."""
+    ids = [s.member_id for s in standings]
+    if not ids:
+        return []
+    cols = select(Member.id, Member.timezone, Member.checkin_days, Member.display_name)
+    members = {m.id: m for m in await session.execute(cols.where(Member.id.in_(ids)))}
+    logs = await session.execute(
+        select(CheckIn.member_id, CheckIn.local_date, CheckIn.kind).where(CheckIn.member_id.in_(ids))
+    )
+    study: dict[int, set[date]] = {i: set() for i in ids}
+    skipped: dict[int, set[date]] = {i: set() for i in ids}
+    for member_id, local_date, kind in logs:
+        if kind == "study":
+            study[member_id].add(local_date)
+        elif kind == "skip":
+            skipped[member_id].add(local_date)
+    spans: dict[int, list[tuple[date, date]]] = {i: [] for i in ids}
+    for p in (await session.execute(select(Pause).where(Pause.member_id.in_(ids)))).scalars():
+        spans[p.member_id].append((p.start, p.end))
+    out = []
+    for s in standings:
+        m = members.get(s.member_id)
+        if m is None:
+            continue
+        today = now.astimezone(zone(m.timezone)).date()
+        held = pauses.held_days(spans[s.member_id], today)
+        st = streaks.compute(study[s.member_id], today, m.checkin_days, held, today in skipped[s.member_id])
+        out.append(Standing(s.member_id, s.minutes, s.rank, shown_name(m.display_name), st.current))
+    return out
+
+
+def line(s: Standing) -> str:
+    medal = {1: "🥇", 2: "🥈", 3: "🥉"}.get(s.rank, "")
+    streak = f" · streak {s.streak} day{'s' if s.streak != 1 else ''}" if s.streak else ""
+    return f"{medal}{' ' if medal else ''}**{s.rank}.** {s.name} · {study_hours(s.minutes)}{streak}"
+
+
+def remember_name(member: Member, display_name: str) -> None:
+    """Keep the name the member goes by here, for boards and digests (written by writers only)."""
+    name = " ".join(display_name.split())[:100]
+    if name and member.display_name != name:
+        member.display_name = name
+
+
+async def _you(
+    call: Call, community: Community, member: Member | None, key: str, standings: list[Standing]
+) -> str:
+    if member is None:
+        return "You haven't logged any study here yet. Log time with /checkin, then opt in to appear."
+    mine = await minutes_of(call.session, member.id, key)
+    if mine <= 0:
+        nothing = "You have no study logged for this period yet; /checkin adds it."
+        if member.community_opt_in:
+            return nothing + " You're opted in, so you'll appear once you have."
+        return nothing + " Press **Show me here** to appear once you have."
+    shown = next((s.rank for s in standings if s.member_id == member.id), None)
+    rank = shown if shown is not None else await rank_for(call.session, community.id, key, mine)
+    if member.community_opt_in:
+        return f"You're **#{rank}** with {study_hours(mine)}."
+    return (
+        f"You're not on the board: only members who opt in appear. With {study_hours(mine)} you "
+        f"would be **#{rank}**. Only you can see this. Press **Show me here** to appear."
+    )
+
+
+async def board_reply(call: Call, period: str = "week", text: str = "") -> Reply:
+    if period not in PERIODS:
+        raise UserError(f"{period[:20]!r} isn't a leaderboard period.", hint="Use week, month or all.")
+    community = await call.community()
+    member = await call.existing_member()
+    if not community.leaderboard_enabled:
+        raise UserError(OFF, hint="An admin can turn it on with /admin leaderboard-on.")
+    today = call.today(member) if member is not None else call.now().date()
+    key = period_key(period, today)
+    standings = await dress(call.session, await top(call.session, community.id, key), call.now())
+    body = "\n".join(line(s) for s in standings) or (
+        "Nobody on the board yet for this period. Members appear once they opt in and log study."
+    )
+    you = await _you(call, community, member, key, standings)
+    opted_in = member is not None and member.community_opt_in
+    buttons = [
+        Button(label, f"leaderboard:show:{p}", "primary" if p == period else "secondary")
+        for p, label in PERIODS.items()
+    ]
+    if opted_in:
+        buttons.append(Button("Hide me", f"leaderboard:leave:{period}", "danger"))
+    else:
+        buttons.append(Button("Show me here", f"leaderboard:join:{period}", "success"))
+    return Reply(
+        text=text,
+        cards=(
+            Card(
+                title=f"Leaderboard · {PERIODS[period]}",
+                body=body,
+                fields=(Field("You", you, inline=False),),
+                footer=f"Study hours, {period_words(period, today)}. {TIES} {WEEK_RULE}",
+            ),
+        ),
+        buttons=tuple(buttons),
+        origin=f"leaderboard:show:{period}",
+    )
+
+
+JOINED = (
+    "You're on this community's leaderboard now. Your display name, hours and streak show on "
+    "it and in the weekly digest. Press Hide me, or /settings leaderboard:off, to leave."
+)
+LEFT = (
+    "You're off this community's leaderboard. You won't appear on it or in future digests; "
+    "digests already posted stay as they were."
+)
+
+
+async def set_visibility(call: Call, member: Member, on: bool) -> str:
+    """Opt in or out of this community's public places; returns the confirmation."""
+    if on:
+        remember_name(member, call.ctx.display_name)
+    if member.community_opt_in == on:
+        return "You're already on the leaderboard." if on else "You're already hidden from the leaderboard."
+    await study_totals.set_opt_in(call.session, member, on)
+    return JOINED if on else LEFT
+
+
+async def leaderboard_command(call: Call, period: str | None = None) -> Reply:
+    return await board_reply(call, period or "week")
+
+
+async def show_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
+    return await board_reply(call, args[0] if args else "week")
+
+
+async def join_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
+    said = await set_visibility(call, await call.member(), True)
+    return await _after_switch(call, args, said)
+
+
+async def leave_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:
+    said = await set_visibility(call, await call.member(), False)
+    return await _after_switch(call, args, said)
+
+
+async def _after_switch(call: Call, args: list[str], said: str) -> Reply:
+    community = await call.community()
+    if not community.leaderboard_enabled:
+        return Reply(cards=(Card(title="Saved", body=said, tone="success"),))
+    period = args[0] if args and args[0] in PERIODS else "week"
+    return await board_reply(call, period, text=said)
+
+
+COMMANDS = {"leaderboard": leaderboard_command}
+ACTIONS = {
+    "leaderboard:show": show_action,
+    "leaderboard:join": join_action,
+    "leaderboard:leave": leave_action,
+}

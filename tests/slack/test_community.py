@@ -1,0 +1,61 @@
+"""The leaderboard and the weekly digest through the real Bolt app against the fake Web API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.ratelimit import RateLimiter
+from bot.scheduler.service import claim_pass
+from tests.slack.conftest import SlackHarness, check_blocks
+
+DIGEST = "C0DIGEST"
+
+
+def buttons(blocks: list[dict]) -> list[dict]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
+
+
+async def answered(slack: SlackHarness, url: str, n: int = 1) -> list[dict]:
+    await slack.fake.wait_for(lambda: len([r for r in slack.fake.responses if r["_url"] == url]) >= n)
+    return [r for r in slack.fake.responses if r["_url"] == url]
+
+
+async def test_leaderboard_opt_in_and_a_name_that_cannot_ping(slack: SlackHarness):
+    slack.fake.set_user("U1", profile={"display_name": "<!channel> Ada"})
+    await slack.command("checkin", "1h")
+    await answered(slack, "checkin")
+    await slack.command("leaderboard", "week")
+    [board] = await answered(slack, "leaderboard")
+    check_blocks(board["blocks"])
+    assert board.get("response_type", "ephemeral") == "ephemeral"
+    assert "would be *#1*" in str(board["blocks"]) or "would be **#1**" in str(board["blocks"])
+    join = next(b for b in buttons(board["blocks"]) if b["text"]["text"] == "Show me here")
+    await slack.click(join["value"], action_id=join["action_id"])
+    [after] = await answered(slack, "action")
+    check_blocks(after["blocks"])
+    shown = str(after["blocks"])
+    assert "Ada" in shown and "1 h" in shown
+    assert "<!channel>" not in shown
+    assert any(b["text"]["text"] == "Hide me" for b in buttons(after["blocks"]))
+
+
+async def test_weekly_digest_posts_once_as_valid_block_kit(slack: SlackHarness):
+    slack.fake.set_user("U0OWNER", is_admin=True)
+    await slack.command("admin", f"digest-channel <#{DIGEST}|digest>", user="U0OWNER")
+    await answered(slack, "admin")
+    await slack.command("checkin", "30")
+    await answered(slack, "checkin")
+    await slack.command("settings", "leaderboard:on")
+    await answered(slack, "settings")
+    slack.app.clock.set(datetime(2026, 11, 8, 18, 0, tzinfo=UTC))
+    messenger = slack.app.extras["messenger"]
+    for _ in range(2):
+        await claim_pass(slack.app)
+        await Dispatcher(slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
+    posts = [c for c in slack.fake.find("chat.postMessage") if c.args["channel"] == DIGEST]
+    assert len(posts) == 1
+    check_blocks(posts[0].args["blocks"])
+    text = str(posts[0].args["blocks"])
+    assert "This week in the community" in text and "user-U1" in text
+    assert "Active learners" in text
