@@ -34,6 +34,8 @@ from storage.models import (
     Pause,
     Plan,
     PlanItem,
+    ReviewCardState,
+    ReviewLogEntry,
     Schedule,
     StudyTotal,
 )
@@ -42,7 +44,17 @@ BATCH = 1000
 SKIP = {"alembic_version"}
 # Tables that belong to no community: copied whole, or skipped when copying one community.
 GLOBAL = {"arxiv_entries", "seen_events", "app_state", "slack_oauth_states"}
-MEMBER_SCOPED = (Schedule, Plan, CheckIn, Assessment, MemberPaper, Pause, StudyTotal)
+MEMBER_SCOPED = (
+    Schedule,
+    Plan,
+    CheckIn,
+    Assessment,
+    MemberPaper,
+    Pause,
+    StudyTotal,
+    ReviewCardState,
+    ReviewLogEntry,
+)
 
 
 class CopyRefused(Exception):
