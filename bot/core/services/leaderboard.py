@@ -44,6 +44,8 @@ WEEK_RULE = (
     "A week runs Monday to Sunday on each member's own calendar: a check-in counts in the "
     "week of the day it was logged for, in that member's time zone."
 )
+MONTH_RULE = "A check-in counts in the month of the day it was logged for, in that member's time zone."
+RULES = {"week": WEEK_RULE, "month": MONTH_RULE, "all": ""}
 OFF = "The leaderboard is turned off in this community."
 
 
@@ -225,7 +227,7 @@ async def board_reply(call: Call, period: str = "week", text: str = "") -> Reply
                 title=f"Leaderboard · {PERIODS[period]}",
                 body=body,
                 fields=(Field("You", you, inline=False),),
-                footer=f"Study hours, {period_words(period, today)}. {TIES} {WEEK_RULE}",
+                footer=f"Study hours, {period_words(period, today)}. {TIES} {RULES.get(period, '')}".rstrip(),
             ),
         ),
         buttons=tuple(buttons),
