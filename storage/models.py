@@ -342,6 +342,8 @@ class BuddyProfile(Base):
     skip_until: Mapped[date | None] = mapped_column(Date)
     # Left out of the last round (the odd one out): first in line next round.
     waiting_since: Mapped[datetime | None]
+    # The name their buddy sees in an intro, as of their last /buddy.
+    display_name: Mapped[str] = mapped_column(String(100), default="")
     joined_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -46,6 +46,25 @@ STREAMS_CHOICES = (
     ("Reassessment reminder", "reassess"),
 )
 ON_OFF = (("on", "on"), ("off", "off"))
+MILESTONE_CHOICES = (
+    ("7-day streak", "streak-7"),
+    ("30-day streak", "streak-30"),
+    ("100-day streak", "streak-100"),
+    ("First topic done", "first-topic"),
+    ("A quarter of a plan", "plan-quarter"),
+    ("Half of a plan", "plan-half"),
+    ("A whole plan", "plan-all"),
+    ("10 papers read", "papers-10"),
+    ("Level up in a reassessment", "level-up"),
+)
+CADENCE_CHOICES = (("Every week", "weekly"), ("Every two weeks", "biweekly"))
+BUDDY_CHOICES = (
+    ("Pair me every week", "weekly"),
+    ("Pair me every two weeks", "biweekly"),
+    ("Skip the next round", "skip"),
+    ("End my current pairing", "end"),
+    ("Stop pairing me", "leave"),
+)
 
 
 def command_specs(
@@ -137,6 +156,12 @@ def command_specs(
             ),
             usage="/privacy [export|delete]",
         ),
+        CommandSpec(
+            "buddy",
+            "Study buddies: get paired with another member each week or two",
+            (Option("action", "choice", "What to do", choices=BUDDY_CHOICES),),
+            usage="/buddy [weekly|biweekly|skip|end|leave]",
+        ),
         CommandSpec("help", "What the bot can do"),
         CommandSpec(
             "admin",
@@ -151,9 +176,12 @@ def command_specs(
                         ("Set the weekly-paper channel", "paper-channel"),
                         ("Set community defaults", "defaults"),
                         ("Community stats", "stats"),
+                        ("Milestone celebrations: channel, on or off", "celebrations"),
+                        ("Map a milestone to a server role", "milestones"),
+                        ("Study buddies: channel, cadence, on or off", "buddies"),
                     ),
                 ),
-                Option("channel", "channel", "Channel for the weekly paper"),
+                Option("channel", "channel", "Channel for the weekly paper, celebrations or buddy intros"),
                 Option(
                     "timezone",
                     "string",
@@ -169,10 +197,15 @@ def command_specs(
                     min_value=0.5,
                     max_value=80,
                 ),
+                Option("milestone", "choice", "A milestone to map to a role", choices=MILESTONE_CHOICES),
+                Option("role", "string", "The server role for that milestone, or 'none'", max_length=40),
+                Option("cadence", "choice", "How often buddy rounds run", choices=CADENCE_CHOICES),
+                Option("enabled", "choice", "Turn the feature on or off", choices=ON_OFF),
             ),
             admin=True,
             usage="/admin paper-channel <channel> | defaults [timezone] [checkin_time] "
-            "[hours_per_week] | stats",
+            "[hours_per_week] | stats | celebrations [channel] [enabled] | milestones [milestone] [role] "
+            "| buddies [channel] [cadence] [enabled]",
         ),
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.core import timezones
 from bot.core.call import Call
+from bot.core.community import admin as community_admin
 from bot.core.errors import UserError
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
@@ -69,8 +70,11 @@ async def admin_command(
     timezone: str | None = None,
     checkin_time: str | None = None,
     hours_per_week: float | None = None,
+    **more: Any,
 ) -> Reply:
     community = await call.community()
+    if action in community_admin.ACTIONS:
+        return await community_admin.run(call, community, action, channel=channel, **more)
     if action == "paper-channel":
         if not channel:
             raise UserError(

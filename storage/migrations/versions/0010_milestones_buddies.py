@@ -15,7 +15,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0010_milestones_buddies"
 down_revision = "0006_community_opt_in"
 branch_labels = None
@@ -51,7 +50,10 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("reached_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_member_milestones_member_id_members"), ondelete="CASCADE"
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_member_milestones_member_id_members"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_member_milestones")),
         sa.UniqueConstraint("member_id", "kind", name=op.f("uq_member_milestones_member_id_kind")),
@@ -79,6 +81,7 @@ def upgrade() -> None:
         sa.Column("every_weeks", sa.Integer(), nullable=False),
         sa.Column("skip_until", sa.Date(), nullable=True),
         sa.Column("waiting_since", sa.DateTime(), nullable=True),
+        sa.Column("display_name", sa.String(length=100), nullable=False),
         sa.Column("joined_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -88,7 +91,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_buddy_profiles_member_id_members"), ondelete="CASCADE"
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_buddy_profiles_member_id_members"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_buddy_profiles")),
     )
@@ -107,7 +113,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_buddy_rounds")),
-        sa.UniqueConstraint("community_id", "round_date", name=op.f("uq_buddy_rounds_community_id_round_date")),
+        sa.UniqueConstraint(
+            "community_id", "round_date", name=op.f("uq_buddy_rounds_community_id_round_date")
+        ),
     )
     op.create_table(
         "buddy_pairings",
@@ -125,7 +133,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["round_id"], ["buddy_rounds.id"], name=op.f("fk_buddy_pairings_round_id_buddy_rounds"), ondelete="CASCADE"
+            ["round_id"],
+            ["buddy_rounds.id"],
+            name=op.f("fk_buddy_pairings_round_id_buddy_rounds"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_buddy_pairings")),
     )
@@ -137,7 +148,10 @@ def upgrade() -> None:
         sa.Column("paired_on", sa.Date(), nullable=False),
         sa.Column("ended_by_me", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_buddy_pair_members_member_id_members"), ondelete="CASCADE"
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_buddy_pair_members_member_id_members"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["pairing_id"],
