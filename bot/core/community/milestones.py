@@ -170,7 +170,12 @@ async def _follow_up(call: Call, member: Member, kind: str, settings: Any) -> No
             member_id=member.id,
             community_id=member.community_id,
             channel_id=role.role_id,
-            payload={"user_id": member.user_id, "role_id": role.role_id, "kind": kind},
+            payload={
+                "user_id": member.user_id,
+                "role_id": role.role_id,
+                "kind": kind,
+                "community_id": member.community_id,
+            },
             not_before=now,
             expires_at=now + ROLE_EXPIRES,
             created_at=now,

@@ -22,9 +22,12 @@ from content.schema import Catalog
 from storage import repo
 from storage.models import (
     Assessment,
+    BuddyPairMember,
+    BuddyProfile,
     CheckIn,
     CommunityPaperRead,
     Member,
+    MemberMilestone,
     MemberPaper,
     OutboxMessage,
     Pause,
@@ -42,6 +45,14 @@ MEMBER_TABLES = (
     CommunityPaperRead,
     OutboxMessage,
     Pause,
+    MemberMilestone,
+    BuddyProfile,
+    BuddyPairMember,
+)
+# What a delete leaves alone: messages already posted in a community's channels.
+PUBLIC_POSTS_NOTE = (
+    " Milestone announcements already posted in a community channel stay there, since you "
+    "had opted in to them; nothing new is posted about you."
 )
 
 
@@ -180,8 +191,9 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
         cards=(
             Card(
                 title="Your data",
-                body="I store your settings, plans, check-ins, quiz answers, paper history and any "
-                "pending reminders. You can download all of it, or delete all of it." + which,
+                body="I store your settings, plans, check-ins, quiz answers, paper history, "
+                "milestones, study-buddy opt-in and pairings, and any pending reminders. You can "
+                "download all of it, or delete all of it." + PUBLIC_POSTS_NOTE + which,
             ),
         ),
         buttons=(
@@ -224,8 +236,9 @@ async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
         cards=(
             Card(
                 title="Delete everything?",
-                body="This removes your plans, check-ins, streaks, quiz results, paper history and "
-                "reminders. It cannot be undone." + which,
+                body="This removes your plans, check-ins, streaks, quiz results, paper history, "
+                "milestones, study-buddy opt-in and pairing history, and reminders. It cannot be "
+                "undone." + PUBLIC_POSTS_NOTE + which,
                 tone="danger",
             ),
         ),
@@ -246,7 +259,7 @@ async def delete_action(call: Call, args: list[str], v: Mapping[str, str]) -> Re
     call._member = None
     body = (
         "All your data is gone." + _which(gone, "That was your data in") + " If you use a command again, "
-        "I'll start fresh."
+        "I'll start fresh." + PUBLIC_POSTS_NOTE
         if gone
         else "I didn't have any data about you."
     )
