@@ -107,7 +107,9 @@ class FakeDiscord:
         self._nonces: dict[tuple[str, str], tuple[float, str]] = {}
         # Roles, as Discord checks them on a grant: the bot may manage roles only with Manage
         # Roles (or Administrator) and only below its own highest role; otherwise 403, 50013.
-        self.roles: dict[str, dict[str, Any]] = {GUILD_ID: _role(GUILD_ID, "@everyone", 0, MEMBER_PERMISSIONS)}
+        self.roles: dict[str, dict[str, Any]] = {
+            GUILD_ID: _role(GUILD_ID, "@everyone", 0, MEMBER_PERMISSIONS)
+        }
         self.bot_roles: list[str] = []
         self.member_roles: dict[str, set[str]] = {}
         self.threads: dict[str, dict[str, Any]] = {}
