@@ -1,10 +1,13 @@
 """Pairing study buddies: who may be paired, how good a pair is, and a maximum-weight matching.
 
 The rule (docs/community.md):
-- Waking hours are 08:00 to 22:00 local time. Two members share the hours in which both are
-  awake during the pairing day, 00:00 to 24:00 UTC of the round's date; each member's local
-  days either side count too, so Tokyo's morning meets Los Angeles's evening. Local times are
-  built with zoneinfo on those dates, so a DST change on the pairing date is counted as it is.
+- Waking hours are 09:00 to 21:00 local time. (With a 14-hour day, 08:00 to 22:00, any two
+  zones on Earth share at least two hours, so the rule would never bite.) Two members' shared
+  time is the longest unbroken stretch in which both are within waking hours that starts on the
+  round's date (UTC); local days either side count, so Tokyo's morning meets Los Angeles's
+  evening. Local
+  times are built with zoneinfo on those dates, so a DST change then is counted as it is.
+  Zones up to 10 hours apart qualify; 11 to 13 hours apart do not.
 - Hard rules: at least MIN_SHARED_HOURS in common, and not paired with each other in the
   last REPEAT_WEEKS weeks. A pair that breaks either is never made.
 - Weights: same roadmap or path, then similar level, then more shared hours. A member left
@@ -28,8 +31,8 @@ import networkx as nx
 
 from bot.core.clock import zone
 
-WAKE_START = time(8, 0)
-WAKE_END = time(22, 0)
+WAKE_START = time(9, 0)
+WAKE_END = time(21, 0)
 MIN_SHARED_HOURS = 2.0
 REPEAT_WEEKS = 8
 BLOCK = 48
@@ -58,19 +61,20 @@ def _waking(zone_name: str, local_day: date) -> tuple[datetime, datetime]:
 
 @lru_cache(maxsize=65536)
 def shared_hours(zone_a: str, zone_b: str, on: date) -> float:
-    """Hours of the UTC day `on` in which both zones are within waking hours."""
+    """The longest unbroken stretch, in hours, in which both are within waking hours and which
+    starts on the pairing date `on` (UTC). Each member's local days either side of `on` count,
+    since one member's evening can be the other's next morning."""
     day_start = datetime.combine(on, time(0), tzinfo=UTC)
     day_end = day_start + timedelta(days=1)
     a_spans = [_waking(zone_a, on + timedelta(days=k)) for k in (-1, 0, 1)]
     b_spans = [_waking(zone_b, on + timedelta(days=k)) for k in (-1, 0, 1)]
-    total = 0.0
+    best = 0.0
     for a0, a1 in a_spans:
         for b0, b1 in b_spans:
-            lo = max(a0, b0, day_start)
-            hi = min(a1, b1, day_end)
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-    return total / 3600
+            lo, hi = max(a0, b0), min(a1, b1)
+            if hi > lo and day_start <= lo < day_end:
+                best = max(best, (hi - lo).total_seconds() / 3600)
+    return best
 
 
 def weight(
@@ -82,7 +86,7 @@ def weight(
     hours = shared_hours(*sorted((a.zone, b.zone)), on)
     if hours < MIN_SHARED_HOURS:
         return None
-    w = BASE + min(hours, 8.0)
+    w = BASE + min(hours, 8.0)  # more shared time is better, up to a working day
     if a.track is not None and a.track == b.track:
         w += SAME_TRACK
     w += max(0.0, LEVEL_CLOSE - 3.0 * abs(a.level - b.level))
