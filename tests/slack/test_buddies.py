@@ -30,7 +30,9 @@ async def test_buddy_intro_is_a_group_dm_with_both_members(slack: SlackHarness):
     posts = [c for c in slack.fake.find("chat.postMessage") if c.args["channel"] == group]
     assert len(posts) == 1
     check_blocks(posts[0].args["blocks"])
-    assert "Meet your study buddy" in posts[0].args["text"] and "study buddies" in str(posts[0].args["blocks"])
+    assert "Meet your study buddy" in posts[0].args["text"] and "study buddies" in str(
+        posts[0].args["blocks"]
+    )
     assert posts[0].args["metadata"]["event_payload"]["key"].startswith("buddy-intro:")
 
     # Drained again: the intro was sent once.
