@@ -51,6 +51,7 @@ COMMANDS = (
     "settings",
     "privacy",
     "help",
+    "buddy",
     "admin",
 )
 CALLERS = st.sampled_from((ALICE, BOB, ADMIN, OTHER, MemberKey("test", "guild-a", "newcomer")))
