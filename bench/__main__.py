@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, core_latency, dispatch, interactions, load, memory, scheduling
+from bench import baseline, buddies, core_latency, dispatch, interactions, load, memory, scheduling
 from bench.context import PROFILES, Bench
 from bench.stats import Figure
 
@@ -29,6 +29,7 @@ BENCHMARKS = {
     "memory": memory.run,
     "load": load.run,
     "baseline": baseline.run,
+    "buddies": buddies.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -33,11 +33,14 @@ class Sizes:
     baseline_members: int
     day_budget: float
     load_members: int = 2_000
+    buddy_members: int = 10_000
 
 
 PROFILES = {
-    "smoke": Sizes("smoke", 60, 3, 1, 3, 4, 200, 10, 6, (100,), 20, 0.5, load_members=400),
-    "tiny": Sizes("tiny", 300, 15, 2, 10, 20, 1500, 50, 40, (2000,), 200, 1.0, load_members=1_500),
+    "smoke": Sizes("smoke", 60, 3, 1, 3, 4, 200, 10, 6, (100,), 20, 0.5, load_members=400, buddy_members=200),
+    "tiny": Sizes(
+        "tiny", 300, 15, 2, 10, 20, 1500, 50, 40, (2000,), 200, 1.0, load_members=1_500, buddy_members=1_000
+    ),
     "quick": Sizes(
         "quick", 10_000, 50, 2, 50, 50, 20_000, 20_000, 200, (10_000, 50_000), 2_000, 5.0, load_members=20_000
     ),

@@ -23,6 +23,7 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
     benches = {f["bench"] for f in data["figures"]}
     assert benches == {
         "1 core", "2 interactions", "3 scheduling", "4 dispatch", "5 memory", "6 baseline", "7 load",
+        "8 buddies",
     }  # fmt: skip
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f

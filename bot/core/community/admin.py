@@ -124,8 +124,10 @@ async def buddies(
             row.buddy_channel_id, shown = parse_channel(channel)
     if cadence is not None:
         row.buddy_every_weeks = 2 if cadence == "biweekly" else 1
+    was_on = row.buddies_enabled
     row.buddies_enabled = _on(enabled, row.buddies_enabled)
-    if row.buddies_enabled and row.next_buddy_round_at is None:
+    stale = row.next_buddy_round_at is not None and row.next_buddy_round_at <= call.now()
+    if row.buddies_enabled and (row.next_buddy_round_at is None or (stale and not was_on)):
         row.next_buddy_round_at = buddy_rounds.first_round(call.now())
     row.updated_at = call.now()
     every = "every week" if row.buddy_every_weeks == 1 else "every two weeks"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,9 +82,20 @@ def _insert_round(dialect: str) -> Any:
     return insert(table)
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What a round needs of one taking part: who they are, where to reach them, their name."""
+
+    member_id: int
+    platform: str
+    user_id: str
+    display_name: str
+    waiting: bool
+
+
 async def candidates(
     session: AsyncSession, community_id: int, on: date
-) -> tuple[list[buddy_match.Candidate], dict[int, Any]]:
+) -> tuple[list[buddy_match.Candidate], dict[int, Person]]:
     """Everyone who opted in and takes part in the round on `on`, with their track and level."""
     two_weeks_ago = on - timedelta(days=13)
     recent_pair = (
@@ -95,7 +106,14 @@ async def candidates(
         .exists()
     )
     stmt = (
-        select(BuddyProfile, Member)
+        select(
+            Member.id,
+            Member.platform,
+            Member.user_id,
+            Member.timezone,
+            BuddyProfile.display_name,
+            BuddyProfile.waiting_since,
+        )
         .join(Member, Member.id == BuddyProfile.member_id)
         .where(
             BuddyProfile.community_id == community_id,
@@ -124,15 +142,18 @@ async def candidates(
         levels[member_id].update({k: int(v) for k, v in (result or {}).get("levels", {}).items()})
     out = [
         buddy_match.Candidate(
-            member_id=m.id,
-            track=tracks.get(m.id),
-            level=overall_level(levels.get(m.id, {})),
-            zone=m.timezone,
-            waiting=p.waiting_since is not None,
+            member_id=r.id,
+            track=tracks.get(r.id),
+            level=overall_level(levels.get(r.id, {})),
+            zone=r.timezone,
+            waiting=r.waiting_since is not None,
         )
-        for p, m in rows
+        for r in rows
     ]
-    return out, {m.id: (p, m) for p, m in rows}
+    people = {
+        r.id: Person(r.id, r.platform, r.user_id, r.display_name, r.waiting_since is not None) for r in rows
+    }
+    return out, people
 
 
 async def recent_pairs(session: AsyncSession, community_id: int, on: date) -> set[frozenset[int]]:
@@ -241,92 +262,146 @@ async def _paper_title(
     return paper.title if paper is not None else None
 
 
-async def run_round(
+@dataclass
+class _Plan:
+    """A round worked out from a read of the database, before anything is written."""
+
+    community_id: int
+    scheduled: datetime
+    on: date
+    pairs: list[tuple[int, int]]
+    left: list[int]
+    people: dict[int, Person]
+    ideas: dict[tuple[int, int], str]
+
+
+async def plan_round(
     session: AsyncSession, catalog: Catalog, settings: CommunityCircle, now: datetime
-) -> RoundResult | None:
-    """Run the community's due round, inside the caller's transaction. None when it already ran."""
+) -> _Plan:
+    """Read who takes part and match them. Only reads: the matching (CPU work, run off the event
+    loop) holds no write lock."""
     scheduled = settings.next_buddy_round_at or now
     on = scheduled.astimezone(UTC).date()
-    settings.next_buddy_round_at = next_round(scheduled, settings.buddy_every_weeks, now)
+    found, people = await candidates(session, settings.community_id, on)
+    history = await recent_pairs(session, settings.community_id, on)
+    pairs, left = await asyncio.to_thread(buddy_match.match, found, on, history)
+    upcoming = await _upcoming(session, catalog, [m for p in pairs for m in p])
+    paper = await _paper_title(session, catalog, settings.community_id, now)
+    ideas = {(a, b): suggestion(upcoming.get(a, []), upcoming.get(b, []), paper) for a, b in pairs}
+    return _Plan(settings.community_id, scheduled, on, pairs, left, people, ideas)
+
+
+_PROFILES = BuddyProfile.__table__
+_SET_WAITING = (
+    _PROFILES.update()
+    .where(_PROFILES.c.member_id == bindparam("mid"), _PROFILES.c.waiting_since.is_(None))
+    .values(waiting_since=bindparam("at"))
+)
+_CLEAR_WAITING = (
+    _PROFILES.update().where(_PROFILES.c.member_id == bindparam("mid")).values(waiting_since=None)
+)
+
+
+async def write_round(
+    session: AsyncSession, plan: _Plan, settings: CommunityCircle, now: datetime
+) -> RoundResult | None:
+    """Write a planned round in the caller's (short) transaction; None when the round was taken."""
+    settings.next_buddy_round_at = next_round(plan.scheduled, settings.buddy_every_weeks, now)
     conn = await session.connection()
-    stmt = _insert_round(conn.dialect.name).returning(BuddyRound.__table__.c.id)
-    round_id = (
-        await conn.execute(
-            stmt, {"community_id": settings.community_id, "round_date": on, "pairs": 0, "created_at": now}
-        )
-    ).scalar_one_or_none()
+    claim = _insert_round(conn.dialect.name).returning(BuddyRound.__table__.c.id)
+    values = {
+        "community_id": plan.community_id,
+        "round_date": plan.on,
+        "pairs": len(plan.pairs),
+        "created_at": now,
+    }
+    round_id = (await conn.execute(claim, values)).scalar_one_or_none()
     if round_id is None:
         return None
-    people, rows = await candidates(session, settings.community_id, on)
-    history = await recent_pairs(session, settings.community_id, on)
-    # The blossom matching is CPU work: off the event loop.
-    pairs, left = await asyncio.to_thread(buddy_match.match, people, on, history)
-    paired_ids = [m for p in pairs for m in p]
-    upcoming = await _upcoming(session, catalog, paired_ids)
-    paper = await _paper_title(session, catalog, settings.community_id, now)
-    platform = rows[paired_ids[0]][1].platform if paired_ids else None
-    for a, b in pairs:
-        (pa, ma), (pb, mb) = rows[a], rows[b]
-        idea = suggestion(upcoming.get(a, []), upcoming.get(b, []), paper)
-        pairing = BuddyPairing(
-            community_id=settings.community_id,
-            round_id=round_id,
-            paired_on=on,
-            suggestion=idea,
-            created_at=now,
+    rows = [
+        {
+            "community_id": plan.community_id,
+            "round_id": round_id,
+            "paired_on": plan.on,
+            "suggestion": plan.ideas[pair],
+            "created_at": now,
+        }
+        for pair in plan.pairs
+    ]
+    pairing_ids: list[int] = []
+    if rows:
+        stmt = insert(BuddyPairing.__table__).returning(
+            BuddyPairing.__table__.c.id, sort_by_parameter_order=True
         )
-        session.add(pairing)
-        await session.flush()
-        session.add_all(
+        pairing_ids = list((await conn.execute(stmt, rows)).scalars())
+        await conn.execute(
+            insert(BuddyPairMember.__table__),
             [
-                BuddyPairMember(pairing_id=pairing.id, member_id=a, paired_on=on, ended_by_me=False),
-                BuddyPairMember(pairing_id=pairing.id, member_id=b, paired_on=on, ended_by_me=False),
-            ]
+                {"pairing_id": pid, "member_id": m, "paired_on": plan.on, "ended_by_me": False}
+                for pid, pair in zip(pairing_ids, plan.pairs, strict=True)
+                for m in pair
+            ],
         )
-        pa.waiting_since = pb.waiting_since = None
+        await conn.execute(_CLEAR_WAITING, [{"mid": m} for pair in plan.pairs for m in pair])
+    if plan.left:
+        await conn.execute(_SET_WAITING, [{"mid": m, "at": now} for m in plan.left])
+    every = settings.buddy_every_weeks
+    intros = []
+    for pid, (a, b) in zip(pairing_ids, plan.pairs, strict=True):
+        pa, pb = plan.people[a], plan.people[b]
         names = (circle.public_name(pa.display_name, "Buddy"), circle.public_name(pb.display_name, "Buddy"))
-        await outbox.add(
-            session,
-            key=f"buddy-intro:{pairing.id}",
-            platform=platform or ma.platform,
-            stream="buddy",
-            target="intro",
-            community_id=settings.community_id,
-            channel_id=settings.buddy_channel_id or "dm",
-            payload={
-                "user_ids": [ma.user_id, mb.user_id],
-                "thread_name": f"Study buddies: {names[0]} & {names[1]}"[:100],
-                "reply": reply_to_dict(intro_reply(names, idea, settings.buddy_every_weeks)),
-                "dm_replies": {
-                    ma.user_id: reply_to_dict(dm_intro_reply(names[1], idea)),
-                    mb.user_id: reply_to_dict(dm_intro_reply(names[0], idea)),
+        idea = plan.ideas[(a, b)]
+        intros.append(
+            {
+                "key": f"buddy-intro:{pid}",
+                "platform": pa.platform,
+                "stream": "buddy",
+                "target": "intro",
+                "member_id": None,
+                "community_id": plan.community_id,
+                "channel_id": settings.buddy_channel_id or "dm",
+                "payload": {
+                    "user_ids": [pa.user_id, pb.user_id],
+                    "thread_name": f"Study buddies: {names[0]} & {names[1]}"[:100],
+                    "reply": reply_to_dict(intro_reply(names, idea, every)),
+                    "dm_replies": {
+                        pa.user_id: reply_to_dict(dm_intro_reply(names[1], idea)),
+                        pb.user_id: reply_to_dict(dm_intro_reply(names[0], idea)),
+                    },
                 },
-            },
-            not_before=now,
-            expires_at=now + INTRO_EXPIRES,
-            created_at=now,
+                "status": "pending",
+                "attempts": 0,
+                "not_before": now,
+                "expires_at": now + INTRO_EXPIRES,
+                "created_at": now,
+            }
         )
-    for member_id in left:
-        profile, member = rows[member_id]
-        profile.waiting_since = profile.waiting_since or now
-        await outbox.add_dm(
-            session,
-            member,
-            key=f"buddy-odd:{member.id}:{on.isoformat()}",
-            stream="buddy",
-            reply=ODD_ONE_OUT,
-            now=now,
-            not_before=now,
-            expires_at=now + INTRO_EXPIRES,
-        )
-    await session.execute(
-        BuddyRound.__table__.update().where(BuddyRound.__table__.c.id == round_id).values(pairs=len(pairs))
-    )
-    return RoundResult(settings.community_id, on, len(pairs), len(left))
+    odd = reply_to_dict(ODD_ONE_OUT)
+    notices = [
+        {
+            "key": f"buddy-odd:{m}:{plan.on.isoformat()}",
+            "platform": plan.people[m].platform,
+            "stream": "buddy",
+            "target": "dm",
+            "member_id": m,
+            "community_id": plan.community_id,
+            "channel_id": None,
+            "payload": {"reply": odd},
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "expires_at": now + INTRO_EXPIRES,
+            "created_at": now,
+        }
+        for m in plan.left
+    ]
+    await outbox.add_many(session, intros + notices)
+    return RoundResult(plan.community_id, plan.on, len(plan.pairs), len(plan.left))
 
 
 async def run_due_rounds(session_factory: Any, catalog: Catalog, now: datetime) -> list[RoundResult]:
-    """Every community whose round is due, each in its own transaction."""
+    """Every community whose round is due: each read and matched, then written in a short
+    transaction of its own that first claims the round."""
     async with session_factory() as session:
         due = (
             (
@@ -344,15 +419,20 @@ async def run_due_rounds(session_factory: Any, catalog: Catalog, now: datetime) 
     results = []
     for community_id in due:
         try:
+            async with session_factory() as session:
+                settings = await session.get(CommunityCircle, community_id)
+                if settings is None:
+                    continue
+                plan = await plan_round(session, catalog, settings, now)
             async with session_factory() as session, session.begin():
-                settings = await session.get(CommunityCircle, community_id, with_for_update=True)
+                settings = await session.get(CommunityCircle, community_id)
                 if (
                     settings is None
-                    or settings.next_buddy_round_at is None
-                    or settings.next_buddy_round_at > now
+                    or not settings.buddies_enabled
+                    or settings.next_buddy_round_at != plan.scheduled
                 ):
-                    continue
-                result = await run_round(session, catalog, settings, now)
+                    continue  # another process ran it, or an admin changed it meanwhile
+                result = await write_round(session, plan, settings, now)
                 if result is not None:
                     results.append(result)
         except Exception:
