@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.community.buddy_rounds import intro_replies
 from bot.core.identity import CommunityKey
 from bot.core.ports import Delivery, RejectedDeliveryError
-from bot.core.reply_codec import reply_from_dict
 from storage.models import MilestoneRole
 
 TARGETS = frozenset({"role", "intro"})
@@ -33,13 +33,14 @@ async def send(
     introduce = getattr(messenger, "introduce", None)
     if introduce is None:
         raise RejectedDeliveryError(f"{getattr(messenger, 'platform', '?')} can't introduce members")
+    reply, dm_replies, thread_name = intro_replies(payload)
     return await introduce(
         community,
         [str(u) for u in payload.get("user_ids") or []],
-        reply_from_dict(payload.get("reply") or {}),
-        dm_replies={u: reply_from_dict(r) for u, r in (payload.get("dm_replies") or {}).items()},
+        reply,
+        dm_replies=dm_replies,
         channel_id=None if channel_id == "dm" else channel_id,
-        thread_name=payload.get("thread_name"),
+        thread_name=thread_name,
         key=key,
     )
 

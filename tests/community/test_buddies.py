@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.adapters.memory.messenger import MemoryMessenger
+from bot.core.community.buddy_rounds import intro_replies
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of, render_text
-from bot.core.reply_codec import reply_from_dict
 from bot.runtime import build_app
 from bot.scheduler.service import claim_pass
 from storage.models import BuddyPairMember, BuddyProfile, BuddyRound, CommunityCircle
@@ -85,7 +85,9 @@ async def test_a_round_pairs_the_opted_in_once_and_queues_intros(any_app, any_db
     assert dan not in await partners(app, "ann") + await partners(app, "bob") + await partners(app, "cai")
     assert intros[0].target == "intro" and len(intros[0].payload["user_ids"]) == 2
     assert "dan" not in intros[0].payload["user_ids"]
-    text = render_text(reply_from_dict(intros[0].payload["reply"]))
+    shared, dms, _thread = intro_replies(intros[0].payload)
+    text = render_text(shared)
+    assert set(dms) == set(intros[0].payload["user_ids"]), "a DM for each, naming the other"
     assert "coming up" in text, "both are on the same plan, so the intro names a shared topic"
 
     # A second pass, or a second process after a restart, runs the round no more.

@@ -240,6 +240,18 @@ def dm_intro_reply(other: str, idea: str) -> Reply:
     )
 
 
+def intro_replies(payload: dict[str, Any]) -> tuple[Reply, dict[str, Reply], str]:
+    """An intro row's messages: the shared one, one DM per member naming the other, and the
+    name of a thread holding it."""
+    users = [str(u) for u in payload.get("user_ids") or []]
+    names = tuple(str(n) for n in payload.get("names") or ("Buddy", "Buddy"))
+    a, b = (*names, "Buddy", "Buddy")[:2]
+    idea = str(payload.get("idea") or "")
+    shared = intro_reply((a, b), idea, int(payload.get("every") or 1))
+    dms = {users[0]: dm_intro_reply(b, idea), users[1]: dm_intro_reply(a, idea)} if len(users) == 2 else {}
+    return shared, dms, f"Study buddies: {a} & {b}"[:100]
+
+
 ODD_ONE_OUT = Reply(
     cards=(
         Card(
@@ -360,14 +372,12 @@ async def write_round(
                 "member_id": None,
                 "community_id": plan.community_id,
                 "channel_id": settings.buddy_channel_id or "dm",
+                # The intro's words are built when it is sent (`intro_replies`), from these facts.
                 "payload": {
                     "user_ids": [pa.user_id, pb.user_id],
-                    "thread_name": f"Study buddies: {names[0]} & {names[1]}"[:100],
-                    "reply": reply_to_dict(intro_reply(names, idea, every)),
-                    "dm_replies": {
-                        pa.user_id: reply_to_dict(dm_intro_reply(names[1], idea)),
-                        pb.user_id: reply_to_dict(dm_intro_reply(names[0], idea)),
-                    },
+                    "names": list(names),
+                    "idea": idea,
+                    "every": every,
                 },
                 "status": "pending",
                 "attempts": 0,
