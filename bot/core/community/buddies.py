@@ -17,11 +17,6 @@ from storage.models import BuddyPairing, BuddyPairMember, BuddyProfile, Member
 CHOICES = ("weekly", "biweekly", "skip", "end", "leave")
 
 
-async def _profile(call: Call) -> BuddyProfile | None:
-    member = await call.member()
-    return await call.session.get(BuddyProfile, member.id)
-
-
 async def current_pairing(call: Call, member: Member) -> tuple[BuddyPairing, BuddyProfile | None] | None:
     """The member's latest pairing that nobody ended, and their buddy's profile."""
     stmt = (
