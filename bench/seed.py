@@ -191,6 +191,7 @@ def _member_chunks(pop: Population, first_id: int, now: datetime) -> Iterator[li
                     "dm_channel_id": None,
                     "dm_blocked_reason": None,
                     "dm_blocked_notice": False,
+                    "community_opt_in": False,
                     "created_at": now - timedelta(days=rng.randrange(30, 400)),
                     "last_active_at": now - timedelta(hours=rng.randrange(1, 24 * 30)),
                 }
