@@ -57,6 +57,21 @@ async def note_failure(session: AsyncSession, target: str, payload: dict[str, An
     )
 
 
+async def note_sent(session: AsyncSession, sent: list[tuple[str, dict[str, Any]]]) -> None:
+    """A role granted after all (the admin fixed the bot's permissions): the warning goes."""
+    for target, payload in sent:
+        if target == "role" and isinstance(payload.get("community_id"), int):
+            await session.execute(
+                update(MilestoneRole)
+                .where(
+                    MilestoneRole.community_id == payload["community_id"],
+                    MilestoneRole.kind == payload.get("kind"),
+                    MilestoneRole.problem.is_not(None),
+                )
+                .values(problem=None)
+            )
+
+
 def problem_text(reason: str) -> str:
     if "missing_manage_roles" in reason:
         return "I couldn't grant it: I don't have the Manage Roles permission."

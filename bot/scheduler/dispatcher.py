@@ -799,6 +799,7 @@ class Dispatcher:
                 await session.execute(update(Member), channels)
             if papers:
                 await session.execute(update(CommunityPaper), papers)
+            await community_actions.note_sent(session, [(o.job.target, o.job.payload) for o in outcomes])
 
     async def _drop(self, job: _Job, reason: str) -> None:
         async with self.sessions() as session, session.begin():

@@ -86,6 +86,14 @@ async def test_missing_permissions_are_told_apart_and_shown_to_the_admin(
     _, call = await answer(fake, fake.slash("admin", {"action": "milestones"}, admin=True))
     assert told in text_of(call.body["data"])
 
+    # The admin fixes the bot's role; the next member's grant goes through and the warning goes.
+    fake.give_bot_role(position=9, permissions=MANAGE_ROLES)
+    await read_ten_papers(bot, BOB)
+    await drain(bot)
+    assert fake.member_roles == {BOB: {role}}
+    _, call = await answer(fake, fake.slash("admin", {"action": "milestones"}, admin=True))
+    assert "⚠️" not in text_of(call.body["data"])
+
 
 async def opt_in_pair(bot, fake: FakeDiscord) -> None:
     for user in (ANN, BOB):
