@@ -19,6 +19,7 @@ from typing import Any
 
 from bench import (
     baseline,
+    buddies,
     community,
     core_latency,
     dispatch,
@@ -43,6 +44,7 @@ BENCHMARKS = {
     "review": review.run,
     "pictures": pictures.run,
     "community": community.run,
+    "buddies": buddies.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

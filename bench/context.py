@@ -36,6 +36,7 @@ class Sizes:
     review_members: int = 10_000
     review_samples: int = 300
     community_members: int = 10_000
+    buddy_members: int = 10_000
 
 
 PROFILES = {
@@ -98,6 +99,9 @@ PROFILES = {
 # Members of the one big community in bench/community.py.
 for _name, _members in (("smoke", 500), ("tiny", 2_000), ("quick", 20_000), ("full", 100_000)):
     PROFILES[_name] = replace(PROFILES[_name], community_members=_members)
+# Opted-in members matched by bench/buddies.py.
+for _name, _members in (("smoke", 200), ("tiny", 1_000)):
+    PROFILES[_name] = replace(PROFILES[_name], buddy_members=_members)
 
 
 def _remove_sqlite(path: Path) -> None:

@@ -100,6 +100,19 @@ async def _tables(source: AsyncConnection) -> list[Table]:
     return ours + extra
 
 
+COMMUNITY_SIDE = frozenset(
+    {
+        "community_circles",
+        "member_milestones",
+        "milestone_roles",
+        "buddy_profiles",
+        "buddy_rounds",
+        "buddy_pairings",
+        "buddy_pair_members",
+    }
+)
+
+
 def _scope(table: Table, community_ids: list[int]) -> ColumnElement[bool] | None:
     """Which rows of `table` belong to the chosen communities."""
     members = select(Member.id).where(Member.community_id.in_(community_ids))
@@ -119,6 +132,11 @@ def _scope(table: Table, community_ids: list[int]) -> ColumnElement[bool] | None
         return CommunityPaperRead.community_paper_id.in_(papers)
     if table.name == OutboxMessage.__tablename__:
         return or_(OutboxMessage.member_id.in_(members), OutboxMessage.community_id.in_(community_ids))
+    # Milestones and study buddies: rows of the community's members, or of the community itself.
+    if table.name in COMMUNITY_SIDE and "member_id" in table.c:
+        return table.c.member_id.in_(members)
+    if table.name in COMMUNITY_SIDE and "community_id" in table.c:
+        return table.c.community_id.in_(community_ids)
     raise CopyRefused(f"table {table.name} has no rule for copying one community")
 
 

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
             "commands",
             "chat:write",
             "im:write",
+            "mpim:write",
             "im:history",
             "users:read",
             "channels:read",

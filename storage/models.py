@@ -364,3 +364,106 @@ class ReviewLogEntry(Base):
     reviewed_at: Mapped[datetime]
     due_before: Mapped[datetime]
     due_after: Mapped[datetime]
+
+
+class CommunityCircle(Base):
+    """A community's milestone and study-buddy settings: the celebration channel, the buddy
+    channel and round cadence, and whether each feature is on."""
+
+    __tablename__ = "community_circles"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    milestones_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    celebration_channel_id: Mapped[str | None] = mapped_column(String(64))
+    buddies_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    buddy_channel_id: Mapped[str | None] = mapped_column(String(64))
+    buddy_every_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    next_buddy_round_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class MemberMilestone(Base):
+    """A milestone a member reached; the unique key records each one once, ever."""
+
+    __tablename__ = "member_milestones"
+    __table_args__ = (UniqueConstraint("member_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    reached_at: Mapped[datetime]
+
+
+class MilestoneRole(Base):
+    """A platform role an admin mapped to a milestone (Discord), and the last grant problem."""
+
+    __tablename__ = "milestone_roles"
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role_id: Mapped[str] = mapped_column(String(64))
+    problem: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime]
+
+
+class BuddyProfile(Base):
+    """A member's study-buddy opt-in: how often, a skipped round, and their place in line."""
+
+    __tablename__ = "buddy_profiles"
+    __table_args__ = (Index("ix_buddy_profiles_community_active", "community_id", "active"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    every_weeks: Mapped[int] = mapped_column(Integer, default=1)
+    skip_until: Mapped[date | None] = mapped_column(Date)
+    # Left out of the last round (the odd one out): first in line next round.
+    waiting_since: Mapped[datetime | None]
+    # The name their buddy sees in an intro, as of their last /buddy.
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    joined_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BuddyRound(Base):
+    """One matching round of a community; the unique key runs each round once."""
+
+    __tablename__ = "buddy_rounds"
+    __table_args__ = (UniqueConstraint("community_id", "round_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    round_date: Mapped[date] = mapped_column(Date)
+    pairs: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class BuddyPairing(Base):
+    """Two members paired in a round, and what the intro suggested. Who is in it lives in
+    buddy_pair_members, one row per member, so each member's history is theirs alone."""
+
+    __tablename__ = "buddy_pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("buddy_rounds.id", ondelete="CASCADE"), index=True)
+    paired_on: Mapped[date] = mapped_column(Date)
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class BuddyPairMember(Base):
+    __tablename__ = "buddy_pair_members"
+    __table_args__ = (Index("ix_buddy_pair_members_member", "member_id", "paired_on"),)
+
+    pairing_id: Mapped[int] = mapped_column(
+        ForeignKey("buddy_pairings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    paired_on: Mapped[date] = mapped_column(Date)
+    ended_by_me: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -47,6 +47,25 @@ STREAMS_CHOICES = (
 )
 ON_OFF = (("on", "on"), ("off", "off"))
 LEADERBOARD_PERIODS = (("This week", "week"), ("This month", "month"), ("All time", "all"))
+MILESTONE_CHOICES = (
+    ("7-day streak", "streak-7"),
+    ("30-day streak", "streak-30"),
+    ("100-day streak", "streak-100"),
+    ("First topic done", "first-topic"),
+    ("A quarter of a plan", "plan-quarter"),
+    ("Half of a plan", "plan-half"),
+    ("A whole plan", "plan-all"),
+    ("10 papers read", "papers-10"),
+    ("Level up in a reassessment", "level-up"),
+)
+CADENCE_CHOICES = (("Every week", "weekly"), ("Every two weeks", "biweekly"))
+BUDDY_CHOICES = (
+    ("Pair me every week", "weekly"),
+    ("Pair me every two weeks", "biweekly"),
+    ("Skip the next round", "skip"),
+    ("End my current pairing", "end"),
+    ("Stop pairing me", "leave"),
+)
 
 
 def command_specs(
@@ -154,6 +173,12 @@ def command_specs(
             (Option("period", "choice", "week, month or all time", choices=LEADERBOARD_PERIODS),),
             usage="/leaderboard [week|month|all]",
         ),
+        CommandSpec(
+            "buddy",
+            "Study buddies: get paired with another member each week or two",
+            (Option("action", "choice", "What to do", choices=BUDDY_CHOICES),),
+            usage="/buddy [weekly|biweekly|skip|end|leave]",
+        ),
         CommandSpec("help", "What the bot can do"),
         CommandSpec(
             "admin",
@@ -174,9 +199,16 @@ def command_specs(
                         ("Turn the weekly digest off", "digest-off"),
                         ("Turn the leaderboard on", "leaderboard-on"),
                         ("Turn the leaderboard off", "leaderboard-off"),
+                        ("Milestone celebrations: channel, on or off", "celebrations"),
+                        ("Map a milestone to a server role", "milestones"),
+                        ("Study buddies: channel, cadence, on or off", "buddies"),
                     ),
                 ),
-                Option("channel", "channel", "Channel for the weekly paper or the digest"),
+                Option(
+                    "channel",
+                    "channel",
+                    "Channel for the weekly paper, the digest, celebrations or buddy intros",
+                ),
                 Option(
                     "timezone",
                     "string",
@@ -194,11 +226,17 @@ def command_specs(
                 ),
                 Option("weekday", "string", "Digest weekday, e.g. sun", max_length=9),
                 Option("time", "string", "Digest time, HH:MM in the community's time zone", max_length=5),
+                Option("milestone", "choice", "A milestone to map to a role", choices=MILESTONE_CHOICES),
+                Option("role", "string", "The server role for that milestone, or 'none'", max_length=40),
+                Option("cadence", "choice", "How often buddy rounds run", choices=CADENCE_CHOICES),
+                Option("enabled", "choice", "Turn the feature on or off", choices=ON_OFF),
             ),
             admin=True,
             usage="/admin paper-channel <channel> | defaults [timezone] [checkin_time] "
             "[hours_per_week] | stats | digest-channel <channel> | digest-time <weekday> <HH:MM> "
-            "| digest-on | digest-off | leaderboard-on | leaderboard-off",
+            "| digest-on | digest-off | leaderboard-on | leaderboard-off "
+            "| celebrations [channel] [enabled] | milestones [milestone] [role] "
+            "| buddies [channel] [cadence] [enabled]",
         ),
     )
 

@@ -26,6 +26,7 @@ from bot.core import ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
+from bot.core.community import buddies
 from bot.core.errors import UserError
 from bot.core.identity import MemberKey
 from bot.core.pictures.render import draw_reply
@@ -121,6 +122,7 @@ _SERVICES = (
     admin,
     review,
     leaderboard,
+    buddies,
 )
 
 

@@ -67,6 +67,7 @@ from bot.core.ports import (
 from bot.core.replies import Reply
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
 from bot.core.services import reminders
+from bot.scheduler import community_actions
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for
 from content.loader import load_default_catalog
@@ -567,6 +568,10 @@ class Dispatcher:
                 job.member, reply, key=job.key, dm_channel_id=job.dm_channel_id
             )
         assert job.community is not None and job.channel_id is not None
+        if job.target in community_actions.TARGETS:
+            return await community_actions.send(
+                self.messenger, job.target, job.community, job.channel_id, job.payload, job.key
+            )
         thread = job.payload.get("thread_reply")
         return await self.messenger.post_channel(
             job.community,
@@ -710,7 +715,7 @@ class Dispatcher:
 
     async def _find_earlier(self, job: _Job) -> Delivery | None:
         """For a resend after an unclear attempt: the message that attempt created, if any."""
-        if job.earlier_attempt is None:
+        if job.earlier_attempt is None or job.target in community_actions.TARGETS:
             return None
         find = getattr(self.messenger, "find_sent", None)
         if find is None:
@@ -756,6 +761,7 @@ class Dispatcher:
             values["payload"] = job.payload
         async with self.sessions() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
+            await community_actions.note_failure(session, job.target, job.payload, reason)
 
     async def _write_sent(self, outcomes: list[_Sent]) -> None:
         """One transaction for a batch of sends: rows 'sent', new DM channel ids cached,
@@ -793,6 +799,7 @@ class Dispatcher:
                 await session.execute(update(Member), channels)
             if papers:
                 await session.execute(update(CommunityPaper), papers)
+            await community_actions.note_sent(session, [(o.job.target, o.job.payload) for o in outcomes])
 
     async def _drop(self, job: _Job, reason: str) -> None:
         async with self.sessions() as session, session.begin():

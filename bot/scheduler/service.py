@@ -22,6 +22,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.community.buddy_rounds import run_due_rounds
 from bot.core.ports import Messenger
 from bot.papers_live.source import refresh_if_due
 from bot.runtime import App
@@ -85,6 +86,10 @@ async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -
             await enqueue_digests(session, app.catalog, now)
     except Exception:
         log.exception("queueing community digests failed")
+    try:
+        await run_due_rounds(app.sessions, app.catalog, now)
+    except Exception:
+        log.exception("study-buddy rounds failed")
     return stats
 
 

@@ -26,6 +26,7 @@ def test_every_benchmark_runs_once_and_writes_json(tmp_path, capsys) -> None:
         "8 review",
         "9 pictures",
         "10 community",
+        "11 buddies",
     }  # fmt: skip
     for f in data["figures"]:
         assert f["low"] <= f["median"] <= f["high"], f

@@ -42,7 +42,7 @@ async def test_commands_sync_only_when_changed(db_url, fake: FakeDiscord, clock,
     names = {c["name"] for c in puts[0].body}
     assert names == {
         "learn", "assess", "progress", "today", "checkin", "paper",
-        "explore", "settings", "privacy", "help", "admin", "leaderboard", "review",
+        "explore", "settings", "privacy", "help", "admin", "leaderboard", "review", "buddy",
     }  # fmt: skip
     admin = next(c for c in puts[0].body if c["name"] == "admin")
     assert int(admin["default_member_permissions"]) == 1 << 5

@@ -107,6 +107,14 @@ class FakeDiscord:
         self.accepted = asyncio.Event()
         self.visible: list[dict[str, Any]] = []  # every message created in a channel, in order
         self._nonces: dict[tuple[str, str], tuple[float, str]] = {}
+        # Roles, as Discord checks them on a grant: the bot may manage roles only with Manage
+        # Roles (or Administrator) and only below its own highest role; otherwise 403, 50013.
+        self.roles: dict[str, dict[str, Any]] = {
+            GUILD_ID: _role(GUILD_ID, "@everyone", 0, MEMBER_PERMISSIONS)
+        }
+        self.bot_roles: list[str] = []
+        self.member_roles: dict[str, set[str]] = {}
+        self.threads: dict[str, dict[str, Any]] = {}
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -132,6 +140,11 @@ class FakeDiscord:
         r.add_post(api + "/channels/{cid}/messages", self._create_message)
         r.add_get(api + "/channels/{cid}/messages", self._channel_history)
         r.add_post(api + "/channels/{cid}/messages/{mid}/threads", self._create_thread)
+        r.add_post(api + "/channels/{cid}/threads", self._create_thread_alone)
+        r.add_put(api + "/channels/{cid}/thread-members/{uid}", self._add_thread_member)
+        r.add_get(api + "/guilds/{guild}/roles", self._get_roles)
+        r.add_get(api + "/guilds/{guild}/members/{uid}", self._get_member)
+        r.add_put(api + "/guilds/{guild}/members/{uid}/roles/{rid}", self._add_member_role)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -654,10 +667,106 @@ class FakeDiscord:
             }
         )
 
+    # -- roles and private threads --------------------------------------------------
+
+    def add_role(self, name: str, position: int, permissions: int = 0) -> str:
+        role_id = self.snowflake()
+        self.roles[role_id] = _role(role_id, name, position, str(permissions))
+        return role_id
+
+    def give_bot_role(self, position: int, permissions: int) -> str:
+        role_id = self.add_role("Study Companion", position, permissions)
+        self.bot_roles.append(role_id)
+        return role_id
+
+    async def _get_roles(self, _: web.Request) -> web.Response:
+        return _json(list(self.roles.values()))
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        uid = request.match_info["uid"]
+        roles = self.bot_roles if uid == APP_ID else sorted(self.member_roles.get(uid, set()))
+        return _json(
+            {
+                "user": user(uid),
+                "roles": roles,
+                "joined_at": datetime.now(UTC).isoformat(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+        )
+
+    async def _add_member_role(self, request: web.Request) -> web.Response:
+        uid, rid = request.match_info["uid"], request.match_info["rid"]
+        if rid not in self.roles:
+            return _json({"message": "Unknown Role", "code": 10011}, 404)
+        mine = [self.roles[r] for r in self.bot_roles if r in self.roles] + [self.roles[GUILD_ID]]
+        perms = 0
+        for r in mine:
+            perms |= int(r["permissions"])
+        top = max(int(r["position"]) for r in mine)
+        if not perms & ((1 << 28) | (1 << 3)) or int(self.roles[rid]["position"]) >= top:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        self.member_roles.setdefault(uid, set()).add(rid)
+        return web.Response(status=204)
+
+    async def _create_thread_alone(self, request: web.Request) -> web.Response:
+        body = request[CALL].body or {}
+        thread_id = self.snowflake()
+        self.threads[thread_id] = {
+            "parent_id": request.match_info["cid"],
+            "type": body.get("type"),
+            "invitable": body.get("invitable"),
+            "name": body.get("name", ""),
+            "members": set(),
+        }
+        return _json(
+            {
+                "id": thread_id,
+                "type": body.get("type", 11),
+                "guild_id": GUILD_ID,
+                "parent_id": request.match_info["cid"],
+                "name": body.get("name", ""),
+                "owner_id": APP_ID,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                    "archive_timestamp": datetime.now(UTC).isoformat(),
+                    "locked": False,
+                    "invitable": bool(body.get("invitable", True)),
+                },
+                "message_count": 0,
+                "member_count": 1,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+            }
+        )
+
+    async def _add_thread_member(self, request: web.Request) -> web.Response:
+        thread = self.threads.get(request.match_info["cid"])
+        if thread is None:
+            return _json({"message": "Unknown Channel", "code": 10003}, 404)
+        thread["members"].add(request.match_info["uid"])
+        return web.Response(status=204)
+
     # -- helpers for assertions ---------------------------------------------------
 
     def message(self, message_id: str) -> dict[str, Any]:
         return self.messages[message_id]
+
+
+def _role(role_id: str, name: str, position: int, permissions: str) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "name": name,
+        "permissions": permissions,
+        "position": position,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
 
 
 def find_component(message: dict[str, Any], custom_id: str) -> dict[str, Any] | None:

@@ -54,6 +54,7 @@ class FakeSlack:
         self.failures: dict[str, list[Failure]] = {}
         self.oauth_token = "xoxb-installed-token"
         self.posts: list[dict[str, Any]] = []
+        self.group_dms: dict[str, list[str]] = {}  # mpim channel -> its users
         self.resets: dict[str, int] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -198,7 +199,15 @@ class FakeSlack:
             } | self.users.get(uid, {})
             return ok | {"user": user}
         if method == "conversations.open":
-            return ok | {"channel": {"id": "D" + str(args.get("users", "X")).lstrip("U")}}
+            users = [u for u in str(args.get("users", "X")).split(",") if u]
+            if len(users) > 1:
+                # A multi-person DM (mpim): the same set of users always gets the same channel.
+                if len(users) > 8:
+                    return {"ok": False, "error": "too_many_users"}
+                channel = "G" + "".join(sorted(u.lstrip("U") for u in users))[:20]
+                self.group_dms[channel] = sorted(users)
+                return ok | {"channel": {"id": channel, "is_mpim": True}}
+            return ok | {"channel": {"id": "D" + users[0].lstrip("U")}}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
             self.posts.append(

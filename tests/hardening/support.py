@@ -249,6 +249,26 @@ async def seed_rich(app: App) -> None:
         assert not reply.error, render_text(reply)
         reply = await e.action(key, f"paper:groupread:{by_workspace[key.workspace_id]}")
         assert not reply.error, render_text(reply)
+    await seed_community_side(app)
+
+
+async def seed_community_side(app: App) -> None:
+    """Study buddies and milestones: everyone opted in, one round run in each community (Alice and
+    Bob paired in guild-a), and a milestone each."""
+    from bot.core.community.buddy_rounds import run_due_rounds
+    from storage.models import CommunityCircle, MemberMilestone
+
+    for key in (ALICE, BOB, OTHER):
+        reply = await app.engine.command(key, "buddy", {"action": "weekly"})
+        assert not reply.error, render_text(reply)
+    async with app.sessions() as session:
+        due = max(c.next_buddy_round_at for c in (await session.execute(select(CommunityCircle))).scalars())
+    await run_due_rounds(app.sessions, app.catalog, due)
+    async with app.sessions() as session, session.begin():
+        for key in (ALICE, BOB, OTHER):
+            member = await repo.find_member(session, key)
+            assert member is not None
+            session.add(MemberMilestone(member_id=member.id, kind="streak-7", reached_at=app.clock.now()))
 
 
 # -- the database, fingerprinted cheaply ----------------------------------------------------

@@ -52,6 +52,7 @@ COMMANDS = (
     "settings",
     "privacy",
     "help",
+    "buddy",
     "admin",
     "leaderboard",
 )

@@ -215,6 +215,8 @@ async def test_export_is_every_row_about_the_member_and_nothing_else(seeded: App
         got_rows = [{k: v for k, v in r.items() if k in columns} for r in got]
         assert keyed(got_rows) == keyed(want), table
     assert mine["checkins"] and mine["plan_items"] and mine["outbox"] and mine["community_paper_reads"]
+    assert mine["member_milestones"] and mine["buddy_profiles"]
+    assert mine["buddy_pair_members"] or who == OTHER, "Alice and Bob were paired"
     for table, others in not_about(rows, mid).items():
         if table in data and others:
             assert not any(r in others for r in mine.get(table, [])), table

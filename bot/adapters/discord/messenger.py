@@ -23,6 +23,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord import limits as L
+from bot.adapters.discord import roles
 from bot.adapters.discord.render import Rendered, clip, render
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
@@ -41,6 +42,7 @@ CANNOT_DM = 50007
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_USER = 10013
 THREAD_ARCHIVE_MINUTES = 10080
+PRIVATE_THREAD = 12
 SEND_TIMEOUT = 30.0
 # Discord deduplicates an enforced nonce for "a few minutes"; past this, look before resending.
 NONCE_WINDOW_SECONDS = 120.0
@@ -107,6 +109,69 @@ class DiscordMessenger:
                 thread_id = str(thread["id"])
                 if thread_reply is not None:
                     await self._send(int(thread_id), thread_reply, f"{key}#thread")
+        except Exception as exc:
+            raise _delivery_error(exc, "channel") from exc
+        return Delivery(message_id=message_id, channel_id=str(channel_id), thread_id=thread_id)
+
+    async def grant_role(self, community: CommunityKey, user_id: str, role_id: str, *, key: str) -> Delivery:
+        """Give a member a milestone role (PUT is idempotent). A 403 says which permission is missing."""
+        guild = int(community.workspace_id)
+        try:
+            grant = self.client.http.add_role(guild, int(user_id), int(role_id), reason="Study milestone")
+            await self._call(grant)
+        except discord.Forbidden as exc:
+            if exc.code != roles.MISSING_PERMISSIONS:
+                raise _delivery_error(exc, "role") from exc
+            why = await self._why_forbidden(guild, role_id)
+            raise RejectedDeliveryError(f"{why}: {exc.code} {exc.text}"[:200]) from exc
+        except Exception as exc:
+            raise _delivery_error(exc, "role") from exc
+        return Delivery(message_id=f"role:{role_id}", channel_id="")
+
+    async def _why_forbidden(self, guild: int, role_id: str) -> str:
+        me = self.client.user.id if self.client.user is not None else None
+        try:
+            mine = await self._call(self.client.http.get_member(guild, me)) if me is not None else {}
+            guild_roles = await self._call(self.client.http.get_roles(guild))
+        except Exception:
+            return "forbidden"
+        return roles.diagnose(str(guild), [str(r) for r in mine.get("roles") or []], guild_roles, role_id)
+
+    async def introduce(
+        self,
+        community: CommunityKey,
+        user_ids: list[str],
+        reply: Reply,
+        *,
+        dm_replies: dict[str, Reply],
+        channel_id: str | None,
+        thread_name: str | None,
+        key: str,
+    ) -> Delivery:
+        """Bots can't open group DMs: a private thread in the buddy channel with both members
+        added, or, with no channel, a DM to each naming the other."""
+        try:
+            if channel_id is None:
+                first: Delivery | None = None
+                for user_id in user_ids:
+                    dm = await self._open_dm(user_id)
+                    message_id = await self._send(int(dm), dm_replies.get(user_id, reply), f"{key}#{user_id}")
+                    first = first or Delivery(message_id=message_id, channel_id=dm)
+                assert first is not None
+                return first
+            thread = await self._call(
+                self.client.http.start_thread_without_message(
+                    int(channel_id),
+                    name=clip(thread_name or "Study buddies", 100),
+                    auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                    type=PRIVATE_THREAD,
+                    invitable=False,
+                )
+            )
+            thread_id = str(thread["id"])
+            for user_id in user_ids:
+                await self._call(self.client.http.add_user_to_thread(int(thread_id), int(user_id)))
+            message_id = await self._send(int(thread_id), reply, key)
         except Exception as exc:
             raise _delivery_error(exc, "channel") from exc
         return Delivery(message_id=message_id, channel_id=str(channel_id), thread_id=thread_id)

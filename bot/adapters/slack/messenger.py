@@ -270,6 +270,27 @@ class SlackMessenger:
             raise delivery_error(exc, community.workspace_id, "channel") from exc
         return Delivery(message_id=ts, channel_id=channel_id, thread_id=thread_ts)
 
+    async def introduce(
+        self,
+        community: CommunityKey,
+        user_ids: list[str],
+        reply: Reply,
+        *,
+        dm_replies: dict[str, Reply],
+        channel_id: str | None,
+        thread_name: str | None,
+        key: str,
+    ) -> Delivery:
+        """A group DM with both members: conversations.open with both user ids (mpim:write)."""
+        try:
+            client = await self._client(community.workspace_id)
+            opened = await client.conversations_open(users=",".join(user_ids))
+            channel = str(opened["channel"]["id"])
+            ts = await post_reply(client, channel, reply, metadata=_metadata(key))
+        except Exception as exc:
+            raise delivery_error(exc, community.workspace_id, "channel") from exc
+        return Delivery(message_id=ts, channel_id=channel)
+
 
 def _metadata(key: str) -> dict[str, Any]:
     """Message metadata carries the outbox key, so a delivered message can be traced to its slot."""

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.core import timezones
 from bot.core.call import Call
+from bot.core.community import admin as circle_admin
 from bot.core.errors import UserError
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
@@ -72,8 +73,11 @@ async def admin_command(
     hours_per_week: float | None = None,
     weekday: str | None = None,
     time: str | None = None,
+    **more: Any,
 ) -> Reply:
     community = await call.community()
+    if action in circle_admin.ACTIONS:
+        return await circle_admin.run(call, community, action, channel=channel, **more)
     if action == "paper-channel":
         if not channel:
             raise UserError(

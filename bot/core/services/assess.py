@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from bot.core.call import Call
+from bot.core.community import milestones
 from bot.core.errors import UserError
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Reply
@@ -325,7 +326,10 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
             if plan is not None and plan.hours_per_week != pace:
                 a.result = {**(a.result or {}), "repace_plan": plan.id, "repace_title": plan.title}
         await schedules.refresh(call.session, member, call.now())
-        return await pictures.skill_profile(call, member, a, _render(call.catalog, a, None, feedback))
+        reply = await pictures.skill_profile(call, member, a, _render(call.catalog, a, None, feedback))
+        return await milestones.celebrate(
+            call, member, reply, await milestones.from_assessment(call.session, member.id, a)
+        )
     return _render(call.catalog, a, None, feedback)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.core import streaks
 from bot.core.call import Call
 from bot.core.commands import NOTE_MAX
+from bot.core.community import milestones
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import day, hours
@@ -271,7 +272,7 @@ async def log(
     if st.frozen_days:
         body_lines.append(f"A streak freeze covered {day(st.frozen_days[0])}.")
     buttons.append(Button("Progress", "progress:show:x"))
-    return Reply(
+    reply = Reply(
         cards=(
             Card(
                 title=f"Logged {logged(minutes)} {when}",
@@ -282,6 +283,9 @@ async def log(
         ),
         buttons=tuple(buttons),
     )
+    after = milestones.after_finishing(items, finished)
+    earned = milestones.from_streak(st.current) + milestones.from_plan(after)
+    return await milestones.celebrate(call, member, reply, earned)
 
 
 _CHECKINS = CheckIn.__table__

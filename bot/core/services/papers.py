@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
+from bot.core.community import milestones
 from bot.core.errors import UserError
 from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
@@ -340,7 +341,7 @@ async def read_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
     await _mark(call, pid, "read")
     title = await _title(call, pid) or f"{pid} ({REMOVED})"
     rate = tuple(Button("★" * n, f"paper:rate:{pid}:{n}") for n in range(1, 6))
-    return Reply(
+    reply = Reply(
         cards=(
             Card(
                 title="Nice, marked as read",
@@ -350,6 +351,9 @@ async def read_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
         ),
         buttons=rate,
     )
+    member = await call.member()
+    earned = await milestones.from_papers(call.session, member.id)
+    return await milestones.celebrate(call, member, reply, earned)
 
 
 async def rate_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Reply:

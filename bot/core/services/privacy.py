@@ -22,9 +22,12 @@ from content.schema import Catalog
 from storage import repo
 from storage.models import (
     Assessment,
+    BuddyPairMember,
+    BuddyProfile,
     CheckIn,
     CommunityPaperRead,
     Member,
+    MemberMilestone,
     MemberPaper,
     OutboxMessage,
     Pause,
@@ -48,6 +51,9 @@ MEMBER_TABLES = (
     ReviewCardState,
     ReviewLogEntry,
     StudyTotal,
+    MemberMilestone,
+    BuddyProfile,
+    BuddyPairMember,
 )
 # What /privacy says about public places: the opt-in is exported, delete takes the member off
 # every future board and digest, and digests already posted are not edited.
@@ -55,6 +61,11 @@ COMMUNITY_NOTE = (
     " Your leaderboard choice (opt-in) and study totals are included. Deleting takes you off the "
     "leaderboard and out of future digests; weekly digests already posted stay as they were "
     "(you only appear in one if you had opted in)."
+)
+# What a delete leaves alone: messages already posted in a community's channels.
+PUBLIC_POSTS_NOTE = (
+    " Milestone announcements already posted in a community channel stay there, since you "
+    "had opted in to them; nothing new is posted about you."
 )
 
 
@@ -194,8 +205,11 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
             Card(
                 title="Your data",
                 body="I store your settings, plans, check-ins, quiz answers, paper history, "
-                "review cards and any pending reminders. You can download all of it, or delete "
-                "all of it." + COMMUNITY_NOTE + which,
+                "review cards, milestones, study-buddy opt-in and pairings, and any pending "
+                "reminders. You can download all of it, or delete all of it."
+                + COMMUNITY_NOTE
+                + PUBLIC_POSTS_NOTE
+                + which,
             ),
         ),
         buttons=(
@@ -239,7 +253,8 @@ async def delete_ask(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
             Card(
                 title="Delete everything?",
                 body="This removes your plans, check-ins, streaks, quiz results, paper history, "
-                "review cards and reminders. It cannot be undone." + COMMUNITY_NOTE + which,
+                "review cards, milestones, study-buddy opt-in and pairing history, and reminders. "
+                "It cannot be undone." + COMMUNITY_NOTE + PUBLIC_POSTS_NOTE + which,
                 tone="danger",
             ),
         ),
@@ -260,7 +275,7 @@ async def delete_action(call: Call, args: list[str], v: Mapping[str, str]) -> Re
     call._member = None
     body = (
         "All your data is gone." + _which(gone, "That was your data in") + " If you use a command again, "
-        "I'll start fresh."
+        "I'll start fresh." + PUBLIC_POSTS_NOTE
         if gone
         else "I didn't have any data about you."
     )

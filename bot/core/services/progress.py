@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from bot.core.call import Call
+from bot.core.community import milestones
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import hours
@@ -41,8 +42,7 @@ async def progress_command(call: Call) -> Reply:
         return await pictures.progress_images(call, member, reply)
     items = await repo.plan_item_rows(call.session, plan.id)
     p = await studylog.pace(call, member, plan, items)
-    total = sum(i.hours for i in items if i.state != "skipped")
-    done_hours = sum(i.hours for i in items if i.state == "done")
+    done_hours, total = milestones.plan_hours(items)
     counts = {s: sum(1 for i in items if i.state == s) for s in STATE_MARK}
     fields += [
         Field("Hours logged", f"{logged(p.logged_minutes)} of {hours(total)}"),
@@ -81,7 +81,7 @@ async def _extra_sections(call: Call, member_id: int) -> str:
     """Other features (papers) contribute lines to /progress here."""
     from bot.core.services import papers
 
-    return await papers.progress_section(call, member_id)
+    return await papers.progress_section(call, member_id) + await milestones.progress_section(call, member_id)
 
 
 async def today_command(call: Call) -> Reply:
@@ -178,10 +178,11 @@ async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> 
     plan_items = await repo.plan_items(call.session, item.plan_id)
     nxt = studylog.current_items(plan_items)
     after = "Next up: **" + _title(call, nxt[0]) + "**." if nxt else "That was the last topic!"
-    return Reply(
+    reply = Reply(
         cards=(Card(title=f"✅ {title}", body=f"Marked done. {after}", tone="success"),),
         buttons=(Button("Today", "today:show:x", "primary"), Button("Progress", "progress:show:x")),
     )
+    return await milestones.celebrate(call, member, reply, milestones.from_plan(plan_items))
 
 
 def _title(call: Call, item: PlanItem) -> str:

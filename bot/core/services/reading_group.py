@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
+from bot.core.community import milestones
 from bot.core.errors import UserError
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Reply
@@ -219,10 +220,12 @@ async def group_read_action(call: Call, args: list[str], _v: Mapping[str, str]) 
     )
     body += " Join the discussion in the thread. How was it? Rating is optional."
     rate = tuple(Button("★" * k, f"paper:rate:{row.paper_id}:{k}") for k in range(1, 6))
-    return Reply(
+    reply = Reply(
         cards=(Card(title="Marked as read", body=body, tone="success"),),
         buttons=rate if paper else (),
     )
+    earned = await milestones.from_papers(call.session, member.id)
+    return await milestones.celebrate(call, member, reply, earned)
 
 
 ACTIONS = {"paper:groupread": group_read_action}

@@ -1,0 +1,1 @@
+"""The community side: milestones, celebrations and study buddies."""
