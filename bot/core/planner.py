@@ -196,8 +196,9 @@ def earliest_weeks(catalog: Catalog, ref_id: str) -> dict[tuple[str, str], int]:
 def dated_work(catalog: Catalog, ref_id: str, start: date, items: list) -> list[tuple[float, date, bool]]:
     """A stored plan's topics (skipped ones aside) in order: hours, first day of earliest week, done.
 
-    The earliest week is the topic's path phase, or its stored week where the plan
-    put it earlier (a plan re-laid from a later week by a change of pace).
+    The earliest week is the topic's path phase, or its stored week where a stored
+    plan has it earlier (plans laid before a change of pace kept phases); the week's
+    topics (services/plan_weeks) open a topic from the same week.
     """
     earliest = earliest_weeks(catalog, ref_id)
     out = []
