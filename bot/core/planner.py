@@ -140,18 +140,6 @@ def build_plan(
     return PlanDraft(kind, ref_id, title, start, hours_per_week, tuple(items))
 
 
-def refit_weeks(open_hours: list[float], from_week: int, hours_per_week: float) -> list[int]:
-    """Weeks for the remaining topics, laid out from `from_week` at a new pace."""
-    if hours_per_week <= 0:
-        raise UserError("Hours per week must be more than zero.")
-    cursor = (from_week - 1) * hours_per_week
-    weeks = []
-    for h in open_hours:
-        weeks.append(plan_dates.week_of(cursor, hours_per_week))
-        cursor += h
-    return weeks
-
-
 def stored_span(start: date, hours_per_week: float, items: list) -> plan_dates.Span:
     """The dates of a stored plan: its topics (skipped ones aside) from their stored weeks.
 
@@ -164,10 +152,19 @@ def stored_span(start: date, hours_per_week: float, items: list) -> plan_dates.S
 
 
 def relayout(
-    catalog: Catalog, ref_id: str, hours_per_week: float, items: list, skipped: set[tuple[str, str]]
+    catalog: Catalog,
+    ref_id: str,
+    hours_per_week: float,
+    items: list,
+    skipped: set[tuple[str, str]],
+    from_week: int = 1,
 ) -> dict[tuple[str, str], int]:
     """Weeks for a stored plan's topics from its start at a pace, phases kept, `skipped` taking no time.
 
+    The one rule for a change of pace (the `/learn` pace menu and `/settings hours_per_week`):
+    every topic waits for its phase's week, and a topic not done yet never lands before
+    `from_week` (the week of the change: the weeks behind it are over). Done topics keep
+    their place in the cursor, so the stored weeks re-date to the same finish.
     Topics gone from the catalogue keep their stored week as their earliest.
     """
     if hours_per_week <= 0:
@@ -180,7 +177,10 @@ def relayout(
         if key in skipped:
             out[key] = plan_dates.week_of(cursor, hours_per_week)
             continue
-        cursor = max(cursor, (earliest.get(key, it.week) - 1) * hours_per_week)
+        first = earliest.get(key, it.week)
+        if it.state != "done":
+            first = max(first, from_week)
+        cursor = max(cursor, (first - 1) * hours_per_week)
         out[key] = plan_dates.week_of(cursor, hours_per_week)
         cursor += it.hours
     return out
@@ -196,8 +196,9 @@ def earliest_weeks(catalog: Catalog, ref_id: str) -> dict[tuple[str, str], int]:
 def dated_work(catalog: Catalog, ref_id: str, start: date, items: list) -> list[tuple[float, date, bool]]:
     """A stored plan's topics (skipped ones aside) in order: hours, first day of earliest week, done.
 
-    The earliest week is the topic's path phase, or its stored week where the plan
-    put it earlier (a plan re-laid from a later week by a change of pace).
+    The earliest week is the topic's path phase, or its stored week where a stored
+    plan has it earlier (plans laid before a change of pace kept phases); the week's
+    topics (services/plan_weeks) open a topic from the same week.
     """
     earliest = earliest_weeks(catalog, ref_id)
     out = []

@@ -18,7 +18,7 @@ from bot.core.errors import UserError
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.services import review, study_totals, studylog
+from bot.core.services import plan_weeks, review, study_totals, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
@@ -217,7 +217,11 @@ async def log(
         )
     plan = await repo.active_plan_row(call.session, member.id)
     items = await repo.plan_item_rows(call.session, plan.id) if plan else []
-    touched = studylog.current_items(items)[:1]
+    # The day's first topic (plan_weeks): never one of a phase that hasn't opened on that day.
+    open_now = None
+    if plan is not None:
+        open_now = plan_weeks.week_topics(call, plan, items, plan_weeks.week_number(plan.start_date, d))
+    touched = open_now.topics[:1] if open_now else []
     refs = [f"{i.roadmap_id}/{i.topic_id}" for i in touched]
     values = {
         "member_id": member.id,
@@ -267,7 +271,9 @@ async def log(
         else:
             body_lines.append(f"Counted towards **{title}**.")
             buttons.append(Button(f"Mark '{shorten(title, 40)}' done", f"topic:done:{item.id}", "success"))
-    if not touched:
+    if open_now is not None and open_now.waiting is not None:
+        body_lines.append(plan_weeks.waiting_text(call, open_now))
+    elif not touched:
         body_lines.append("Pick a plan with /learn and I'll track your topics too.")
     if st.frozen_days:
         body_lines.append(f"A streak freeze covered {day(st.frozen_days[0])}.")

@@ -13,6 +13,7 @@ from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, stars
 from bot.core.replies import Button, Card, Field, Reply, Select, SelectOption
 from bot.core.services import levels as levels_service
+from bot.core.services import plan_weeks
 from storage import repo
 from storage.models import Member, Plan, PlanItem
 
@@ -289,15 +290,7 @@ async def _own_plan(call: Call, arg: str) -> tuple[Member, Plan]:
 
 
 async def _relaid(call: Call, plan: Plan, hpw: float, lead: str) -> Reply:
-    items = await repo.plan_items(call.session, plan.id)
-    skipped = {(i.roadmap_id, i.topic_id) for i in items if i.state == "skipped"}
-    weeks = planner.relayout(call.catalog, plan.ref_id, hpw, items, skipped)
-    now = call.now()
-    for i in items:
-        i.week = weeks[(i.roadmap_id, i.topic_id)]
-        i.updated_at = now
-    plan.hours_per_week = hpw
-    await call.session.flush()
+    items = await plan_weeks.repace(call, await call.member(), plan, hpw)
     span = planner.stored_span(plan.start_date, hpw, items)
     rows = []
     for i in sorted(items, key=lambda x: x.position):

@@ -14,7 +14,7 @@ from bot.core.errors import UserError
 from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
-from bot.core.services import pictures, review, studylog
+from bot.core.services import pictures, plan_weeks, review, studylog
 from storage import repo
 from storage.models import Plan, PlanItem
 
@@ -98,7 +98,14 @@ async def today_command(call: Call) -> Reply:
             buttons=(Button("Pick a plan", "learn:list:all", "primary"),),
         )
     items = await repo.plan_item_rows(call.session, plan.id)
-    suggestion = await suggest_today(call, member, items)
+    week = plan_weeks.today_topics(call, member, plan, items)
+    if week.waiting is not None:
+        return Reply(
+            cards=(Card(title="You're up to date 🎉", body=plan_weeks.waiting_text(call, week)),),
+            buttons=(Button("Review", "review:next:x", "primary"), Button("Log study", "checkin:open:x")),
+            origin="today:show:x",
+        )
+    suggestion = await suggest_today(call, member, plan, items)
     if not suggestion:
         return Reply(
             cards=(
@@ -141,12 +148,12 @@ def _daily_minutes(hours_per_week: float, study_days: str) -> int:
     return max(10, math.ceil(hours_per_week * 60 / days / 5) * 5)
 
 
-async def suggest_today(call: Call, member, items: list[PlanItem]) -> list[tuple[PlanItem, int]]:
-    """Open topics in order until the day's time is filled (at least one topic)."""
+async def suggest_today(call: Call, member, plan, items: list[PlanItem]) -> list[tuple[PlanItem, int]]:
+    """The week's topics, then the others open now (plan_weeks), until the day's time is filled."""
     budget = _daily_minutes(member.hours_per_week, member.checkin_days)
     spent = await studylog.topic_minutes(call, member)
     out: list[tuple[PlanItem, int]] = []
-    for item in studylog.current_items(items):
+    for item in plan_weeks.today_topics(call, member, plan, items).opened:
         left = max(5, round(item.hours * 60 - spent.get(f"{item.roadmap_id}/{item.topic_id}", 0)))
         take = min(left, budget)
         out.append((item, take))
@@ -176,8 +183,15 @@ async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> 
         item.updated_at = call.now()
     await review.enqueue_topics(call, member, [item.topic_id])
     plan_items = await repo.plan_items(call.session, item.plan_id)
-    nxt = studylog.current_items(plan_items)
-    after = "Next up: **" + _title(call, nxt[0]) + "**." if nxt else "That was the last topic!"
+    plan = await call.session.get(Plan, item.plan_id)
+    assert plan is not None
+    week = plan_weeks.today_topics(call, member, plan, plan_items)
+    if week.topics:
+        after = "Next up: **" + _title(call, week.topics[0]) + "**."
+    elif week.waiting is not None:
+        after = plan_weeks.waiting_text(call, week)
+    else:
+        after = "That was the last topic!"
     reply = Reply(
         cards=(Card(title=f"✅ {title}", body=f"Marked done. {after}", tone="success"),),
         buttons=(Button("Today", "today:show:x", "primary"), Button("Progress", "progress:show:x")),
@@ -205,13 +219,14 @@ async def week_focus(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
     if plan is None:
         return Reply(cards=(Card(title="This week", body="No plan yet: pick one with /learn."),))
     today = call.today(member)
-    week_no = max(1, (today - plan.start_date).days // 7 + 1)
+    week_no = plan_weeks.week_number(plan.start_date, today)
     items = await repo.plan_items(call.session, plan.id)
-    open_items = studylog.current_items(items)
-    focus = [i for i in open_items if i.week <= week_no] or open_items[:2]
-    lines = [f"{STATE_MARK.get(i.state, '▫️')} {_title(call, i)} ({hours(i.hours)})" for i in focus[:5]]
+    week = plan_weeks.week_topics(call, plan, items, week_no)
+    lines = [f"{STATE_MARK.get(i.state, '▫️')} {_title(call, i)} ({hours(i.hours)})" for i in week.topics[:5]]
     week_logged = await studylog.week_minutes(call, member, today)
     body = "\n".join(lines) if lines else "Every topic is done. Pick your next plan with /learn."
+    if week.waiting is not None:
+        body = plan_weeks.waiting_text(call, week)
     return Reply(
         cards=(
             Card(

@@ -18,7 +18,7 @@ from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import memberships, papers, progress, review, schedules, studylog
+from bot.core.services import memberships, papers, plan_weeks, progress, review, schedules, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -87,16 +87,19 @@ async def checkin_reply(
         body = "What did you study today? Log it below. Pick a plan with /learn and I'll suggest a topic."
     else:
         items = await repo.plan_items(call.session, plan.id)
-        suggestion = await progress.suggest_today(call, member, items)
+        suggestion = await progress.suggest_today(call, member, plan, items)
         # (not `title`: a walrus in a comprehension binds in this scope, and would rename the DM)
         lines = [
             f"**{name}** · about {minutes} min"
             for item, minutes in suggestion
             if (name := _topic_title(call, item)) is not None
         ]
+        week = plan_weeks.today_topics(call, member, plan, items)
         body = (
             "Today's task:\n" + bullet(lines) + "\n\nHow did it go?"
             if lines
+            else plan_weeks.waiting_text(call, week) + " Log it below."
+            if week.waiting is not None
             else "Your plan is complete! Log any study you did today."
         )
     streak = studylog.streak_text(st)
@@ -141,16 +144,17 @@ async def nudge_reply(call: Call, member: Member, d: date) -> Reply:
         )
     items = await repo.plan_items(call.session, plan.id)
     coming = d + timedelta(days=1)
-    week_no = max(1, (coming - plan.start_date).days // 7 + 1)
-    open_items = studylog.current_items(items)
-    focus = [i for i in open_items if i.week <= week_no] or open_items[:2]
-    titles = [t for i in focus[:4] if (t := _topic_title(call, i)) is not None]
+    week_no = plan_weeks.week_number(plan.start_date, coming)
+    week = plan_weeks.week_topics(call, plan, items, week_no)
+    titles = [t for i in week.topics[:4] if (t := _topic_title(call, i)) is not None]
     pace = await studylog.pace(call, member, plan, items)
     fields += studylog.pace_fields(pace)
     verdict = studylog.VERDICTS[pace.status]
     body = (
         f"{verdict}\n\n**Focus for week {week_no}**\n" + bullet(titles)
         if titles
+        else f"{verdict}\n\n{plan_weeks.waiting_text(call, week)}"
+        if week.waiting is not None
         else f"{verdict}\n\nEvery topic in your plan is done. Pick your next one with /learn."
     )
     return Reply(

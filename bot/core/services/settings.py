@@ -6,13 +6,13 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from bot.core import planner, timezones
+from bot.core import timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import community_visibility, memberships, pauses, review, schedules
+from bot.core.services import community_visibility, memberships, pauses, plan_weeks, review, schedules
 from storage import repo
 from storage.models import Member
 
@@ -183,17 +183,11 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
 
 
 async def _refit_plan(call: Call, member: Member) -> None:
-    """Re-lay the active plan's unfinished topics at the new weekly pace, from this week on."""
+    """Re-lay the active plan at the new weekly pace: the same rule as the pace menu in /learn."""
     plan = await repo.active_plan(call.session, member.id)
     if plan is None or plan.hours_per_week == member.hours_per_week:
         return
-    items = [i for i in await repo.plan_items(call.session, plan.id) if i.state in ("todo", "learning")]
-    this_week = max(1, (call.today(member) - plan.start_date).days // 7 + 1)
-    for item, week in zip(
-        items, planner.refit_weeks([i.hours for i in items], this_week, member.hours_per_week), strict=True
-    ):
-        item.week = week
-    plan.hours_per_week = member.hours_per_week
+    await plan_weeks.repace(call, member, plan, member.hours_per_week)
 
 
 async def set_stream(call: Call, member: Member, stream: str, on: bool) -> str:
