@@ -49,6 +49,7 @@ from bot.core.services import (
 )
 from bot.core.text import unreadable
 from content.schema import Catalog
+from storage import repo
 from storage.models import Member
 
 log = logging.getLogger(__name__)
@@ -262,6 +263,19 @@ class Engine:
             self.observer(name, time.perf_counter() - started, not reply.error)
         except Exception:
             log.exception("engine observer failed")
+
+    async def knows(self, key: MemberKey) -> bool:
+        """Whether the member has used the bot here: a read that takes no write lock."""
+
+        async def work() -> bool:
+            async with self._command_sessions() as session:
+                begin_read = getattr(session, "begin_read", None)
+                async with AsyncSession.begin(session):
+                    if begin_read is not None:
+                        await begin_read()
+                    return await repo.find_member(session, key) is not None
+
+        return await work() if self.db is None else await self.db.run(work)
 
     def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
         """Answers from memory, for Discord's autocomplete and similar pickers."""

@@ -20,7 +20,6 @@ from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
 from bot.core.replies import Button, Reply
-from storage import repo
 
 DASHBOARD_BUTTONS = (
     Button("Check in", "checkin:open:x", "primary"),
@@ -73,9 +72,7 @@ def dashboard_blocks(week: Reply, today: Reply, progress: Reply) -> list[Block]:
 
 
 async def build_home(engine: Engine, member: MemberKey) -> dict[str, Any]:
-    async with engine.sessions() as session:
-        known = await repo.find_member(session, member) is not None
-    if not known:
+    if not await engine.knows(member):
         return home_view(welcome_blocks())
     week = await engine.action(member, "plan:week:x")
     today = await engine.command(member, "today")
