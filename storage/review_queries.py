@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.inserts import insert_ignoring_taken
 from storage.models import ReviewCardState, ReviewLogEntry
 
 CARDS = ReviewCardState.__table__
@@ -57,20 +57,14 @@ RATE = (
 )
 
 
-def _insert_ignore(dialect: str) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(CARDS).on_conflict_do_nothing(index_elements=["member_id", "card_id"])
-    if dialect == "sqlite":
-        return sqlite.insert(CARDS).on_conflict_do_nothing(index_elements=["member_id", "card_id"])
-    return insert(CARDS)
-
-
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
     """Insert card rows that are not queued yet; returns how many were new."""
     if not rows:
         return 0
     conn = await session.connection()
-    result = await conn.execute(_insert_ignore(conn.dialect.name), rows)
+    result = await conn.execute(
+        insert_ignoring_taken(CARDS, conn.dialect.name, ["member_id", "card_id"]), rows
+    )
     return max(0, result.rowcount or 0)
 
 

@@ -9,23 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.replies import Reply
 from bot.core.reply_codec import reply_to_dict
+from storage.inserts import insert_ignoring_taken
 from storage.models import Member, OutboxMessage
 
 
 def insert_skipping_taken_keys(dialect: str) -> Any:
     """An INSERT into the outbox that leaves out rows whose key is already taken."""
-    table = OutboxMessage.__table__
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
-    return insert(table)
+    return insert_ignoring_taken(OutboxMessage.__table__, dialect, ["key"])
 
 
 async def add(session: AsyncSession, **values: Any) -> int | None:

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
@@ -27,6 +26,7 @@ from bot.core.reply_codec import reply_to_dict
 from bot.core.services.levels import overall_level
 from bot.core.services.reading_group import iso_week
 from content.schema import Catalog
+from storage.inserts import insert_ignoring_taken
 from storage.models import (
     Assessment,
     BuddyPairing,
@@ -71,15 +71,6 @@ class RoundResult:
     round_date: date
     pairs: int
     left_out: int
-
-
-def _insert_round(dialect: str) -> Any:
-    table = BuddyRound.__table__
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["community_id", "round_date"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["community_id", "round_date"])
-    return insert(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +311,9 @@ async def write_round(
     """Write a planned round in the caller's (short) transaction; None when the round was taken."""
     settings.next_buddy_round_at = next_round(plan.scheduled, settings.buddy_every_weeks, now)
     conn = await session.connection()
-    claim = _insert_round(conn.dialect.name).returning(BuddyRound.__table__.c.id)
+    claim = insert_ignoring_taken(
+        BuddyRound.__table__, conn.dialect.name, ["community_id", "round_date"]
+    ).returning(BuddyRound.__table__.c.id)
     values = {
         "community_id": plan.community_id,
         "round_date": plan.on,

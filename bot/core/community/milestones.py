@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
@@ -26,6 +25,7 @@ from bot.core.call import Call
 from bot.core.community import circle
 from bot.core.format import day
 from bot.core.replies import Card, Reply
+from storage.inserts import insert_ignoring_taken
 from storage.models import Assessment, Member, MemberMilestone, MemberPaper, MilestoneRole
 
 # In the order members reach them; the labels finish "You reached ...".
@@ -109,15 +109,6 @@ async def from_assessment(session: AsyncSession, member_id: int, finished: Asses
     return ["level-up"] if any(k in before and v > before[k] for k, v in now.items()) else []
 
 
-def _insert(dialect: str) -> Any:
-    table = MemberMilestone.__table__
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["member_id", "kind"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=["member_id", "kind"])
-    return insert(table)
-
-
 async def record(call: Call, member: Member, kinds: Iterable[str]) -> list[str]:
     """Record the milestones not yet held; the ones this call recorded, in order.
 
@@ -130,7 +121,9 @@ async def record(call: Call, member: Member, kinds: Iterable[str]) -> list[str]:
     if settings is not None and not settings.milestones_enabled:
         return []
     conn = await call.session.connection()
-    stmt = _insert(conn.dialect.name).returning(MemberMilestone.__table__.c.kind)
+    stmt = insert_ignoring_taken(
+        MemberMilestone.__table__, conn.dialect.name, ["member_id", "kind"]
+    ).returning(MemberMilestone.__table__.c.kind)
     new = []
     for kind in wanted:
         row = {"member_id": member.id, "kind": kind, "reached_at": call.now()}

@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam
 
 from bot.core import streaks
 from bot.core.call import Call
@@ -21,6 +20,7 @@ from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import plan_weeks, review, study_totals, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
+from storage.inserts import insert_ignoring_taken
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
 
 DAY_MINUTES = 24 * 60
@@ -173,12 +173,7 @@ def _rest_day_text(before: streaks.Streak, after: streaks.Streak, today: bool) -
 
 def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
     """A check-in insert that writes nothing when its (member, day, source) is taken."""
-    elements = ["member_id", "local_date", "source"]
-    if dialect == "postgresql":
-        return postgresql.insert(_CHECKINS).on_conflict_do_nothing(index_elements=elements)
-    if dialect == "sqlite":
-        return sqlite.insert(_CHECKINS).on_conflict_do_nothing(index_elements=elements)
-    return insert(_CHECKINS)
+    return insert_ignoring_taken(_CHECKINS, dialect, ["member_id", "local_date", "source"])
 
 
 async def _insert_once(call: Call, values: dict[str, Any]) -> bool:
