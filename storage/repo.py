@@ -111,6 +111,25 @@ async def create_member(
     return member
 
 
+async def get_or_create_member(
+    session: AsyncSession,
+    community: Community,
+    key: Any,
+    now: datetime,
+    timezone_hint: str | None = None,
+) -> tuple[Member, bool]:
+    """The member's row and whether this call created it. Two first commands at once both try
+    to create it; the one whose insert loses reads the winner's row instead of failing."""
+    try:
+        async with session.begin_nested():
+            return await create_member(session, community, key, now, timezone_hint), True
+    except IntegrityError:
+        found = await find_member(session, key)
+        if found is None:
+            raise
+        return found, False
+
+
 async def schedules(session: AsyncSession, member_id: int) -> dict[str, Schedule]:
     rows = (await session.execute(select(Schedule).where(Schedule.member_id == member_id))).scalars()
     return {s.stream: s for s in rows}

@@ -66,9 +66,11 @@ class Call:
             self._member = await repo.find_member(self.session, self.key)
         if self._member is None:
             community = await self.community()
-            self._member = await repo.create_member(
+            self._member, created = await repo.get_or_create_member(
                 self.session, community, self.key, self.now(), self.ctx.timezone_hint
             )
+            if not created:
+                return self._member
             # A person joining another community keeps their own settings.
             memberships.adopt_settings(self._member, await memberships.others(self.session, self._member))
             today = self.today(self._member)

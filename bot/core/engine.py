@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import ids, timezones
@@ -314,17 +314,6 @@ class Engine:
             return error_reply(INTERNAL_ERROR)
 
     async def _transaction(
-        self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]], read_only: bool
-    ) -> Reply:
-        try:
-            return await self._one_transaction(key, ctx, fn, read_only)
-        except IntegrityError:
-            # Two first commands of one member raced to create the same row; the loser's
-            # transaction rolled back whole, so running it again sees the winner's row.
-            log.info("command retried after a concurrent insert")
-            return await self._one_transaction(key, ctx, fn, read_only)
-
-    async def _one_transaction(
         self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]], read_only: bool
     ) -> Reply:
         if read_only:

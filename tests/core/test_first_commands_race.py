@@ -7,6 +7,7 @@ import asyncio
 
 from bot.core.identity import MemberKey
 from bot.core.replies import render_text
+from storage import repo
 
 
 async def test_a_new_members_first_commands_at_once_all_succeed(any_app):
@@ -17,6 +18,4 @@ async def test_a_new_members_first_commands_at_once_all_succeed(any_app):
     for name, reply in zip(names, replies, strict=True):
         assert not reply.error, (name, render_text(reply))
     async with any_app.sessions() as s:
-        from storage import repo
-
         assert await repo.find_member(s, key) is not None
