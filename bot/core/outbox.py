@@ -63,6 +63,36 @@ async def add_dm(
     )
 
 
+async def add_channel_post(
+    session: AsyncSession,
+    *,
+    key: str,
+    platform: str,
+    stream: str,
+    community_id: int,
+    channel_id: str,
+    payload: dict[str, Any],
+    now: datetime,
+    expires_at: datetime,
+    member_id: int | None = None,
+) -> int | None:
+    """A post in a community channel (weekly paper, digest, milestone announcement), due now."""
+    return await add(
+        session,
+        key=key,
+        platform=platform,
+        stream=stream,
+        target="channel",
+        member_id=member_id,
+        community_id=community_id,
+        channel_id=channel_id,
+        payload=payload,
+        not_before=now,
+        expires_at=expires_at,
+        created_at=now,
+    )
+
+
 async def add_many(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
     """Insert many outbox rows in one statement; the keys that were new.
 

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
 from bot.core.clock import zone
-from bot.core.reply_codec import reply_to_dict
 from bot.core.services import digest, study_totals
 from bot.core.services.community_admin import community_zone
 from bot.core.services.settings import parse_time
@@ -69,18 +68,16 @@ async def enqueue_digests(session: AsyncSession, catalog: Catalog, now: datetime
         try:
             async with session.begin_nested():
                 reply = await digest.build(session, catalog, community, now)
-                new_id = await outbox.add(
+                new_id = await outbox.add_channel_post(
                     session,
                     key=key,
                     platform=community.platform,
                     stream=STREAM,
-                    target="channel",
                     community_id=community.id,
                     channel_id=community.digest_channel_id,
-                    payload={"reply": reply_to_dict(reply), "week": week},
-                    not_before=now,
+                    payload=outbox.dm_payload(reply, week=week),
+                    now=now,
                     expires_at=slot + EXPIRES_AFTER,
-                    created_at=now,
                 )
                 if new_id is None:
                     raise _AlreadyQueued

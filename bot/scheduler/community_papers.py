@@ -72,18 +72,16 @@ async def enqueue_community_papers(session: AsyncSession, catalog: Catalog, now:
                 if plan is None:
                     log.info("no paper left for community %s", community.id)
                     continue
-                new_id = await outbox.add(
+                new_id = await outbox.add_channel_post(
                     session,
                     key=outbox_key(community.id, week),
                     platform=community.platform,
                     stream="paper",
-                    target="channel",
                     community_id=community.id,
                     channel_id=plan.channel_id,
                     payload=payload(plan),
-                    not_before=now,
+                    now=now,
                     expires_at=now + EXPIRES_AFTER,
-                    created_at=now,
                 )
                 if new_id is None:
                     raise _AlreadyQueued

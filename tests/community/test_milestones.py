@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from bot.adapters.memory.messenger import MemoryMessenger
 from bot.core.identity import MemberKey
+from bot.core.ports import PermanentDeliveryError
 from bot.core.replies import render_text
 from bot.runtime import build_app
-from storage.models import MemberMilestone, PlanItem
+from storage.models import Member, MemberMilestone, PlanItem, Schedule
 from tests.community.helpers import ADMIN, check_in_days, ctx, drain, member_id, opt_in_public, outbox_rows
 from tests.conftest import make_settings
 
@@ -173,3 +174,28 @@ async def test_a_reassessment_that_moved_up_a_level(any_app):
     assert await kinds_of(any_app, ALICE) == ["level-up"]
     await take_placement(m, correct=True)
     assert "Milestone" not in m.text
+
+
+async def test_a_celebration_post_that_can_never_be_delivered_leaves_the_members_dms_on(any_app, clock):
+    app = any_app
+    await app.engine.command(
+        ALICE, "admin", {"action": "celebrations", "channel": "<#920000000000000001>"}, ADMIN
+    )
+    await app.engine.command(ALICE, "checkin", {"minutes": "30"}, ctx("Alice"))
+    await opt_in_public(app, ALICE)
+    clock.advance(timedelta(days=1))
+    await check_in_days(app, clock, ALICE, 6, "Alice")
+    assert [r.target for r in await outbox_rows(app, "milestone:")] == ["channel"]
+    messenger = MemoryMessenger(platform="discord", fail_next=[PermanentDeliveryError("Unknown Channel")])
+    await drain(app, messenger)
+    [row] = await outbox_rows(app, "milestone:")
+    assert row.status == "failed"
+    async with app.sessions() as session:
+        member = await session.get(Member, await member_id(app, ALICE))
+        assert member is not None and member.dm_blocked_reason is None
+        checkin = (
+            await session.execute(
+                select(Schedule).where(Schedule.member_id == member.id, Schedule.stream == "checkin")
+            )
+        ).scalar_one()
+        assert checkin.enabled

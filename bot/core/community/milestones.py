@@ -138,19 +138,17 @@ async def _follow_up(call: Call, member: Member, kind: str, settings: Any) -> No
     now = call.now()
     channel = settings.celebration_channel_id if settings is not None else None
     if channel and member.community_opt_in:
-        await outbox.add(
+        await outbox.add_channel_post(
             call.session,
             key=f"milestone:{member.id}:{kind}",
             platform=member.platform,
             stream="milestone",
-            target="channel",
             member_id=member.id,
             community_id=member.community_id,
             channel_id=channel,
             payload=outbox.dm_payload(announcement(call.ctx.display_name, kind)),
-            not_before=now,
+            now=now,
             expires_at=now + ANNOUNCE_EXPIRES,
-            created_at=now,
         )
     role = await call.session.get(MilestoneRole, (member.community_id, kind))
     if role is not None:
