@@ -9,12 +9,9 @@ from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
 from bot.core.services.assess import option_order
 from storage.models import Assessment, Member
+from tests.core.numbers_support import fields
 
 ALICE = MemberKey("test", "guild-1", "alice")
-
-
-def _fields(reply) -> dict[str, str]:
-    return {f.name: f.value for c in reply.cards for f in c.fields}
 
 
 async def placement(m: MemberDriver, correct: bool, weekly: str = "over-20") -> list[str]:
@@ -54,7 +51,7 @@ async def test_weekly_hours_from_assess_become_the_plan_pace(app):
     assert "25 h a week" in m.text
     await m.act("learn:enrol:ai-agents")
     assert "At **25 h a week**" in m.text
-    assert _fields(m.last)["Pace"] == "25 h a week"
+    assert fields(m.last)["Pace"] == "25 h a week"
 
 
 async def test_every_surface_shows_the_same_plan_finish(app):
@@ -63,7 +60,7 @@ async def test_every_surface_shows_the_same_plan_finish(app):
     assert "runs **140 weeks**" in m.text
     enrolled = m.text.split("finishing around **")[1].split("**")[0]
     await m.command("progress")
-    assert _fields(m.last)["Plan finish"] == enrolled
+    assert fields(m.last)["Plan finish"] == enrolled
     await m.act("learn:plan:x")
     assert m.last.cards[0].footer == f"140 weeks at 5 h a week, finishing around {enrolled}"
     assert "behind" not in m.text.lower()
@@ -77,7 +74,7 @@ async def test_changing_the_pace_in_one_step_relays_the_plan(app):
     assert "At **10 h a week** this plan runs **70 weeks**" in m.text
     finish = m.text.split("finishing around **")[1].split("**")[0]
     await m.command("progress")
-    assert _fields(m.last)["Plan finish"] == finish
+    assert fields(m.last)["Plan finish"] == finish
 
 
 async def test_a_path_says_how_long_it_takes_at_this_pace(app):
@@ -92,9 +89,9 @@ async def test_known_topics_are_listed_with_one_button_to_study_them(app):
     await placement(m, correct=True)
     await m.act("learn:enrol:mlops")
     assert "Marked as known from your placement" in m.text
-    assert float(_fields(m.last)["Study time"].split(" ")[0]) >= 125
+    assert float(fields(m.last)["Study time"].split(" ")[0]) >= 125
     await m.press("Study known topics anyway")
-    assert _fields(m.last)["Study time"] == "250 h"
+    assert fields(m.last)["Study time"] == "250 h"
     assert "Marked as known" not in m.text
 
 
@@ -135,7 +132,7 @@ async def test_options_are_shuffled_per_member_and_old_buttons_still_score_right
 async def test_no_zero_day_fire(app):
     m = MemberDriver(app.engine, ALICE)
     await m.command("progress")
-    assert "0 days" not in m.text and "Streak" in _fields(m.last)
+    assert "0 days" not in m.text and "Streak" in fields(m.last)
 
 
 async def test_assess_offers_its_pace_to_the_current_plan_in_one_step(app):

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.adapters.memory import MemberDriver
 from bot.adapters.slack.home import build_home
-from bot.core.call import Call
-from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
-from bot.core.services import reminders
-from storage.models import Member
+from tests.core.numbers_support import fields, weekly_nudge
 
 ALICE = MemberKey("test", "guild-1", "alice")
-
-
-def _fields(reply) -> dict[str, str]:
-    return {f.name: f.value for c in reply.cards for f in c.fields}
-
-
-async def _nudge(app, clock):
-    async with app.engine.sessions() as s:
-        member = (await s.execute(select(Member).where(Member.user_id == ALICE.user_id))).scalar_one()
-        call = Call(s, app.engine.catalog, FrozenClock(clock.now()), ALICE, _member=member)
-        return await reminders.nudge_reply(call, member, clock.now().date())
 
 
 async def test_a_path_studied_at_its_planned_pace_is_on_pace_to_its_own_date_everywhere(app, clock):
@@ -44,11 +28,11 @@ async def test_a_path_studied_at_its_planned_pace_is_on_pace_to_its_own_date_eve
         await m.say(f"/checkin {25 * 60 // 7} day {i + 1}")
     clock.set(start + timedelta(days=28))
     await m.command("progress")
-    f = _fields(m.last)
+    f = fields(m.last)
     assert f["Plan finish"] == finish
     assert f["Pace"].startswith("on pace"), f["Pace"]
     assert f["Projected finish"] == finish
-    nf = _fields(await _nudge(app, clock))
+    nf = fields(await weekly_nudge(app, clock, ALICE))
     assert (nf["Plan finish"], nf["Projected finish"]) == (finish, finish)
     assert nf["Pace"] == f["Pace"]
     home = str(await build_home(app.engine, ALICE))

@@ -16,48 +16,19 @@ from sqlalchemy import select
 
 from bot.adapters.memory import MemberDriver
 from bot.core import planner
-from bot.core.call import Call
-from bot.core.clock import FrozenClock
 from bot.core.format import day
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
-from bot.core.services import reminders
 from storage.models import CheckIn, Member, Plan, PlanItem
+from tests.core.numbers_support import checkin_dm, fields, weekly_nudge
 
 ALICE = MemberKey("test", "guild-1", "alice")
 BOB = MemberKey("test", "guild-1", "bob")
 PATH = "no-code-to-code"
 
 
-def _fields(reply) -> dict[str, str]:
-    return {f.name: f.value for c in reply.cards for f in c.fields}
-
-
 def _text(reply) -> str:
     return "\n".join(f"{c.title}\n{c.body}" for c in reply.cards)
-
-
-async def _call(app, clock, key: MemberKey):
-    s = app.engine.sessions()
-    session = await s.__aenter__()
-    member = (await session.execute(select(Member).where(Member.user_id == key.user_id))).scalar_one()
-    return s, Call(session, app.engine.catalog, FrozenClock(clock.now()), key, _member=member), member
-
-
-async def _checkin_dm(app, clock, key: MemberKey):
-    s, call, member = await _call(app, clock, key)
-    try:
-        return await reminders.checkin_reply(call, member, clock.now().date())
-    finally:
-        await s.__aexit__(None, None, None)
-
-
-async def _nudge(app, clock, key: MemberKey):
-    s, call, member = await _call(app, clock, key)
-    try:
-        return await reminders.nudge_reply(call, member, clock.now().date())
-    finally:
-        await s.__aexit__(None, None, None)
 
 
 async def _items(app, key: MemberKey) -> list[PlanItem]:
@@ -96,12 +67,12 @@ async def test_checkin_waits_for_the_next_phase_and_every_surface_says_when_it_o
     await m.say("/today")
     assert "Every topic open so far is done" in m.text and opens in m.text and next_title in m.text
     assert "Review" in [b.label for b in m.last.buttons]
-    dm = _text(await _checkin_dm(app, clock, ALICE))
+    dm = _text(await checkin_dm(app, clock, ALICE))
     assert "Today's task" not in dm, "the DM suggests no topic of a phase that hasn't opened"
     assert "Every topic open so far is done" in dm and opens in dm
     await m.act("plan:week:x")
     assert opens in m.text and next_title in m.text
-    nudge = _text(await _nudge(app, clock, ALICE))  # for week 2, still before the phase
+    nudge = _text(await weekly_nudge(app, clock, ALICE))  # for week 2, still before the phase
     assert opens in nudge and "Focus for week" not in nudge
 
     await m.say("/checkin 45 read ahead")
@@ -116,7 +87,7 @@ async def test_checkin_waits_for_the_next_phase_and_every_surface_says_when_it_o
     clock.set(start + timedelta(days=14, hours=1))  # week 3: phase two is open
     await m.say("/today")
     assert next_title in m.text
-    dm = _text(await _checkin_dm(app, clock, ALICE))
+    dm = _text(await checkin_dm(app, clock, ALICE))
     assert "Today's task" in dm and next_title in dm
     await m.say("/checkin 30")
     assert f"Counted towards **{next_title}**" in m.text
@@ -157,10 +128,10 @@ async def test_a_settings_pace_change_keeps_phases_and_every_surface_reads_one_f
     work = [(i.hours, i.week) for i in items if i.state != "skipped"]
     assert finish == day(planner.plan_dates.span(start.date(), 25, work).finish)
     await alice.command("progress")
-    pf = _fields(alice.last)
-    nf = _fields(await _nudge(app, clock, ALICE))
+    pf = fields(alice.last)
+    nf = fields(await weekly_nudge(app, clock, ALICE))
     assert pf["Plan finish"] == nf["Plan finish"] == finish
     assert pf["Pace"] == nf["Pace"]
     assert pf.get("Projected finish") == nf.get("Projected finish")
     await bob.command("progress")
-    assert _fields(bob.last)["Plan finish"] == finish
+    assert fields(bob.last)["Plan finish"] == finish
