@@ -131,6 +131,7 @@ async def skip_action(call: Call, args: list[str], _values: Mapping[str, str]) -
     before = await studylog.streak(call, member)
     inserted = await _insert_once(
         call,
+        member,
         {
             "member_id": member.id,
             "local_date": d,
@@ -176,12 +177,12 @@ def _insert_statement(dialect: str):  # type: ignore[no-untyped-def]
     return insert_ignoring_taken(_CHECKINS, dialect, ["member_id", "local_date", "source"])
 
 
-async def _insert_once(call: Call, values: dict[str, Any]) -> bool:
-    """Insert one check-in; False when its source already logged that day."""
+async def _insert_once(call: Call, member: Member, values: dict[str, Any]) -> bool:
+    """Insert one check-in of `member`; False when its source already logged that day."""
     conn = await call.session.connection()
     result = await conn.execute(_insert_statement(conn.dialect.name), values)
     if result.rowcount:
-        await study_totals.record(conn, values)
+        await study_totals.record(conn, member, values)
     return bool(result.rowcount)
 
 
@@ -228,7 +229,7 @@ async def log(
         "source": source,
         "created_at": call.now(),
     }
-    if not await _insert_once(call, values):
+    if not await _insert_once(call, member, values):
         raise UserError(
             f"That check-in is already logged, so I didn't add it again. "
             f"You have {logged(total)} {when} in all.",

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -43,16 +43,11 @@ def _upsert(dialect: str) -> Any:
     )
 
 
-async def record(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    """Add one newly written check-in (the values it was inserted with) to its periods."""
+async def record(conn: AsyncConnection, member: Member, values: dict[str, Any]) -> None:
+    """Add one newly written check-in of `member` (the values it was inserted with) to its periods."""
     minutes = int(values.get("minutes") or 0)
     if values.get("kind", "study") != "study" or minutes <= 0:
         return
-    member = (
-        await conn.execute(
-            select(Member.community_id, Member.community_opt_in).where(Member.id == values["member_id"])
-        )
-    ).one()
     rows = [
         {
             "member_id": values["member_id"],
