@@ -209,13 +209,7 @@ def render(f: DigestFigures) -> Reply:
         footer="Only members who opted in are named. Join the board with /leaderboard.",
         tone="info",
     )
-    return attach_card(Reply(cards=(card,), private=False), f)
-
-
-def attach_card(reply: Reply, f: DigestFigures) -> Reply:
-    """Where the community card image is attached once images exist: return the reply with
-    `attachment=` the rendered card (built off the event loop from `f`). Unchanged for now."""
-    return reply
+    return Reply(cards=(card,), private=False)
 
 
 async def build(session: AsyncSession, catalog: Catalog, community: Community, now: datetime) -> Reply:
