@@ -21,8 +21,8 @@ from bench.seed import T0, ZONES, _fix_sequences, bench_settings
 from bench.stats import Latency, figure
 from bot.core.call import Context
 from bot.core.clock import FrozenClock
+from bot.core.community import digest, leaderboard, study_totals
 from bot.core.identity import MemberKey
-from bot.core.services import digest, leaderboard, study_totals
 from bot.runtime import App, build_app
 from storage.models import CheckIn, Community, Member, Plan, PlanItem, StudyTotal
 

@@ -52,7 +52,7 @@ class Community(Base):
     paper_channel_id: Mapped[str | None] = mapped_column(String(64))
     defaults: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
-    # The weekly digest and the leaderboard (bot/core/services/community_admin.py).
+    # The weekly digest and the leaderboard (bot/core/community/board_admin.py).
     digest_channel_id: Mapped[str | None] = mapped_column(String(64))
     digest_weekday: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     digest_time: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")

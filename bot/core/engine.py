@@ -26,7 +26,7 @@ from bot.core import ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
-from bot.core.community import buddies
+from bot.core.community import buddies, leaderboard
 from bot.core.errors import UserError
 from bot.core.identity import MemberKey
 from bot.core.pictures.render import draw_reply
@@ -37,7 +37,6 @@ from bot.core.services import (
     checkin,
     explore,
     help,
-    leaderboard,
     learn,
     papers,
     privacy,

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
 from bot.core.clock import zone
-from bot.core.services import digest, study_totals
-from bot.core.services.community_admin import community_zone
+from bot.core.community import digest, study_totals
+from bot.core.community.board_admin import community_zone
 from bot.core.services.settings import parse_time
 from content.schema import Catalog
 from storage.models import Community, OutboxMessage

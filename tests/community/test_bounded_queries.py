@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event, insert, select
 
 from bot.core.call import Call, Context
+from bot.core.community import digest, leaderboard, study_totals
 from bot.core.identity import MemberKey
-from bot.core.services import digest, leaderboard, study_totals
 from storage.models import Community, Member, StudyTotal
 from tests.community.test_leaderboard import driver, log
 

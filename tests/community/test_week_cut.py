@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.core.services import study_totals
-from bot.core.services.leaderboard import period_key
+from bot.core.community import study_totals
+from bot.core.community.leaderboard import period_key
 from bot.core.services.studylog import week_bounds
 from storage.models import CheckIn, StudyTotal
 from tests.community.test_leaderboard import driver, log

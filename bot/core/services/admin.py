@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from bot.core import timezones
 from bot.core.call import Call
 from bot.core.community import admin as circle_admin
+from bot.core.community import board_admin
 from bot.core.errors import UserError
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
-from bot.core.services import community_admin, pictures
+from bot.core.services import pictures
 from bot.core.services.settings import parse_time
 from storage.models import CheckIn, Member, Plan
 
@@ -125,8 +126,8 @@ async def admin_command(
         )
     if action == "stats":
         return await _stats(call, community.id)
-    if action in community_admin.ACTIONS:
-        return await community_admin.community_admin(
+    if action in board_admin.ACTIONS:
+        return await board_admin.community_admin(
             call, community, action, channel, weekday, time, timezone, checkin_time
         )
     raise UserError(f"Unknown admin action {action[:20]!r}.")

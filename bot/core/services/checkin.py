@@ -11,13 +11,13 @@ from sqlalchemy import bindparam
 from bot.core import streaks
 from bot.core.call import Call
 from bot.core.commands import NOTE_MAX
-from bot.core.community import milestones
+from bot.core.community import milestones, study_totals
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.services import plan_weeks, review, study_totals, studylog
+from bot.core.services import plan_weeks, review, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.inserts import insert_ignoring_taken

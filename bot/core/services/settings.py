@@ -8,11 +8,12 @@ from datetime import date
 
 from bot.core import timezones
 from bot.core.call import Call
+from bot.core.community import visibility as community_visibility
 from bot.core.errors import UserError
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import community_visibility, memberships, pauses, plan_weeks, review, schedules
+from bot.core.services import memberships, pauses, plan_weeks, review, schedules
 from storage import repo
 from storage.models import Member
 

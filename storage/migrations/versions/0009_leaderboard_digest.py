@@ -26,7 +26,7 @@ depends_on = None
 
 
 def _periods(d) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    # Same keys as bot/core/services/study_totals.py (a migration must not import the app).
+    # Same keys as bot/core/community/study_totals.py (a migration must not import the app).
     iso = d.isocalendar()
     return ("all", f"{d.year:04d}-{d.month:02d}", f"{iso[0]:04d}-W{iso[1]:02d}")
 

@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import streaks
 from bot.core.call import Call
 from bot.core.clock import zone
+from bot.core.community import study_totals
 from bot.core.errors import UserError
 from bot.core.format import day, hours, month_year
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import pauses, study_totals
+from bot.core.services import pauses
 from bot.core.services.studylog import week_bounds
 from bot.core.text import defuse_mentions, shorten
 from storage.models import CheckIn, Community, Member, Pause, StudyTotal

@@ -4,8 +4,8 @@ membership for the leaderboard and the names in the weekly digest (off by defaul
 from __future__ import annotations
 
 from bot.core.call import Call
+from bot.core.community import study_totals
 from bot.core.replies import Field
-from bot.core.services import study_totals
 from storage.models import Member
 
 
@@ -20,7 +20,7 @@ def settings_field(member: Member) -> Field:
 
 async def from_settings(call: Call, member: Member, on: bool) -> list[str]:
     """What changed, for the "Saved." line; nothing when it already was so."""
-    from bot.core.services.leaderboard import remember_name
+    from bot.core.community.leaderboard import remember_name
 
     if on:
         remember_name(member, call.ctx.display_name)
