@@ -247,8 +247,9 @@ ODD_ONE_OUT = Reply(
     cards=(
         Card(
             title="No study buddy this round",
-            body="There was an odd number of members this round, so you weren't paired this time. "
-            "You're first in line for the next round.",
+            body="I couldn't pair you this round: no other opted-in member was free to match you "
+            "(an odd number of members, or nobody left who shares two waking hours with you and "
+            "wasn't your buddy in the last 8 weeks). You're first in line for the next round.",
         ),
     )
 )
