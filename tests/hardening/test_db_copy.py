@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select, text
 
+from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.dbcopy import CopyRefused, copy_database
 from bot.runtime import App, build_app
@@ -20,7 +21,7 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from tests.conftest import make_settings
 from tests.databases import fresh_postgres, fresh_sqlite, postgres_url
-from tests.hardening.support import ALICE, OTHER, seed_rich
+from tests.hardening.support import ALICE, OTHER, START, seed_rich
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALLED = datetime(2026, 11, 1, 12, 0)
@@ -72,7 +73,7 @@ async def add_slack_install(url: str, team: str) -> None:
 async def source(tmp_path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path}/source.db"
     await upgrade(url)
-    app = build_app(make_settings(url))
+    app = build_app(make_settings(url), clock=FrozenClock(START))
     try:
         await seed_rich(app)
     finally:
@@ -160,7 +161,7 @@ async def test_copy_to_postgres_keeps_ids_and_fixes_sequences(source, tmp_path) 
         assert await everything(target) == await everything(source)
         assert report.total > 0
         # New rows after the copy get fresh ids: the sequences moved past the copied ones.
-        app: App = build_app(make_settings(target))
+        app: App = build_app(make_settings(target), clock=FrozenClock(START))
         try:
             for name in ("newcomer", "second"):
                 key = MemberKey("test", "guild-a", name)

@@ -11,12 +11,13 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import MetaData, select
 
+from bot.core.clock import FrozenClock
 from bot.runtime import build_app
 from storage.db import make_engine
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade
 from storage.models import Base
 from tests.conftest import make_settings
-from tests.hardening.support import ALICE, seed_rich
+from tests.hardening.support import ALICE, START, seed_rich
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +69,7 @@ async def test_data_made_at_the_first_migration_survives_the_upgrade(tmp_path) -
     # database taken down to the first migration: what remains is data of that schema.
     url = f"sqlite+aiosqlite:///{tmp_path}/old.db"
     await upgrade(url)
-    app = build_app(make_settings(url))
+    app = build_app(make_settings(url), clock=FrozenClock(START))
     try:
         await seed_rich(app)
     finally:
@@ -83,7 +84,7 @@ async def test_data_made_at_the_first_migration_survives_the_upgrade(tmp_path) -
     finally:
         await engine.dispose()
     assert added_columns_left_out(await rows(url), before) == before
-    app = build_app(make_settings(url))
+    app = build_app(make_settings(url), clock=FrozenClock(START))
     try:
         reply = await app.engine.command(ALICE, "progress")
         assert not reply.error
