@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.core.domain.logged import logged
 from bot.core.format import day, hours, short_day
-from bot.core.pictures import canvas as c
+from bot.core.pictures import canvas
 
 WIDTH = 820
 HEIGHT = 360
@@ -55,14 +55,14 @@ def alt_text(spec: BurnupSpec) -> str:
 
 
 def draw(spec: BurnupSpec) -> bytes:
-    img, d = c.card(WIDTH, HEIGHT)
-    c.text(img, (24, 16), "Plan burn-up", 22, c.TEXT, True)
-    c.text(
+    img, d = canvas.card(WIDTH, HEIGHT)
+    canvas.text(img, (24, 16), "Plan burn-up", 22, canvas.TEXT, True)
+    canvas.text(
         img,
         (24, 44),
-        c.fit(f"{spec.title} · {logged(logged_minutes(spec))} of {hours(spec.total_hours)}", 15, 520),
+        canvas.fit(f"{spec.title} · {logged(logged_minutes(spec))} of {hours(spec.total_hours)}", 15, 520),
         15,
-        c.MUTED,
+        canvas.MUTED,
     )
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
     end = axis_end(spec)
@@ -78,50 +78,56 @@ def draw(spec: BurnupSpec) -> bytes:
     for i in range(5):
         h = top_hours / 1.05 * i / 4
         y = py(h)
-        d.line((x0, y, x1, y), fill=c.GRID, width=1)
+        d.line((x0, y, x1, y), fill=canvas.GRID, width=1)
         label = hours(h) if h else "0"
-        c.text(img, (x0 - 8 - c.text_width(label, 12), y - 8), label, 12, c.MUTED)
-    d.line((x0, y0, x1, y0), fill=c.BORDER, width=2)
-    c.text(img, (x0, y0 + 8), short_day(spec.start), 12, c.MUTED)
+        canvas.text(img, (x0 - 8 - canvas.text_width(label, 12), y - 8), label, 12, canvas.MUTED)
+    d.line((x0, y0, x1, y0), fill=canvas.BORDER, width=2)
+    canvas.text(img, (x0, y0 + 8), short_day(spec.start), 12, canvas.MUTED)
     end_label = short_day(end)
-    c.text(img, (x1 - c.text_width(end_label, 12), y0 + 8), end_label, 12, c.MUTED)
+    canvas.text(img, (x1 - canvas.text_width(end_label, 12), y0 + 8), end_label, 12, canvas.MUTED)
 
     # The plan's own finish line, and the total it reaches.
     fx = px(spec.plan_finish)
-    c.dashed(d, (fx, y1 - 6), (fx, y0), c.BLUE, width=2)
-    d.line((x0, py(spec.total_hours), x1, py(spec.total_hours)), fill=c.GREY, width=1)
+    canvas.dashed(d, (fx, y1 - 6), (fx, y0), canvas.BLUE, width=2)
+    d.line((x0, py(spec.total_hours), x1, py(spec.total_hours)), fill=canvas.GREY, width=1)
     planned = [(spec.start, 0.0), *spec.planned]
-    d.line([(px(t), py(h)) for t, h in planned], fill=c.GREY, width=3, joint="curve")
+    d.line([(px(t), py(h)) for t, h in planned], fill=canvas.GREY, width=3, joint="curve")
     points = [(px(t), py(m / 60)) for t, m in spec.logged]
     if len(points) == 1:
         points = [(px(spec.start), py(0)), *points]
     if points:
-        d.line(points, fill=c.GREEN, width=4)  # a point a day: joints would cost more than they show
+        d.line(points, fill=canvas.GREEN, width=4)  # a point a day: joints would cost more than they show
     now = (px(spec.today), py(logged_minutes(spec) / 60))
     if spec.projected_finish is not None and spec.projected_finish > spec.today:
         target = (px(spec.projected_finish), py(spec.total_hours))
         if spec.projected_finish > end:  # off the chart: aim the line at the edge on the same slope
             share = (end - spec.today).days / max(1, (spec.projected_finish - spec.today).days)
             target = (px(end), now[1] + (py(spec.total_hours) - now[1]) * share)
-        c.dashed(d, now, target, c.AMBER, width=3)
-    d.ellipse((now[0] - 5, now[1] - 5, now[0] + 5, now[1] + 5), fill=c.GREEN, outline=c.CARD, width=2)
+        canvas.dashed(d, now, target, canvas.AMBER, width=3)
+    d.ellipse(
+        (now[0] - 5, now[1] - 5, now[0] + 5, now[1] + 5), fill=canvas.GREEN, outline=canvas.CARD, width=2
+    )
 
     _legend(img, d, spec)
-    return c.png(img)
+    return canvas.png(img)
 
 
 def _legend(img, d, spec: BurnupSpec) -> None:
     x, y = 24, HEIGHT - 30
-    items = [(c.GREEN, "Logged"), (c.GREY, "Planned"), (c.BLUE, f"Plan finish {day(spec.plan_finish)}")]
+    items = [
+        (canvas.GREEN, "Logged"),
+        (canvas.GREY, "Planned"),
+        (canvas.BLUE, f"Plan finish {day(spec.plan_finish)}"),
+    ]
     projected = _said(spec, "Projected finish")
     if spec.projected_finish is not None and projected:
-        items.append((c.AMBER, f"Projected {projected}"))
+        items.append((canvas.AMBER, f"Projected {projected}"))
     for colour, label in items:
         d.line((x, y + 8, x + 18, y + 8), fill=colour, width=4)
-        c.text(img, (x + 24, y), label, 13, c.TEXT)
-        x += 24 + int(c.text_width(label, 13)) + 22
+        canvas.text(img, (x + 24, y), label, 13, canvas.TEXT)
+        x += 24 + int(canvas.text_width(label, 13)) + 22
     status = (_said(spec, "Pace") or "").split(" · ")[0].split(":")[0].capitalize()
-    c.text(img, (WIDTH - 24 - c.text_width(status, 15, True), 20), status, 15, c.AMBER, True)
+    canvas.text(img, (WIDTH - 24 - canvas.text_width(status, 15, True), 20), status, 15, canvas.AMBER, True)
 
 
 def _said(spec: BurnupSpec, name: str) -> str | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.format import day, hours, short_day
-from bot.core.pictures import canvas as c
+from bot.core.pictures import canvas
 
 WIDTH = 820
 HEIGHT = 380
@@ -54,25 +54,25 @@ def bar_box(counts: CommunityCounts, chart: int, i: int) -> tuple[int, int, int,
 
 
 def draw(counts: CommunityCounts) -> bytes:
-    img, d = c.card(WIDTH, HEIGHT)
-    c.text(img, (24, 16), "Community", 22, c.TEXT, True)
+    img, d = canvas.card(WIDTH, HEIGHT)
+    canvas.text(img, (24, 16), "Community", 22, canvas.TEXT, True)
     if counts.week_starts:
         span = f"last {len(counts.week_starts)} weeks, from {day(counts.week_starts[0])}"
-        c.text(img, (160, 22), span, 15, c.MUTED)
+        canvas.text(img, (160, 22), span, 15, canvas.MUTED)
     for chart, (title, values, colour, shown) in enumerate(
         (
-            ("Active learners a week", counts.active, c.BLUE, [str(v) for v in counts.active]),
+            ("Active learners a week", counts.active, canvas.BLUE, [str(v) for v in counts.active]),
             (
                 "Hours studied a week",
                 counts.minutes,
-                c.GREEN,
+                canvas.GREEN,
                 [hours(m / 60) if m else "0" for m in counts.minutes],
             ),
         )
     ):
         x0 = 24 + chart * 270
-        c.text(img, (x0, 62), title, 15, c.TEXT, True)
-        d.line((x0, CHART_BOTTOM, x0 + 240, CHART_BOTTOM), fill=c.BORDER, width=2)
+        canvas.text(img, (x0, 62), title, 15, canvas.TEXT, True)
+        d.line((x0, CHART_BOTTOM, x0 + 240, CHART_BOTTOM), fill=canvas.BORDER, width=2)
         for i in range(len(values)):
             if values[i]:
                 d.rectangle(bar_box(counts, chart, i), fill=colour)
@@ -82,31 +82,37 @@ def draw(counts: CommunityCounts) -> bytes:
             for i in sorted({peak, last}):
                 box = bar_box(counts, chart, i)
                 label = shown[i]
-                c.text(
-                    img, ((box[0] + box[2]) / 2 - c.text_width(label, 12) / 2, box[1] - 16), label, 12, c.TEXT
+                canvas.text(
+                    img,
+                    ((box[0] + box[2]) / 2 - canvas.text_width(label, 12) / 2, box[1] - 16),
+                    label,
+                    12,
+                    canvas.TEXT,
                 )
         if counts.week_starts:
-            c.text(img, (x0, CHART_BOTTOM + 6), short_day(counts.week_starts[0]), 12, c.MUTED)
+            canvas.text(img, (x0, CHART_BOTTOM + 6), short_day(counts.week_starts[0]), 12, canvas.MUTED)
             label = "this week so far"
-            c.text(img, (x0 + 240 - c.text_width(label, 12), CHART_BOTTOM + 6), label, 12, c.MUTED)
+            canvas.text(
+                img, (x0 + 240 - canvas.text_width(label, 12), CHART_BOTTOM + 6), label, 12, canvas.MUTED
+            )
     _roadmaps(img, d, counts)
-    return c.png(img)
+    return canvas.png(img)
 
 
 def _roadmaps(img, d, counts: CommunityCounts) -> None:
     x0 = 570
-    c.text(img, (x0, 62), "Members on each plan", 15, c.TEXT, True)
+    canvas.text(img, (x0, 62), "Members on each plan", 15, canvas.TEXT, True)
     top = max((n for _, n in counts.roadmaps), default=0) or 1
     y = 92
     shown = counts.roadmaps[:8]
     for name, n in shown:
-        c.text(img, (x0, y), c.fit(name, 13, 190), 13, c.TEXT)
+        canvas.text(img, (x0, y), canvas.fit(name, 13, 190), 13, canvas.TEXT)
         w = round(190 * n / top)
-        d.rectangle((x0, y + 18, x0 + max(w, 2), y + 26), fill=c.AMBER)
-        c.text(img, (x0 + max(w, 2) + 6, y + 14), str(n), 12, c.MUTED)
+        d.rectangle((x0, y + 18, x0 + max(w, 2), y + 26), fill=canvas.AMBER)
+        canvas.text(img, (x0 + max(w, 2) + 6, y + 14), str(n), 12, canvas.MUTED)
         y += 34
     if len(counts.roadmaps) > len(shown):
         rest = sum(n for _, n in counts.roadmaps[len(shown) :])
-        c.text(img, (x0, y), f"+ {rest} on other plans", 12, c.MUTED)
+        canvas.text(img, (x0, y), f"+ {rest} on other plans", 12, canvas.MUTED)
     if not counts.roadmaps:
-        c.text(img, (x0, y), "Nobody is on a plan yet.", 13, c.MUTED)
+        canvas.text(img, (x0, y), "Nobody is on a plan yet.", 13, canvas.MUTED)

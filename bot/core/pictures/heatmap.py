@@ -16,7 +16,7 @@ from PIL import ImageDraw
 
 from bot.core.domain.logged import logged
 from bot.core.format import day, month
-from bot.core.pictures import canvas as c
+from bot.core.pictures import canvas
 
 WEEKS = 26
 CELL = 16
@@ -95,12 +95,12 @@ def alt_text(spec: HeatmapSpec) -> str:
 
 def draw(spec: HeatmapSpec) -> bytes:
     inside, frozen, paused = window(spec)
-    img, d = c.card(WIDTH, HEIGHT)
-    c.text(img, (24, 18), "Study heatmap", 22, c.TEXT, True)
-    c.text(img, (210, 24), f"last {WEEKS} weeks to {day(spec.today)}", 15, c.MUTED)
+    img, d = canvas.card(WIDTH, HEIGHT)
+    canvas.text(img, (24, 18), "Study heatmap", 22, canvas.TEXT, True)
+    canvas.text(img, (210, 24), f"last {WEEKS} weeks to {day(spec.today)}", 15, canvas.MUTED)
     start = first_day(spec.today)
     for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"), (6, "Sun")):
-        c.text(img, (18, TOP + row * STEP + 1), name, 12, c.MUTED)
+        canvas.text(img, (18, TOP + row * STEP + 1), name, 12, canvas.MUTED)
     last_month = None
     for col in range(WEEKS):
         monday = start + timedelta(days=7 * col)
@@ -109,34 +109,36 @@ def draw(spec: HeatmapSpec) -> bytes:
         if col == 0:
             shown = monday
         if shown is not None and shown.month != last_month and col < WEEKS - 1:
-            c.text(img, (LEFT + col * STEP, TOP - 18), month(shown), 12, c.MUTED)
+            canvas.text(img, (LEFT + col * STEP, TOP - 18), month(shown), 12, canvas.MUTED)
             last_month = shown.month
     for offset in range((spec.today - start).days + 1):
         dd = start + timedelta(days=offset)
         box = cell_box(spec.today, dd)
         minutes = inside.get(dd, 0)
         if minutes:
-            fill = c.RAMP[level(minutes) - 1]
+            fill = canvas.RAMP[level(minutes) - 1]
         elif dd in frozen:
-            fill = c.FREEZE
+            fill = canvas.FREEZE
         elif dd in paused:
-            fill = c.PAUSED
+            fill = canvas.PAUSED
         else:
-            fill = c.EMPTY
+            fill = canvas.EMPTY
         img.paste(_cell(fill), box[:2])
         if offset % 7 == 6:
-            c.breathe()
+            canvas.breathe()
         if dd == spec.today:
-            d.rounded_rectangle((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), radius=4, outline=c.TEXT)
+            d.rounded_rectangle(
+                (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), radius=4, outline=canvas.TEXT
+            )
     _legend(img, d)
     _panel(img, spec)
-    return c.png(img)
+    return canvas.png(img)
 
 
 @lru_cache(maxsize=16)
-def _cell(fill: c.RGB) -> PILImage.Image:
+def _cell(fill: canvas.RGB) -> PILImage.Image:
     """One day's rounded cell on the card, drawn once per colour and pasted 182 times."""
-    cell = PILImage.new("RGB", (CELL, CELL), c.CARD)
+    cell = PILImage.new("RGB", (CELL, CELL), canvas.CARD)
     ImageDraw.Draw(cell).rounded_rectangle((0, 0, CELL - 1, CELL - 1), radius=3, fill=fill)
     return cell
 
@@ -144,17 +146,17 @@ def _cell(fill: c.RGB) -> PILImage.Image:
 def _legend(img, d) -> None:
     y = TOP + 7 * STEP + 14
     x = LEFT
-    c.text(img, (x, y), "Less", 12, c.MUTED)
+    canvas.text(img, (x, y), "Less", 12, canvas.MUTED)
     x += 32
-    for fill in (c.EMPTY, *c.RAMP):
+    for fill in (canvas.EMPTY, *canvas.RAMP):
         d.rounded_rectangle((x, y + 1, x + 12, y + 13), radius=2, fill=fill)
         x += 16
-    c.text(img, (x + 2, y), "More", 12, c.MUTED)
+    canvas.text(img, (x + 2, y), "More", 12, canvas.MUTED)
     x += 56
-    for fill, label in ((c.FREEZE, "Streak freeze"), (c.PAUSED, "Paused")):
+    for fill, label in ((canvas.FREEZE, "Streak freeze"), (canvas.PAUSED, "Paused")):
         d.rounded_rectangle((x, y + 1, x + 12, y + 13), radius=2, fill=fill)
-        c.text(img, (x + 18, y), label, 12, c.MUTED)
-        x += 18 + int(c.text_width(label, 12)) + 20
+        canvas.text(img, (x + 18, y), label, 12, canvas.MUTED)
+        x += 18 + int(canvas.text_width(label, 12)) + 20
 
 
 def _panel(img, spec: HeatmapSpec) -> None:
@@ -168,6 +170,6 @@ def _panel(img, spec: HeatmapSpec) -> None:
     ]
     width = WIDTH - x - 20
     for label, value in rows:
-        c.text(img, (x, y), label, 13, c.MUTED)
-        c.text(img, (x, y + 16), c.fit(value, 20, width, True), 20, c.TEXT, True)
+        canvas.text(img, (x, y), label, 13, canvas.MUTED)
+        canvas.text(img, (x, y + 16), canvas.fit(value, 20, width, True), 20, canvas.TEXT, True)
         y += 44

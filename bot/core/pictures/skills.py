@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.pictures import canvas as c
+from bot.core.pictures import canvas
 from bot.core.services.levels import LEVEL_WORDS
 
 WIDTH = 820
@@ -47,24 +47,24 @@ def alt_text(spec: SkillSpec) -> str:
 
 
 def draw(spec: SkillSpec) -> bytes:
-    img, d = c.card(WIDTH, height(spec))
-    c.text(img, (24, 16), "Skill profile", 22, c.TEXT, True)
-    c.text(img, (24, 44), "Your placement per skill area from /assess", 15, c.MUTED)
+    img, d = canvas.card(WIDTH, height(spec))
+    canvas.text(img, (24, 16), "Skill profile", 22, canvas.TEXT, True)
+    canvas.text(img, (24, 44), "Your placement per skill area from /assess", 15, canvas.MUTED)
     for lvl in range(MAX_LEVEL + 1):
         x = bar_box(spec, 0, lvl)[2]
-        d.line((x, TOP - 4, x, TOP + ROW * len(spec.areas)), fill=c.GRID, width=1)
+        d.line((x, TOP - 4, x, TOP + ROW * len(spec.areas)), fill=canvas.GRID, width=1)
         word = LEVEL_WORDS[lvl]
-        c.text(img, (x - c.text_width(word, 12), TOP - 20), word, 12, c.MUTED)
+        canvas.text(img, (x - canvas.text_width(word, 12), TOP - 20), word, 12, canvas.MUTED)
     for row, (name, now, before) in enumerate(spec.areas):
         y = TOP + row * ROW
-        c.text(img, (24, y + 5), c.fit(name, 15, LABEL_W - 16), 15, c.TEXT)
-        d.rounded_rectangle(bar_box(spec, row, now), radius=4, fill=c.BLUE)
+        canvas.text(img, (24, y + 5), canvas.fit(name, 15, LABEL_W - 16), 15, canvas.TEXT)
+        d.rounded_rectangle(bar_box(spec, row, now), radius=4, fill=canvas.BLUE)
         if before is not None:
-            d.rounded_rectangle(bar_box(spec, row, before, previous=True), radius=3, fill=c.GREY)
+            d.rounded_rectangle(bar_box(spec, row, before, previous=True), radius=3, fill=canvas.GREY)
     y = TOP + ROW * max(1, len(spec.areas)) + 18
-    d.rounded_rectangle((24, y + 2, 38, y + 14), radius=2, fill=c.BLUE)
-    c.text(img, (44, y), "Now", 13, c.TEXT)
+    d.rounded_rectangle((24, y + 2, 38, y + 14), radius=2, fill=canvas.BLUE)
+    canvas.text(img, (44, y), "Now", 13, canvas.TEXT)
     if any(before is not None for _, _, before in spec.areas):
-        d.rounded_rectangle((100, y + 4, 114, y + 12), radius=2, fill=c.GREY)
-        c.text(img, (120, y), "Previous assessment", 13, c.TEXT)
-    return c.png(img)
+        d.rounded_rectangle((100, y + 4, 114, y + 12), radius=2, fill=canvas.GREY)
+        canvas.text(img, (120, y), "Previous assessment", 13, canvas.TEXT)
+    return canvas.png(img)

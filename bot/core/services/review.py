@@ -20,7 +20,7 @@ from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.schedule import local_instant
 from content.schema import ReviewCard
-from storage import review_queries as q
+from storage import review_queries
 from storage.models import Member
 
 RECALL_DAYS = 30
@@ -48,12 +48,12 @@ async def enqueue_topics(call: Call, member: Member, topic_ids: Iterable[str]) -
         for topic in dict.fromkeys(topic_ids)
         for c in call.catalog.cards.get(topic, ())
     ]
-    return await q.enqueue(call.session, rows)
+    return await review_queries.enqueue(call.session, rows)
 
 
 async def due_count(call: Call, member: Member) -> int:
     """Cards due now: one indexed count, read when the check-in is built."""
-    return await q.due_count(call.session, member.id, call.now())
+    return await review_queries.due_count(call.session, member.id, call.now())
 
 
 def _day_start(call: Call, member: Member) -> datetime:
@@ -64,7 +64,7 @@ def _day_start(call: Call, member: Member) -> datetime:
 
 async def _left_today(call: Call, member: Member) -> tuple[int, int]:
     """(reviewed today, how many more the daily limit allows)."""
-    done = await q.reviewed_since(call.session, member.id, _day_start(call, member))
+    done = await review_queries.reviewed_since(call.session, member.id, _day_start(call, member))
     return done, max(0, member.review_daily_limit - done)
 
 
@@ -82,12 +82,12 @@ def _topic_title(call: Call, topic_id: str) -> str:
 
 async def _next(call: Call, member: Member, lead: str = "") -> Reply:
     done, room = await _left_today(call, member)
-    due = await q.next_due(call.session, member.id, call.now(), n=20) if room else []
+    due = await review_queries.next_due(call.session, member.id, call.now(), n=20) if room else []
     for row in due:
         text = _card_text(call, row.card_id)
         if text is None:
             continue  # a card removed from the catalogue is skipped, never shown blank
-        total = await q.due_count(call.session, member.id, call.now())
+        total = await review_queries.due_count(call.session, member.id, call.now())
         shown = min(total, room)
         return Reply(
             text=lead,
@@ -107,8 +107,8 @@ async def _summary(call: Call, member: Member, done: int, lead: str = "", limite
     """`limited`: the daily limit stopped the session (otherwise any cards still due are ones
     whose text left the catalogue, which are never shown)."""
     now = call.now()
-    waiting = await q.due_count(call.session, member.id, now) if limited else 0
-    later = await q.next_later(call.session, member.id, now)
+    waiting = await review_queries.due_count(call.session, member.id, now) if limited else 0
+    later = await review_queries.next_later(call.session, member.id, now)
     lines = []
     if done:
         lines.append(f"You reviewed {done} card{'s' if done != 1 else ''} today.")
@@ -175,7 +175,7 @@ async def show_answer(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
 
 async def _stale(call: Call, member: Member, card_id: str, reps: int) -> Reply | None:
     """A reply saying why this card can't be acted on, or None when it is still as shown."""
-    row = await q.card(call.session, member.id, card_id)
+    row = await review_queries.card(call.session, member.id, card_id)
     if row is None or _card_text(call, card_id) is None:
         return await _next(call, member, "That card isn't in your review queue any more.")
     if row.reps != reps:
@@ -195,12 +195,12 @@ async def rate_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Rep
     stale = await _stale(call, member, card_id, int(reps))
     if stale is not None:
         return stale
-    row = await q.card(call.session, member.id, card_id)
+    row = await review_queries.card(call.session, member.id, card_id)
     rating = rule.RATINGS[args[2]]
     now = call.now()
     before = rule.CardState(row.state, row.step, row.stability, row.difficulty, row.due, row.last_review)
     after = rule.rate(before, rating, now, member.review_retention)
-    written = await q.rate(
+    written = await review_queries.rate(
         call.session,
         {
             "member_id": member.id,
@@ -255,13 +255,13 @@ async def topic_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Re
 
 async def progress_part(call: Call, member: Member) -> tuple[str, tuple[Button, ...]]:
     """Lines and buttons for /progress: cards learned, due, recall over 30 days, weakest topics."""
-    queued = await q.queued_cards(call.session, member.id)
+    queued = await review_queries.queued_cards(call.session, member.id)
     if not queued:
         return "", ()
     now = call.now()
-    learned = await q.reviewed_cards(call.session, member.id)
-    due = await q.due_count(call.session, member.id, now)
-    logs = await q.logs_since(call.session, member.id, now - timedelta(days=RECALL_DAYS))
+    learned = await review_queries.reviewed_cards(call.session, member.id)
+    due = await review_queries.due_count(call.session, member.id, now)
+    logs = await review_queries.logs_since(call.session, member.id, now - timedelta(days=RECALL_DAYS))
     lines = [f"**Review cards**: {learned} learned of {queued} · {due} due now"]
     if logs:
         recalled = sum(1 for r in logs if r.rating != int(rule.Rating.Again))
