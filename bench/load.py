@@ -24,8 +24,8 @@ from bench.stats import figure, percentile
 from bot.adapters.memory.messenger import MemoryMessenger
 from bot.core.call import Context
 from bot.core.clock import FrozenClock
+from bot.core.features.admin.handlers import stats_statements
 from bot.core.identity import MemberKey
-from bot.core.services.admin import stats_statements
 from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App, build_app, settle_heap
 from bot.scheduler.service import claim_pass, make_dispatcher

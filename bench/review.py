@@ -24,9 +24,9 @@ from bench.seed import T0, Population, bench_settings, seed
 from bench.stats import Latency, figure
 from bot.core.call import Call
 from bot.core.clock import FrozenClock
+from bot.core.features.reminders import handlers as reminders
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
-from bot.core.services import reminders
 from bot.runtime import build_app
 from content.schema import Catalog, ReviewCard
 from storage import review_queries

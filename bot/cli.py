@@ -154,8 +154,8 @@ def _content_check() -> int:
 
 
 async def _export(settings: Settings, member: str) -> int:
+    from bot.core.features.privacy.handlers import export_member
     from bot.core.identity import MemberKey
-    from bot.core.services.privacy import export_member
     from content.loader import load_default_catalog
     from storage.db import make_engine, make_sessionmaker
 

@@ -1,5 +1,7 @@
-"""The command set, described once. Adapters build slash commands from it, and the
-console and Slack parse typed arguments with `parse_args`."""
+"""What a command looks like (`CommandSpec`), and typed-argument parsing shared by every command.
+
+Each feature declares its own specs (see bot.core.registry); the console and Slack parse typed
+arguments with `parse_args`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import UserError
-from bot.core.minutes import FIELD_MAX_LENGTH
 
 OptionKind = Literal["string", "integer", "number", "choice", "channel"]
 
@@ -38,207 +39,7 @@ class CommandSpec:
         return next((o for o in self.options if o.name == name), None)
 
 
-NOTE_MAX = 1000
-STREAMS_CHOICES = (
-    ("Daily check-in", "checkin"),
-    ("Weekly nudge", "nudge"),
-    ("Weekly paper", "paper"),
-    ("Reassessment reminder", "reassess"),
-)
 ON_OFF = (("on", "on"), ("off", "off"))
-LEADERBOARD_PERIODS = (("This week", "week"), ("This month", "month"), ("All time", "all"))
-MILESTONE_CHOICES = (
-    ("7-day streak", "streak-7"),
-    ("30-day streak", "streak-30"),
-    ("100-day streak", "streak-100"),
-    ("First topic done", "first-topic"),
-    ("A quarter of a plan", "plan-quarter"),
-    ("Half of a plan", "plan-half"),
-    ("A whole plan", "plan-all"),
-    ("10 papers read", "papers-10"),
-    ("Level up in a reassessment", "level-up"),
-)
-CADENCE_CHOICES = (("Every week", "weekly"), ("Every two weeks", "biweekly"))
-BUDDY_CHOICES = (
-    ("Pair me every week", "weekly"),
-    ("Pair me every two weeks", "biweekly"),
-    ("Skip the next round", "skip"),
-    ("End my current pairing", "end"),
-    ("Stop pairing me", "leave"),
-)
-
-
-def command_specs(
-    roadmap_choices: tuple[tuple[str, str], ...],
-    area_choices: tuple[tuple[str, str], ...],
-    explore_choices: tuple[tuple[str, str], ...],
-) -> tuple[CommandSpec, ...]:
-    """All commands. Choices come from the content catalogue."""
-    return (
-        CommandSpec(
-            "learn",
-            "Browse the roadmaps and learning paths, and start a personal plan",
-            (Option("roadmap", "choice", "A roadmap or learning path", choices=roadmap_choices),),
-            usage="/learn [roadmap]",
-        ),
-        CommandSpec(
-            "assess",
-            "Find your level with a short adaptive quiz",
-            (
-                Option(
-                    "area",
-                    "choice",
-                    "A single skill area, or 'ai' for the full placement",
-                    choices=(("Full placement", "ai"), *area_choices),
-                ),
-            ),
-            usage="/assess [area]",
-        ),
-        CommandSpec("progress", "Your streak, pace and progress through your plan"),
-        CommandSpec("today", "What to study today"),
-        CommandSpec(
-            "checkin",
-            "Log today's study time",
-            (
-                Option(
-                    "minutes",
-                    "string",
-                    "Time studied: 45, 90m, 1h30, 1:30 or 1.5h",
-                    max_length=FIELD_MAX_LENGTH,
-                ),
-                Option("note", "string", "What you worked on", max_length=NOTE_MAX),
-            ),
-            usage="/checkin [minutes] [note]",
-        ),
-        CommandSpec("review", "Recall what you studied: today's due review cards, one at a time"),
-        CommandSpec("paper", "A paper to read this week, matched to your track and level"),
-        CommandSpec(
-            "explore",
-            "Skills, careers, salaries, trends, projects and resources",
-            (Option("topic", "choice", "What to explore", choices=explore_choices),),
-            usage="/explore [topic]",
-        ),
-        CommandSpec(
-            "settings",
-            "Time zone, check-in time, study hours and reminders",
-            (
-                Option(
-                    "timezone",
-                    "string",
-                    "Time zone: a city, Europe/Berlin, PST or UTC+5:30",
-                    max_length=64,
-                    autocomplete="timezone",
-                ),
-                Option("checkin_time", "string", "Daily check-in time, HH:MM", max_length=5),
-                Option("checkin_days", "string", "daily, weekdays, or e.g. mon,wed,fri", max_length=40),
-                Option("hours_per_week", "number", "Study hours per week", min_value=0.5, max_value=80),
-                Option("nudge_day", "string", "Weekday for the weekly nudge, e.g. sun", max_length=9),
-                Option(
-                    "pause_until",
-                    "string",
-                    "Pause reminders until YYYY-MM-DD, or 'off'",
-                    max_length=10,
-                ),
-                Option("quiet_hours", "string", "e.g. 22:00-07:00, or 'off'", max_length=11),
-                Option("stream", "choice", "A reminder to turn on or off", choices=STREAMS_CHOICES),
-                Option("enabled", "choice", "Turn that reminder on or off", choices=ON_OFF),
-                Option("review_retention", "string", "Review recall to aim for, e.g. 90%", max_length=6),
-                Option("review_limit", "string", "Review cards a day (0 turns reviews off)", max_length=3),
-                Option("images", "choice", "Pictures in replies: on or off", choices=ON_OFF),
-                Option(
-                    "leaderboard",
-                    "choice",
-                    "Show me on this community's leaderboard and digest",
-                    choices=ON_OFF,
-                ),
-            ),
-            usage="/settings [timezone] [checkin_time] [checkin_days] [hours_per_week] ...",
-        ),
-        CommandSpec(
-            "privacy",
-            "Export or delete everything the bot stores about you",
-            (
-                Option(
-                    "action",
-                    "choice",
-                    "export or delete",
-                    choices=(("Export my data", "export"), ("Delete my data", "delete")),
-                ),
-            ),
-            usage="/privacy [export|delete]",
-        ),
-        CommandSpec(
-            "leaderboard",
-            "Who studied most here (members who opted in), and your own rank",
-            (Option("period", "choice", "week, month or all time", choices=LEADERBOARD_PERIODS),),
-            usage="/leaderboard [week|month|all]",
-        ),
-        CommandSpec(
-            "buddy",
-            "Study buddies: get paired with another member each week or two",
-            (Option("action", "choice", "What to do", choices=BUDDY_CHOICES),),
-            usage="/buddy [weekly|biweekly|skip|end|leave]",
-        ),
-        CommandSpec("help", "What the bot can do"),
-        CommandSpec(
-            "admin",
-            "Community settings: weekly-paper channel, defaults and stats",
-            (
-                Option(
-                    "action",
-                    "choice",
-                    "What to do",
-                    required=True,
-                    choices=(
-                        ("Set the weekly-paper channel", "paper-channel"),
-                        ("Set community defaults", "defaults"),
-                        ("Community stats", "stats"),
-                        ("Set the digest channel", "digest-channel"),
-                        ("Set the digest day and time", "digest-time"),
-                        ("Turn the weekly digest on", "digest-on"),
-                        ("Turn the weekly digest off", "digest-off"),
-                        ("Turn the leaderboard on", "leaderboard-on"),
-                        ("Turn the leaderboard off", "leaderboard-off"),
-                        ("Milestone celebrations: channel, on or off", "celebrations"),
-                        ("Map a milestone to a server role", "milestones"),
-                        ("Study buddies: channel, cadence, on or off", "buddies"),
-                    ),
-                ),
-                Option(
-                    "channel",
-                    "channel",
-                    "Channel for the weekly paper, the digest, celebrations or buddy intros",
-                ),
-                Option(
-                    "timezone",
-                    "string",
-                    "Default time zone for new members",
-                    max_length=64,
-                    autocomplete="timezone",
-                ),
-                Option("checkin_time", "string", "Default check-in time, HH:MM", max_length=5),
-                Option(
-                    "hours_per_week",
-                    "number",
-                    "Default study hours per week",
-                    min_value=0.5,
-                    max_value=80,
-                ),
-                Option("weekday", "string", "Digest weekday, e.g. sun", max_length=9),
-                Option("time", "string", "Digest time, HH:MM in the community's time zone", max_length=5),
-                Option("milestone", "choice", "A milestone to map to a role", choices=MILESTONE_CHOICES),
-                Option("role", "string", "The server role for that milestone, or 'none'", max_length=40),
-                Option("cadence", "choice", "How often buddy rounds run", choices=CADENCE_CHOICES),
-                Option("enabled", "choice", "Turn the feature on or off", choices=ON_OFF),
-            ),
-            admin=True,
-            usage="/admin paper-channel <channel> | defaults [timezone] [checkin_time] "
-            "[hours_per_week] | stats | digest-channel <channel> | digest-time <weekday> <HH:MM> "
-            "| digest-on | digest-off | leaderboard-on | leaderboard-off "
-            "| celebrations [channel] [enabled] | milestones [milestone] [role] "
-            "| buddies [channel] [cadence] [enabled]",
-        ),
-    )
 
 
 _TOKEN = re.compile(r"""(?P<q>["'])(?P<quoted>.*?)(?P=q)(?=\s|$)|\S+""", re.DOTALL)

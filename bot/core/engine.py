@@ -25,27 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
-from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
-from bot.core.community import buddies, leaderboard
+from bot.core.commands import CommandSpec, coerce_options, parse_args
+from bot.core.community import leaderboard
 from bot.core.errors import UserError
+from bot.core.features.explore.handlers import topic_choices
+from bot.core.features.settings.handlers import dm_problem
 from bot.core.identity import MemberKey
 from bot.core.pictures.render import draw_reply
+from bot.core.registry import ActionHandler, Choices, CommandHandler, build
 from bot.core.replies import Reply, error_reply
-from bot.core.services import (
-    admin,
-    assess,
-    checkin,
-    explore,
-    help,
-    learn,
-    papers,
-    privacy,
-    progress,
-    reading_group,
-    reminders,
-    review,
-    settings,
-)
 from bot.core.text import unreadable
 from content.schema import Catalog
 from storage import repo
@@ -67,27 +55,6 @@ _NOTICE_SEEN = (
 ACTIVITY_FLUSH_SECONDS = 2.0
 ACTIVITY_BATCH = 500
 
-# Commands and actions that only read (Discord page turns and menus included).
-READ_ONLY_COMMANDS = frozenset({"today", "progress", "help", "explore", "learn", "review", "leaderboard"})
-READ_ONLY_ACTIONS = frozenset(
-    {
-        "today:show",
-        "progress:show",
-        "help:show",
-        "explore:show",
-        "explore:pick",
-        "explore:menu",
-        "learn:list",
-        "learn:pick",
-        "learn:view",
-        "learn:plan",
-        "review:next",
-        "review:show",
-        "review:topic",
-        "leaderboard:show",
-    }
-)
-
 
 class DatabaseRunner(Protocol):
     """Where command transactions run (storage.dbthread.DatabaseThread)."""
@@ -97,8 +64,6 @@ class DatabaseRunner(Protocol):
     async def run(self, work: Callable[[], Awaitable[Any]]) -> Any: ...
 
 
-CommandHandler = Callable[..., Awaitable[Reply]]
-ActionHandler = Callable[[Call, list[str], Mapping[str, str]], Awaitable[Reply]]
 # Told (name, seconds, ok) after every command or action; metrics hang off this without the
 # core knowing about them. Names are bounded: a known command, "action:<ns>:<verb>", or "unknown".
 Observer = Callable[[str, float, bool], None]
@@ -106,24 +71,6 @@ Observer = Callable[[str, float, bool], None]
 FOREIGN_BUTTON = "That button belongs to another community's message, so it can't act for you here."
 UNREADABLE = "Some of that text has characters I can't read, so nothing was changed."
 INTERNAL_ERROR = "Something went wrong on my side, and nothing was changed. Please try again in a moment."
-
-_SERVICES = (
-    learn,
-    assess,
-    progress,
-    checkin,
-    reminders,
-    papers,
-    reading_group,
-    explore,
-    settings,
-    privacy,
-    help,
-    admin,
-    review,
-    leaderboard,
-    buddies,
-)
 
 
 class Engine:
@@ -145,20 +92,20 @@ class Engine:
         self.observer = observer
         self.catalog = catalog
         self.clock = clock or SystemClock()
-        self.specs: dict[str, CommandSpec] = {
-            s.name: s
-            for s in command_specs(
-                tuple((r.name, r.id) for r in catalog.roadmap_list())
+        registry = build(
+            Choices(
+                roadmaps=tuple((r.name, r.id) for r in catalog.roadmap_list())
                 + tuple((p.name, p.id) for p in catalog.path_list()),
-                tuple((a.name, a.id) for a in catalog.area_list()),
-                explore.topic_choices(catalog),
+                areas=tuple((a.name, a.id) for a in catalog.area_list()),
+                topics=topic_choices(catalog),
             )
-        }
-        self._commands: dict[str, CommandHandler] = {}
-        self._actions: dict[str, ActionHandler] = {}
-        for module in _SERVICES:
-            self._commands.update(getattr(module, "COMMANDS", {}))
-            self._actions.update(getattr(module, "ACTIONS", {}))
+        )
+        self.specs: dict[str, CommandSpec] = {s.name: s for s in registry.specs()}
+        self._commands: dict[str, CommandHandler] = registry.command_handlers()
+        self._actions: dict[str, ActionHandler] = registry.action_handlers()
+        # Commands and actions that only read (Discord page turns and menus included).
+        self.read_only_commands = registry.read_only_commands()
+        self.read_only_actions = registry.read_only_actions()
 
     async def command(
         self,
@@ -200,7 +147,7 @@ class Engine:
         if name == "admin":
             await self.flush_activity()  # community figures count every member seen so far
         return await self._run(
-            member, ctx, lambda call: handler(call, **opts), read_only=name in READ_ONLY_COMMANDS
+            member, ctx, lambda call: handler(call, **opts), read_only=name in self.read_only_commands
         )
 
     async def run_line(self, member: MemberKey, line: str, ctx: Context | None = None) -> Reply:
@@ -250,7 +197,7 @@ class Engine:
             reply = await handler(call, parts[2:], clean)
             return ids.scope_reply(reply, scope) if scope is not None else reply
 
-        read_only = ":".join(parts[:2]) in READ_ONLY_ACTIONS
+        read_only = ":".join(parts[:2]) in self.read_only_actions
         reply = await self._run(member, ctx or Context(), run, read_only=read_only)
         self._observe("action:" + ":".join(parts[:2]), started, reply)
         return reply
@@ -365,7 +312,7 @@ class Engine:
                 member.dm_blocked_notice = False
             reply = reply.with_notice(
                 "I couldn't send you a direct message "
-                f"({settings.dm_problem(member.dm_blocked_reason)}), so DM "
+                f"({dm_problem(member.dm_blocked_reason)}), so DM "
                 "reminders are off. Open your DMs to me, then turn them back on "
                 "in /settings."
             )

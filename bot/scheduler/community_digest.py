@@ -21,7 +21,7 @@ from bot.core import outbox
 from bot.core.clock import zone
 from bot.core.community import digest, study_totals
 from bot.core.community.board_admin import community_zone
-from bot.core.services.settings import parse_time
+from bot.core.features.settings.handlers import parse_time
 from content.schema import Catalog
 from storage.models import Community, OutboxMessage
 

@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
+from bot.core.features.reading_group.handlers import CommunityPostPlan, community_post, iso_week
 from bot.core.reply_codec import reply_to_dict
-from bot.core.services.reading_group import CommunityPostPlan, community_post, iso_week
 from content.schema import Catalog
 from storage.models import Community, CommunityPaper, OutboxMessage
 

@@ -55,6 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import schedule
 from bot.core.call import Call
 from bot.core.clock import Clock, FrozenClock
+from bot.core.features.reminders import handlers as reminders
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
     Delivery,
@@ -66,7 +67,6 @@ from bot.core.ports import (
 )
 from bot.core.replies import Reply
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
-from bot.core.services import reminders
 from bot.scheduler import community_actions
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.core import planner
-from bot.core.services import explore
+from bot.core.features.explore import handlers as explore
 from content import checks
 from content.loader import CONTENT_DIR, ContentError, load_catalog, load_default_catalog
 

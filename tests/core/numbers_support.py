@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.core.call import Call
 from bot.core.clock import FrozenClock
+from bot.core.features.reminders import handlers as reminders
 from bot.core.identity import MemberKey
 from bot.core.replies import Reply
-from bot.core.services import reminders
 from storage.models import Member
 
 

@@ -3,7 +3,7 @@ the whole one."""
 
 from __future__ import annotations
 
-from bot.core.services.assess import recommend
+from bot.core.features.assess.handlers import recommend
 from content.loader import load_default_catalog
 
 CAT = load_default_catalog()

@@ -95,7 +95,7 @@ async def test_unknown_and_foreign_buttons_change_nothing(app):
 async def test_mentions_in_notes_are_kept_verbatim_but_never_rendered_as_pings(app):
     member = MemberDriver(app.engine, KEY)
     await member.say("/checkin 20 hello @everyone and <@&123>")
-    from bot.core.services.privacy import export_member
+    from bot.core.features.privacy.handlers import export_member
 
     async with app.sessions() as s:
         data = await export_member(s, KEY)

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.adapters.memory import MemberDriver
-from bot.core.commands import command_specs, parse_args
+from bot.core.commands import parse_args
 from bot.core.errors import UserError
 from bot.core.identity import MemberKey
 from bot.core.minutes import MINUTES_MAX, parse_minutes
+from bot.core.registry import command_specs
 from storage.models import CheckIn, Member
 
 KEY = MemberKey("test", "guild-1", "erin")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.adapters.memory import MemberDriver
+from bot.core.features.assess.handlers import option_order
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
-from bot.core.services.assess import option_order
 from storage.models import Assessment, Member
 from tests.core.numbers_support import fields
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.core.call import Call
+from bot.core.features.privacy.handlers import export_member
 from bot.core.identity import MemberKey
 from bot.core.replies import render_text
 from bot.core.services import studylog
-from bot.core.services.privacy import export_member
 from bot.runtime import App
 from storage import repo
 from storage.models import Pause

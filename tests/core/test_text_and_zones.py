@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core import timezones
-from bot.core.commands import command_specs, parse_args
+from bot.core.commands import parse_args
 from bot.core.errors import UserError
+from bot.core.registry import command_specs
 from bot.core.text import defuse_mentions, split_text
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from bot.core.call import Context
+from bot.core.features.privacy.handlers import export_member
 from bot.core.identity import MemberKey
 from bot.core.replies import Reply, render_text
-from bot.core.services.privacy import export_member
 from bot.runtime import App
 from storage import repo
 from storage.models import Assessment, Base, CommunityPaper, Member, Plan, PlanItem

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from bot.core.features.privacy.handlers import export_member
 from bot.core.identity import MemberKey
-from bot.core.services.privacy import export_member
 from bot.runtime import App
 
 INSTALLER = MemberKey("slack", "T0PRIV", "U0INSTALLER")

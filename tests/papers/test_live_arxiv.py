@@ -132,7 +132,7 @@ async def test_old_listings_fall_outside_the_week(live) -> None:
 
 async def test_weekly_paper_offers_new_this_week_too(live) -> None:
     from bot.core.call import Call, Context
-    from bot.core.services import papers
+    from bot.core.features.papers import handlers as papers
 
     app, _ = live
     await refresh_if_due(app)

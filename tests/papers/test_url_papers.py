@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.features.reading_group import handlers as reading_group
 from bot.core.replies import ACTION_MAX, choices_of, render_text
-from bot.core.services import reading_group
 from bot.runtime import build_app
 from tests.conftest import make_settings
 from tests.papers.conftest import enrol, key

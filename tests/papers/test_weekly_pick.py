@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.call import Call
+from bot.core.features.papers import handlers as papers
 from bot.core.replies import choices_of
-from bot.core.services import papers
 from bot.runtime import App
 from storage.models import MemberPaper
 from tests.papers.conftest import enrol, in_call, key, set_levels

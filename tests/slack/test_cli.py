@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.core.commands import command_specs
+from bot.core.registry import command_specs
 from tests.fakes.slack_fake import BOT_TOKEN, FakeSlack
 from tests.slack.conftest import SIGNING_SECRET, SlackHarness
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.core.commands import command_specs
+from bot.core.registry import command_specs
 from bot.settings import Settings
 
 COMMANDS = tuple(spec.name for spec in command_specs((), (), ()))

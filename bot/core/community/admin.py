@@ -30,7 +30,7 @@ def parse_role(text: str) -> str:
 
 
 def parse_channel(text: str) -> tuple[str, str]:
-    from bot.core.services.admin import parse_channel as parse
+    from bot.core.features.admin.handlers import parse_channel as parse
 
     return parse(text)
 

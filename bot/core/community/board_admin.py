@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.core import timezones
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.features.settings.handlers import DAY_NAMES, parse_time, parse_weekday
 from bot.core.replies import Card, Reply
-from bot.core.services.settings import DAY_NAMES, parse_time, parse_weekday
 from storage.models import Community
 
 ACTIONS = ("digest-channel", "digest-time", "digest-on", "digest-off", "leaderboard-on", "leaderboard-off")
@@ -40,7 +40,7 @@ async def community_admin(
     timezone: str | None = None,
     checkin_time: str | None = None,
 ) -> Reply:
-    from bot.core.services.admin import parse_channel  # admin imports this module
+    from bot.core.features.admin.handlers import parse_channel  # admin imports this module
 
     if action == "digest-channel":
         channel = channel or timezone  # a bare word typed after the action lands in the first free option

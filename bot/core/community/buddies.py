@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from bot.core.call import Call
+from bot.core.commands import CommandSpec, Option
 from bot.core.community import buddy_rounds, circle
 from bot.core.errors import UserError
 from bot.core.format import day
+from bot.core.registry import Registry
 from bot.core.replies import Button, Card, Reply
 from storage.models import BuddyPairing, BuddyPairMember, BuddyProfile, Member
 
@@ -155,5 +157,23 @@ async def set_action(call: Call, args: list[str], _values: Mapping[str, str]) ->
     return await change(call, args[0] if args else "")
 
 
-COMMANDS = {"buddy": buddy_command}
 ACTIONS = {"buddy:set": set_action}
+
+ACTION_CHOICES = (
+    ("Pair me every week", "weekly"),
+    ("Pair me every two weeks", "biweekly"),
+    ("Skip the next round", "skip"),
+    ("End my current pairing", "end"),
+    ("Stop pairing me", "leave"),
+)
+SPEC = CommandSpec(
+    "buddy",
+    "Study buddies: get paired with another member each week or two",
+    (Option("action", "choice", "What to do", choices=ACTION_CHOICES),),
+    usage="/buddy [weekly|biweekly|skip|end|leave]",
+)
+
+
+def register(registry: Registry) -> None:
+    registry.command(SPEC, buddy_command, order=120)
+    registry.actions(ACTIONS)

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
 from bot.core.community import buddy_match, circle
+from bot.core.features.reading_group.handlers import iso_week
 from bot.core.replies import Button, Card, Reply
 from bot.core.reply_codec import reply_to_dict
 from bot.core.services.levels import overall_level
-from bot.core.services.reading_group import iso_week
 from content.schema import Catalog
 from storage.inserts import insert_ignoring_taken
 from storage.models import (

@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import streaks
 from bot.core.call import Call
 from bot.core.clock import zone
+from bot.core.commands import CommandSpec, Option
 from bot.core.community import study_totals
 from bot.core.errors import UserError
 from bot.core.format import day, hours, month_year
+from bot.core.registry import Registry
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import pauses
 from bot.core.services.studylog import week_bounds
@@ -282,9 +284,21 @@ async def _after_switch(call: Call, args: list[str], said: str) -> Reply:
     return await board_reply(call, period, text=said)
 
 
-COMMANDS = {"leaderboard": leaderboard_command}
 ACTIONS = {
     "leaderboard:show": show_action,
     "leaderboard:join": join_action,
     "leaderboard:leave": leave_action,
 }
+
+PERIOD_CHOICES = (("This week", "week"), ("This month", "month"), ("All time", "all"))
+SPEC = CommandSpec(
+    "leaderboard",
+    "Who studied most here (members who opted in), and your own rank",
+    (Option("period", "choice", "week, month or all time", choices=PERIOD_CHOICES),),
+    usage="/leaderboard [week|month|all]",
+)
+
+
+def register(registry: Registry) -> None:
+    registry.command(SPEC, leaderboard_command, order=110, read_only=True)
+    registry.actions(ACTIONS, read_only=("leaderboard:show",))

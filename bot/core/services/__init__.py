@@ -1,1 +1,2 @@
-"""One module per feature. Each exposes COMMANDS and ACTIONS tables the engine routes to."""
+"""Helpers the features share (schedules, plan weeks, levels, pauses, memberships, the study
+log, pictures). No command lives here: commands live in bot.core.features."""

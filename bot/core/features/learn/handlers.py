@@ -350,7 +350,6 @@ async def list_action(call: Call, _args: list[str], _values: Mapping[str, str]) 
     return await overview(call)
 
 
-COMMANDS = {"learn": learn_command}
 ACTIONS = {
     "learn:list": list_action,
     "learn:pick": view,

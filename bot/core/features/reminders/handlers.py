@@ -16,9 +16,12 @@ from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
+from bot.core.features.papers import handlers as papers
+from bot.core.features.progress import handlers as progress
+from bot.core.features.review import handlers as review
 from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import memberships, papers, plan_weeks, progress, review, schedules, studylog
+from bot.core.services import memberships, plan_weeks, schedules, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -260,5 +263,4 @@ async def snooze_action(call: Call, args: list[str], _values: Mapping[str, str])
     return Reply(cards=(Card(title="Snoozed", body=body),))
 
 
-COMMANDS: dict = {}
 ACTIONS = {"checkin:snooze": snooze_action}

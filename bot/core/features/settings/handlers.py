@@ -10,10 +10,11 @@ from bot.core import timezones
 from bot.core.call import Call
 from bot.core.community import visibility as community_visibility
 from bot.core.errors import UserError
+from bot.core.features.review import handlers as review
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, pauses, plan_weeks, review, schedules
+from bot.core.services import memberships, pauses, plan_weeks, schedules
 from storage import repo
 from storage.models import Member
 
@@ -388,7 +389,6 @@ async def show_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply
     return await show(call, await call.member())
 
 
-COMMANDS = {"settings": settings_command}
 ACTIONS = {
     "settings:edit": edit,
     "settings:save": save,

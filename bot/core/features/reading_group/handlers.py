@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.call import Call
 from bot.core.community import milestones
 from bot.core.errors import UserError
+from bot.core.features.papers import handlers as papers
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Reply
-from bot.core.services import papers
 from content.schema import Catalog, Paper
 from storage.models import Community, CommunityPaper, CommunityPaperRead, Member, MemberPaper, Plan
 

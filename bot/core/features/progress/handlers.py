@@ -11,10 +11,11 @@ from bot.core.call import Call
 from bot.core.community import milestones
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
+from bot.core.features.review import handlers as review
 from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
-from bot.core.services import pictures, plan_weeks, review, studylog
+from bot.core.services import pictures, plan_weeks, studylog
 from storage import repo
 from storage.models import Plan, PlanItem
 
@@ -79,7 +80,7 @@ async def progress_command(call: Call) -> Reply:
 
 async def _extra_sections(call: Call, member_id: int) -> str:
     """Other features (papers) contribute lines to /progress here."""
-    from bot.core.services import papers
+    from bot.core.features.papers import handlers as papers
 
     return await papers.progress_section(call, member_id) + await milestones.progress_section(call, member_id)
 
@@ -239,7 +240,6 @@ async def week_focus(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
     )
 
 
-COMMANDS = {"progress": progress_command, "today": today_command}
 ACTIONS = {
     "progress:show": progress_action,
     "today:show": today_action,

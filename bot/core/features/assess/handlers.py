@@ -454,7 +454,6 @@ def _result_reply(cat: Catalog, a: Assessment, feedback: str) -> Reply:
     )
 
 
-COMMANDS = {"assess": assess_command}
 ACTIONS = {
     "assess:ans": answer,
     "assess:goal": goal,

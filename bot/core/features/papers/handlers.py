@@ -424,7 +424,6 @@ def annotate_export(catalog: Catalog, rows: list[dict[str, Any]]) -> list[dict[s
     return out
 
 
-COMMANDS = {"paper": paper_command}
 ACTIONS = {
     "paper:read": read_action,
     "paper:rate": rate_action,

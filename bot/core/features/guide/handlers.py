@@ -14,7 +14,7 @@ INTRO = (
 
 
 async def help_command(call: Call) -> Reply:
-    from bot.core.commands import command_specs
+    from bot.core.registry import command_specs  # the registry imports this module
 
     specs = command_specs((), (), ())
     lines = [f"**/{s.name}** · {s.description}" for s in specs if not s.admin or call.ctx.is_admin]
@@ -37,5 +37,4 @@ async def help_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply
     return await help_command(call)
 
 
-COMMANDS = {"help": help_command}
 ACTIONS = {"help:show": help_action}

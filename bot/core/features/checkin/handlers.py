@@ -10,20 +10,21 @@ from sqlalchemy import bindparam
 
 from bot.core import streaks
 from bot.core.call import Call
-from bot.core.commands import NOTE_MAX
 from bot.core.community import milestones, study_totals
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
+from bot.core.features.review import handlers as review
 from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.services import plan_weeks, review, studylog
+from bot.core.services import plan_weeks, studylog
 from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.inserts import insert_ignoring_taken
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
 
 DAY_MINUTES = 24 * 60
+NOTE_MAX = 1000
 # Where a button-logged entry came from: the check-in DM of that day, or its snoozed copy.
 # Each logs at most once per day (the unique key on member, local day and source).
 SOURCES = {"": "checkin-dm", "s": "snooze-dm"}
@@ -310,7 +311,6 @@ def _title(call: Call, item: Any) -> str:
     return found[1].title if found else item.topic_id
 
 
-COMMANDS = {"checkin": checkin_command}
 ACTIONS = {
     "checkin:log": log_action,
     "checkin:done": done_action,

@@ -113,5 +113,4 @@ async def menu_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply
     return _menu(call.catalog)
 
 
-COMMANDS = {"explore": explore_command}
 ACTIONS = {"explore:show": show_action, "explore:pick": show_action, "explore:menu": menu_action}

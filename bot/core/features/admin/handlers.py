@@ -18,10 +18,10 @@ from bot.core.call import Call
 from bot.core.community import admin as circle_admin
 from bot.core.community import board_admin
 from bot.core.errors import UserError
+from bot.core.features.settings.handlers import parse_time
 from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
 from bot.core.services import pictures
-from bot.core.services.settings import parse_time
 from storage.models import CheckIn, Member, Plan
 
 _MENTION = re.compile(r"^<#(?P<id>[A-Za-z0-9]+)(?:\|(?P<name>[^>]*))?>$")
@@ -182,5 +182,4 @@ async def _stats(call: Call, community_id: int) -> Reply:
     )
 
 
-COMMANDS = {"admin": admin_command}
 ACTIONS: dict = {}

@@ -336,7 +336,6 @@ async def checkin_part(call: Call, member: Member) -> tuple[str, tuple[Button, .
     return f"\n\n🔁 {due} review {noun} due{more}.", (Button("Review now", "review:next:x", "primary"),)
 
 
-COMMANDS = {"review": review_command}
 ACTIONS = {
     "review:next": next_action,
     "review:show": show_answer,

@@ -15,9 +15,10 @@ from sqlalchemy import column, delete, inspect, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
+from bot.core.features.papers import handlers as papers
 from bot.core.identity import MemberKey
 from bot.core.replies import Attachment, Button, Card, Reply
-from bot.core.services import memberships, papers
+from bot.core.services import memberships
 from content.schema import Catalog
 from storage import repo
 from storage.models import (
@@ -282,5 +283,4 @@ async def delete_action(call: Call, args: list[str], v: Mapping[str, str]) -> Re
     return Reply(cards=(Card(title="Deleted", body=body),))
 
 
-COMMANDS = {"privacy": privacy_command}
 ACTIONS = {"privacy:export": export_action, "privacy:delete": delete_action}
