@@ -21,11 +21,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bulk import BulkLoader
+from bot.config import Settings
 from bot.core import schedule
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.runtime import build_app
-from bot.settings import Settings
 from content.schema import Catalog
 from storage.models import CheckIn, Community, Member, Plan, PlanItem, Schedule
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot.config import Settings, get_settings
 from bot.logs import setup_logging
-from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from bot.runtime import App

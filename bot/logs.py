@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Iterable
 
-from bot.settings import Settings
+from bot.config import Settings
 
 _SECRET_FIELDS = (
     "discord_token",

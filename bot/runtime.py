@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
-from bot.settings import Settings
 from content.loader import load_catalog
 from content.schema import Catalog
 from storage.db import is_memory_sqlite, make_engine, make_sessionmaker

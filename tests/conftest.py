@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
-from bot.settings import Settings
 from content.loader import load_default_catalog
 from tests.databases import chosen_backend, fresh_database, postgres_url, suite_backend
 

@@ -19,8 +19,8 @@ from bot.papers_live.client import ArxivClient, fetch_all
 from bot.papers_live.feed import merge
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import App
-    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import build_app
 from bot.scheduler.messengers import MessengerUnavailable, open_messenger
 from bot.scheduler.service import run_once
-from bot.settings import Settings
 from storage.models import OutboxMessage
 
 STATES = ("pending", "sending", "sent", "failed", "dropped")

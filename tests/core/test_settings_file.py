@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.config import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 

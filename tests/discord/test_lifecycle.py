@@ -8,7 +8,7 @@ import pytest
 
 from bot.adapters.discord import router as router_module
 from bot.adapters.discord.invite import invite_url
-from bot.settings import Settings
+from bot.config import Settings
 from tests.discord.conftest import Bot, discord_app
 from tests.discord.helpers import EPHEMERAL, answer, original, text_of
 from tests.fakes.discord_fake import GUILD_ID, FakeDiscord

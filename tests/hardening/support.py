@@ -22,12 +22,12 @@ from sqlalchemy import event, select, text
 from bot.adapters.discord import limits as discord_limits
 from bot.adapters.discord import render as discord_render
 from bot.adapters.slack import blocks as slack_blocks
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.core.engine import INTERNAL_ERROR
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.replies import Reply, render_text
 from bot.runtime import App, build_app
-from bot.settings import Settings
 from content.loader import load_default_catalog
 from storage import repo
 from storage.migrate import upgrade

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.config import Settings
 from bot.ops.health import start_health_server
-from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,7 @@ def test_compose_requires_a_password_and_does_not_publish_metrics() -> None:
 
 def test_db_copy_takes_the_target_from_the_environment(monkeypatch, tmp_path, capsys) -> None:
     from bot import cli
-    from bot.settings import get_settings
+    from bot.config import get_settings
 
     seen: dict[str, str] = {}
 

@@ -12,11 +12,11 @@ import pytest
 
 from bot.adapters.slack.client import make_client
 from bot.adapters.slack.messenger import SlackMessenger
+from bot.config import Settings
 from bot.core.identity import MemberKey
 from bot.core.ports import PermanentDeliveryError
 from bot.core.replies import Card, Reply, render_text
 from bot.logs import setup_logging
-from bot.settings import Settings
 from tests.fakes.slack_fake import TEAM_ID, FakeSlack
 from tests.slack.conftest import sign, start_harness
 

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
+from bot.config import Settings
 from bot.logs import setup_logging
-from bot.settings import Settings
 
 SECRET = "xoxb-very-secret-token-123"
 

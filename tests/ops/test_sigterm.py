@@ -19,10 +19,10 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select, update
 
+from bot.config import Settings
 from bot.core.identity import MemberKey
 from bot.runtime import build_app
 from bot.scheduler.cli import tick
-from bot.settings import Settings
 from storage.migrate import upgrade
 from storage.models import Member, OutboxMessage, Schedule
 from tests.ops.recorder import read_events

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.core.replies import choices_of, render_text
 from bot.core.services import arxiv_picks
 from bot.papers_live import cache, refresh_if_due
@@ -16,7 +17,6 @@ from bot.papers_live.client import ArxivClient
 from bot.papers_live.gate import RateGate
 from bot.papers_live.source import CLIENT_KEY, make_client
 from bot.runtime import App, build_app
-from bot.settings import Settings
 from storage.models import ArxivEntry, MemberPaper
 from tests.conftest import make_settings
 from tests.papers.conftest import enrol, key

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.adapters.memory.messenger import MemoryMessenger
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.runtime import App, build_app
 from bot.scheduler.dispatcher import Dispatcher, DrainStats
 from bot.scheduler.ratelimit import RateLimiter
 from bot.scheduler.service import claim_pass
-from bot.settings import Settings
 from content.loader import load_default_catalog
 from storage.models import Member, OutboxMessage, Schedule
 from tests.databases import fresh_database, suite_backend

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from bot.config import Settings
 from bot.scheduler.ratelimit import (
     DISCORD_GLOBAL_LIMIT,
     WINDOW_MARGIN,
@@ -14,7 +15,6 @@ from bot.scheduler.ratelimit import (
     discord_burst,
     platform_limiter,
 )
-from bot.settings import Settings
 
 
 def worst_window(times: list[float]) -> int:

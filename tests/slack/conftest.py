@@ -19,9 +19,9 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.adapters.slack.runner import prepare, serve_http
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
-from bot.settings import Settings
 from content.loader import load_catalog
 from storage.migrate import upgrade
 from tests.fakes.slack_fake import BOT_TOKEN, TEAM_ID, FakeSlack

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import Settings
 from bot.core.registry import command_specs
-from bot.settings import Settings
 
 COMMANDS = tuple(spec.name for spec in command_specs((), (), ()))
 

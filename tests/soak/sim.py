@@ -43,6 +43,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import Settings
 from bot.core.call import Call
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
@@ -55,7 +56,6 @@ from bot.runtime import App, build_app
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import platform_limiter
 from bot.scheduler.service import claim_pass
-from bot.settings import Settings
 from content.schema import Catalog
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade

@@ -11,12 +11,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.core.ports import Delivery
 from bot.runtime import build_app
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import RateLimiter
-from bot.settings import Settings
 
 
 class Hang:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import discord
 
-from bot.settings import Settings
+from bot.config import Settings
 
 SCOPES = ("bot", "applications.commands")
 PERMISSIONS = discord.Permissions(

@@ -20,8 +20,8 @@ from bot.adapters.slack.client import make_client
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.users import UserDirectory
+from bot.config import Settings
 from bot.runtime import App
-from bot.settings import Settings
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
