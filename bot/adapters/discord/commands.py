@@ -12,7 +12,7 @@ from typing import Any
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.discord import limits as L
+from bot.adapters.discord import limits
 from bot.adapters.discord.render import clip
 from bot.core.commands import CommandSpec, Option
 from storage.models import AppState
@@ -30,11 +30,11 @@ def option_payload(opt: Option) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": OPTION_TYPES[opt.kind],
         "name": opt.name,
-        "description": clip(opt.description, L.COMMAND_DESCRIPTION_MAX),
+        "description": clip(opt.description, limits.COMMAND_DESCRIPTION_MAX),
         "required": opt.required,
     }
     if opt.kind == "choice" and opt.choices:
-        if len(opt.choices) <= L.CHOICES_MAX and not opt.autocomplete:
+        if len(opt.choices) <= limits.CHOICES_MAX and not opt.autocomplete:
             out["choices"] = [{"name": clip(label, 100), "value": value} for label, value in opt.choices]
         else:
             out["autocomplete"] = True
@@ -59,7 +59,7 @@ def command_payloads(specs: Iterable[CommandSpec]) -> list[dict[str, Any]]:
         cmd: dict[str, Any] = {
             "type": CHAT_INPUT,
             "name": spec.name,
-            "description": clip(spec.description, L.COMMAND_DESCRIPTION_MAX),
+            "description": clip(spec.description, limits.COMMAND_DESCRIPTION_MAX),
             "options": [option_payload(o) for o in spec.options],
             "contexts": [GUILD] if spec.admin else [GUILD, BOT_DM],
             "integration_types": [0],
@@ -67,7 +67,7 @@ def command_payloads(specs: Iterable[CommandSpec]) -> list[dict[str, Any]]:
         if spec.admin:
             cmd["default_member_permissions"] = MANAGE_GUILD
         out.append(cmd)
-    L.check_payload("commands", out)
+    limits.check_payload("commands", out)
     return out
 
 

@@ -22,8 +22,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord import limits as L
-from bot.adapters.discord import roles
+from bot.adapters.discord import limits, roles
 from bot.adapters.discord.render import Rendered, clip, render
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
@@ -53,7 +52,7 @@ HISTORY_SLACK_SECONDS = 10.0
 
 def nonce_for(key: str) -> str:
     """Discord nonces are at most 25 characters; outbox keys are longer, so hash them."""
-    return hashlib.sha256(key.encode()).hexdigest()[: L.NONCE_MAX]
+    return hashlib.sha256(key.encode()).hexdigest()[: limits.NONCE_MAX]
 
 
 class DiscordMessenger:

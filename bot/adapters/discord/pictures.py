@@ -9,7 +9,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord import limits as L
+from bot.adapters.discord import limits
 from bot.core.replies import Image, Reply
 
 log = logging.getLogger(__name__)
@@ -18,12 +18,12 @@ COLOUR = 0x5865F2
 
 def placed(reply: Reply, embeds_before: int) -> list[Image]:
     """The pictures that fit: within the upload limit and the message's embed count."""
-    room = max(0, L.EMBEDS_MAX - embeds_before)
+    room = max(0, limits.EMBEDS_MAX - embeds_before)
     out = []
     for image in reply.images:
         if not image.png:
             continue
-        if len(image.png) > L.ATTACHMENT_BYTES_MAX:
+        if len(image.png) > limits.ATTACHMENT_BYTES_MAX:
             log.warning("picture %s is %d bytes; sent as text only", image.filename, len(image.png))
             continue
         out.append(image)
@@ -40,5 +40,5 @@ def file(image: Image) -> discord.File:
     return discord.File(
         io.BytesIO(image.png),
         filename=image.filename,
-        description=image.alt[: L.ATTACHMENT_DESCRIPTION_MAX],
+        description=image.alt[: limits.ATTACHMENT_DESCRIPTION_MAX],
     )

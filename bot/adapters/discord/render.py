@@ -14,8 +14,7 @@ from typing import Any
 
 import discord
 
-from bot.adapters.discord import limits as L
-from bot.adapters.discord import pictures
+from bot.adapters.discord import limits, pictures
 from bot.adapters.discord.items import ActionItem, PageItem, page_custom_id
 from bot.core.replies import Button, Card, Form, Reply, SelectOption
 from bot.core.replies import Select as CoreSelect
@@ -104,13 +103,13 @@ def card_embeds(card: Card) -> list[dict[str, Any]]:
         label = f"{card.progress.label}: " if card.progress.label else ""
         body = f"{body}\n\n{label}`{card.progress.bar()}`" if body else f"{label}`{card.progress.bar()}`"
     chunks = split_text(body, DESCRIPTION_CHUNK) if body else [""]
-    title = clip(card.title, L.EMBED_TITLE_MAX) if card.title else ""
+    title = clip(card.title, limits.EMBED_TITLE_MAX) if card.title else ""
     colour = COLOURS.get(card.tone, COLOURS["info"])
     embeds: list[dict[str, Any]] = []
     for i, chunk in enumerate(chunks):
         e: dict[str, Any] = {"type": "rich", "color": colour}
         if title:
-            e["title"] = title if i == 0 else clip(f"{card.title} (continued)", L.EMBED_TITLE_MAX)
+            e["title"] = title if i == 0 else clip(f"{card.title} (continued)", limits.EMBED_TITLE_MAX)
         if i == 0 and card.url:
             e["url"] = card.url
         if chunk:
@@ -119,16 +118,19 @@ def card_embeds(card: Card) -> list[dict[str, Any]]:
     for name, value, inline in _fields(card):
         last = embeds[-1]
         fields = last.setdefault("fields", [])
-        if len(fields) >= L.EMBED_FIELDS_MAX or L.embed_size(last) + len(name) + len(value) > EMBED_BUDGET:
+        if (
+            len(fields) >= limits.EMBED_FIELDS_MAX
+            or limits.embed_size(last) + len(name) + len(value) > EMBED_BUDGET
+        ):
             last = {"type": "rich", "color": colour, "fields": []}
             if title:
-                last["title"] = clip(f"{card.title} (continued)", L.EMBED_TITLE_MAX)
+                last["title"] = clip(f"{card.title} (continued)", limits.EMBED_TITLE_MAX)
             embeds.append(last)
             fields = last["fields"]
         fields.append({"name": name, "value": value, "inline": inline})
     last = embeds[-1]
     if card.footer:
-        last["footer"] = {"text": clip(card.footer, L.FOOTER_MAX)}
+        last["footer"] = {"text": clip(card.footer, limits.FOOTER_MAX)}
     if card.image_url:
         last["image"] = {"url": card.image_url}
     for e in embeds:
@@ -142,8 +144,8 @@ def card_embeds(card: Card) -> list[dict[str, Any]]:
 def _fields(card: Card) -> list[tuple[str, str, bool]]:
     out: list[tuple[str, str, bool]] = []
     for f in card.fields:
-        name = clip(f.name, L.FIELD_NAME_MAX) or BLANK
-        parts = split_text(f.value, L.FIELD_VALUE_MAX) if f.value else [BLANK]
+        name = clip(f.name, limits.FIELD_NAME_MAX) or BLANK
+        parts = split_text(f.value, limits.FIELD_VALUE_MAX) if f.value else [BLANK]
         for i, part in enumerate(parts):
             out.append((name if i == 0 else BLANK, part, f.inline and len(parts) == 1))
     return out
@@ -155,7 +157,7 @@ def paginate(reply: Reply) -> list[Page]:
         lead.append(reply.text)
     content = "\n\n".join(lead)
     embeds: list[dict[str, Any]] = []
-    if len(content) > L.CONTENT_MAX:
+    if len(content) > limits.CONTENT_MAX:
         for chunk in split_text(content, DESCRIPTION_CHUNK):
             embeds.append({"type": "rich", "color": COLOURS["info"], "description": chunk})
         content = ""
@@ -164,9 +166,9 @@ def paginate(reply: Reply) -> list[Page]:
     pages = [Page(content=content)]
     used = 0
     for e in embeds:
-        size = L.embed_size(e)
+        size = limits.embed_size(e)
         page = pages[-1]
-        if page.embeds and (len(page.embeds) >= L.EMBEDS_MAX or used + size > PAGE_BUDGET):
+        if page.embeds and (len(page.embeds) >= limits.EMBEDS_MAX or used + size > PAGE_BUDGET):
             pages.append(Page())
             page, used = pages[-1], 0
         page.embeds.append(e)
@@ -175,7 +177,7 @@ def paginate(reply: Reply) -> list[Page]:
 
 
 def _button(b: Button) -> discord.ui.Item[Any]:
-    label = clip(b.label, L.BUTTON_LABEL_MAX) or "Open"
+    label = clip(b.label, limits.BUTTON_LABEL_MAX) or "Open"
     if b.url:
         return discord.ui.Button(label=label, url=b.url, style=discord.ButtonStyle.link)
     return ActionItem(discord.ui.Button(label=label, custom_id=b.action, style=STYLES[b.style]))
@@ -190,22 +192,22 @@ def _select(sel: CoreSelect, taken: set[str]) -> discord.ui.Item[Any] | None:
         seen.add(o.action)
         options.append(
             discord.SelectOption(
-                label=clip(o.label, L.SELECT_OPTION_TEXT_MAX) or o.action[:100],
+                label=clip(o.label, limits.SELECT_OPTION_TEXT_MAX) or o.action[:100],
                 value=o.action,
-                description=clip(o.description, L.SELECT_OPTION_TEXT_MAX) or None,
+                description=clip(o.description, limits.SELECT_OPTION_TEXT_MAX) or None,
                 default=o.selected,
             )
         )
-    if len(options) > L.SELECT_OPTIONS_MAX:
+    if len(options) > limits.SELECT_OPTIONS_MAX:
         log.warning("select %s has %d options; showing the first %d", sel.id, len(options), 25)
-        options = options[: L.SELECT_OPTIONS_MAX]
+        options = options[: limits.SELECT_OPTIONS_MAX]
     if not options or sel.id in taken:
         return None
     taken.add(sel.id)
     return ActionItem(
         discord.ui.Select(
             custom_id=sel.id,
-            placeholder=clip(sel.placeholder, L.SELECT_PLACEHOLDER_MAX) or None,
+            placeholder=clip(sel.placeholder, limits.SELECT_PLACEHOLDER_MAX) or None,
             options=options,
             min_values=1,
             max_values=1,
@@ -220,7 +222,7 @@ def build_view(reply: Reply, nav: list[tuple[str, str]]) -> discord.ui.View | No
     other select. The view is stopped before it is returned: dispatch goes through
     the DynamicItems registered in setup_hook, never through a stored view.
     """
-    rows_left = L.ACTION_ROWS_MAX - (1 if nav else 0) - (1 if reply.select else 0)
+    rows_left = limits.ACTION_ROWS_MAX - (1 if nav else 0) - (1 if reply.select else 0)
     taken: set[str] = set()
     buttons: list[Button] = []
     for b in reply.buttons:
@@ -230,10 +232,10 @@ def build_view(reply: Reply, nav: list[tuple[str, str]]) -> discord.ui.View | No
         taken.add(key)
         buttons.append(b)
     select = reply.select
-    capacity = rows_left * L.BUTTONS_PER_ROW
+    capacity = rows_left * limits.BUTTONS_PER_ROW
     if len(buttons) > capacity:
         if select is None and rows_left >= 1:
-            capacity = (rows_left - 1) * L.BUTTONS_PER_ROW
+            capacity = (rows_left - 1) * limits.BUTTONS_PER_ROW
             rest = [b for b in buttons[capacity:] if not b.url]
             select = CoreSelect(
                 id="menu:more",
@@ -247,9 +249,9 @@ def build_view(reply: Reply, nav: list[tuple[str, str]]) -> discord.ui.View | No
     row = 0
     for i, b in enumerate(buttons):
         item = _button(b)
-        item.row = row + i // L.BUTTONS_PER_ROW
+        item.row = row + i // limits.BUTTONS_PER_ROW
         view.add_item(item)
-    row += -(-len(buttons) // L.BUTTONS_PER_ROW)
+    row += -(-len(buttons) // limits.BUTTONS_PER_ROW)
     if select is not None:
         item = _select(select, taken)
         if item is not None:
@@ -280,12 +282,12 @@ def _message(
 ) -> Rendered:
     embeds = [discord.Embed.from_dict(e) for e in page.embeds]
     rendered = Rendered(page.content or None, embeds, view, files, n, total)
-    L.check_payload("message", rendered.payload())
+    limits.check_payload("message", rendered.payload())
     return rendered
 
 
 def can_page(reply: Reply) -> bool:
-    return bool(reply.origin) and len(page_custom_id(999, reply.origin or "")) <= L.CUSTOM_ID_MAX
+    return bool(reply.origin) and len(page_custom_id(999, reply.origin or "")) <= limits.CUSTOM_ID_MAX
 
 
 def render(reply: Reply, page: int = 0) -> list[Rendered]:
@@ -319,29 +321,31 @@ def _page_footer(page: Page, n: int, total: int) -> None:
     last = page.embeds[-1]
     note = f"Page {n + 1} of {total}"
     old = (last.get("footer") or {}).get("text")
-    last["footer"] = {"text": clip(f"{old} · {note}", L.FOOTER_MAX) if old else note}
+    last["footer"] = {"text": clip(f"{old} · {note}", limits.FOOTER_MAX) if old else note}
 
 
 def build_modal(form: Form) -> discord.ui.Modal:
     """A modal whose submit is routed by its custom_id (the form's action id), not by
     a stored Modal object, so it keeps working across restarts."""
-    modal = discord.ui.Modal(title=clip(form.title, L.MODAL_TITLE_MAX), custom_id=form.action, timeout=None)
-    for f in form.fields[: L.MODAL_INPUTS_MAX]:
-        max_length = max(1, min(f.max_length, L.TEXT_INPUT_VALUE_MAX))
+    modal = discord.ui.Modal(
+        title=clip(form.title, limits.MODAL_TITLE_MAX), custom_id=form.action, timeout=None
+    )
+    for f in form.fields[: limits.MODAL_INPUTS_MAX]:
+        max_length = max(1, min(f.max_length, limits.TEXT_INPUT_VALUE_MAX))
         modal.add_item(
             discord.ui.TextInput(
-                label=clip(f.label, L.TEXT_INPUT_LABEL_MAX),
+                label=clip(f.label, limits.TEXT_INPUT_LABEL_MAX),
                 custom_id=f.id,
                 style=discord.TextStyle.paragraph if f.style == "paragraph" else discord.TextStyle.short,
                 required=f.required,
-                placeholder=clip(f.placeholder, L.TEXT_INPUT_PLACEHOLDER_MAX) or None,
+                placeholder=clip(f.placeholder, limits.TEXT_INPUT_PLACEHOLDER_MAX) or None,
                 default=f.default[:max_length] or None,
                 min_length=max(0, min(f.min_length, max_length)) or None,
                 max_length=max_length,
             )
         )
     modal.stop()
-    L.check_payload("modal", modal.to_dict())
+    limits.check_payload("modal", modal.to_dict())
     return modal
 
 

@@ -17,8 +17,7 @@ import discord
 from discord import app_commands
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters.discord import limits as L
-from bot.adapters.discord import members
+from bot.adapters.discord import limits, members
 from bot.adapters.discord.items import claimed
 from bot.adapters.discord.render import Rendered, build_modal, clip, plain_fallback, render
 from bot.core import ids
@@ -155,8 +154,10 @@ class Router:
             elif opt is not None and opt.choices:
                 low = typed.lower()
                 choices = [(lb, v) for lb, v in opt.choices if low in lb.lower() or low in v.lower()]
-        answer = [app_commands.Choice(name=clip(n, 100), value=v[:100]) for n, v in choices[: L.CHOICES_MAX]]
-        L.check_payload("choices", [c.to_dict() for c in answer])
+        answer = [
+            app_commands.Choice(name=clip(n, 100), value=v[:100]) for n, v in choices[: limits.CHOICES_MAX]
+        ]
+        limits.check_payload("choices", [c.to_dict() for c in answer])
         await interaction.response.autocomplete(answer)
 
     # -- answering ------------------------------------------------------------------
