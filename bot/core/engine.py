@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import ids, timezones
+from bot.core import adapter_calls, ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, command_specs, parse_args
@@ -409,3 +409,13 @@ class Engine:
         if self._flushing is not None and not self._flushing.done():
             await self._flushing
         await self._flush_pending()
+
+    async def first_time_event(self, platform: str, event_id: str) -> bool:
+        """Record a platform event id; False when it was seen before (a retry or a duplicate)."""
+        return await adapter_calls.first_time(self.sessions, platform, event_id, self.clock.now())
+
+    async def stored_state(self, key: str) -> str | None:
+        return await adapter_calls.read_state(self.sessions, key)
+
+    async def store_state(self, key: str, value: str) -> None:
+        await adapter_calls.write_state(self.sessions, key, value, self.clock.now())

@@ -26,7 +26,6 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.adapters.slack import dedupe
 from bot.adapters.slack.blocks import form_view, page_blocks, parse_page, render, reply_view
 from bot.adapters.slack.home import build_home
 from bot.adapters.slack.messenger import open_dm, post_reply, upload
@@ -226,7 +225,7 @@ class Listeners:
         event_id = body.get("event_id")
         if not event_id:
             return True
-        return await dedupe.first_time(self.engine.sessions, str(event_id), self.clock.now())
+        return await self.engine.first_time_event("slack", str(event_id))
 
     async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient):
         if event.get("tab") not in (None, "home") or not await self._first_time(body):
