@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import AppState, SeenEvent
+from bot.core.identity import MemberKey
+from storage.models import AppState, Member, SeenEvent
+
+DM_WORKSPACE = "dm"
 
 
 async def first_time(
@@ -37,3 +41,28 @@ async def write_state(
             session.add(AppState(key=key, value=value, updated_at=now))
         else:
             row.value, row.updated_at = value, now
+
+
+async def dm_member(
+    sessions: async_sessionmaker[AsyncSession], platform: str, user_id: str, channel_id: str, scope: str
+) -> MemberKey:
+    """The membership a direct message belongs to, since a DM carries no workspace.
+
+    The workspace the pressed button names, when the user is a member there; else the
+    member row whose cached DM channel is this channel; else the most recently active
+    one. Someone who has never used the bot in a workspace gets the "dm" workspace.
+    """
+    stmt = (
+        select(Member.workspace_id)
+        .where(Member.platform == platform, Member.user_id == user_id)
+        .order_by(
+            case((Member.workspace_id == scope, 0), else_=1),
+            case((Member.dm_channel_id == channel_id, 0), else_=1),
+            Member.last_active_at.desc(),
+            Member.id.desc(),
+        )
+        .limit(1)
+    )
+    async with sessions() as session:
+        workspace = (await session.execute(stmt)).scalar_one_or_none()
+    return MemberKey(platform, workspace or DM_WORKSPACE, user_id)

@@ -419,3 +419,7 @@ class Engine:
 
     async def store_state(self, key: str, value: str) -> None:
         await adapter_calls.write_state(self.sessions, key, value, self.clock.now())
+
+    async def dm_member(self, platform: str, user_id: str, channel: str = "", scope: str = "") -> MemberKey:
+        """The membership a direct message belongs to (bot/core/adapter_calls.py says which)."""
+        return await adapter_calls.dm_member(self.sessions, platform, user_id, channel, scope)

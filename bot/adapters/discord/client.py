@@ -28,7 +28,7 @@ class _StudyClientMixin:
 
     def _setup(self, app: App) -> None:
         self.app = app
-        self.router = Router(app.engine, app.sessions)
+        self.router = Router(app.engine)
         self.synced = []
 
     async def setup_hook(self) -> None:
