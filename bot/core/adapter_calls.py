@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.call import Call
+from bot.core.errors import UserError
 from bot.core.identity import MemberKey
+from bot.core.replies import Reply, error_reply
+from bot.core.services.progress import progress_command, today_command, week_focus
 from storage.models import AppState, Member, SeenEvent
 
 DM_WORKSPACE = "dm"
@@ -66,3 +72,34 @@ async def dm_member(
     async with sessions() as session:
         workspace = (await session.execute(stmt)).scalar_one_or_none()
     return MemberKey(platform, workspace or DM_WORKSPACE, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What the Slack Home tab shows: this week's focus, /today and /progress."""
+
+    week: Reply
+    today: Reply
+    progress: Reply
+
+
+async def dashboard(call: Call, found: list[Dashboard]) -> Reply:
+    """Fill `found` with the member's dashboard, unless they are new here (a read never creates them).
+
+    Returns the week reply, which the engine's transaction decorates (a notice that DMs failed),
+    as it did when the week was read on its own. A refusal in one part shows in that part only.
+    """
+    if await call.existing_member() is None:
+        return Reply()
+
+    async def part(read: Callable[[], Awaitable[Reply]]) -> Reply:
+        try:
+            return await read()
+        except UserError as exc:
+            return error_reply(exc.message, exc.hint)
+
+    week = await part(lambda: week_focus(call, [], {}))
+    found.append(
+        Dashboard(week, await part(lambda: today_command(call)), await part(lambda: progress_command(call)))
+    )
+    return week

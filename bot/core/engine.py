@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -423,3 +424,13 @@ class Engine:
     async def dm_member(self, platform: str, user_id: str, channel: str = "", scope: str = "") -> MemberKey:
         """The membership a direct message belongs to (bot/core/adapter_calls.py says which)."""
         return await adapter_calls.dm_member(self.sessions, platform, user_id, channel, scope)
+
+    async def dashboard(self, member: MemberKey) -> adapter_calls.Dashboard | None:
+        """The Home tab's replies in one read-only transaction; None for someone new here."""
+        found: list[adapter_calls.Dashboard] = []
+        reply = await self._run(
+            member, Context(text_only=True), lambda call: adapter_calls.dashboard(call, found), read_only=True
+        )
+        if not found:
+            return None if not reply.error else adapter_calls.Dashboard(reply, reply, reply)
+        return replace(found[-1], week=reply)
