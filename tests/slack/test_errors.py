@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+
+import pytest
 
 from bot.core.engine import INTERNAL_ERROR
-from tests.slack.conftest import SlackHarness, check_blocks
+from tests.fakes.slack_fake import FakeSlack
+from tests.slack.conftest import SlackHarness, check_blocks, start_harness
+
+
+@pytest.fixture
+async def slack(db_url: str, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """On the suite's backend (TEST_DATABASE), not only SQLite."""
+    harness, stop = await start_harness(db_url, fake)
+    yield harness
+    await stop()
 
 
 def _shown(message: dict) -> str:
