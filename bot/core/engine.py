@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,7 +23,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import ids, timezones
+from bot.core import adapter_calls, ids, timezones
 from bot.core.call import Call, Context
 from bot.core.clock import Clock, SystemClock
 from bot.core.commands import CommandSpec, coerce_options, parse_args
@@ -356,3 +357,27 @@ class Engine:
         if self._flushing is not None and not self._flushing.done():
             await self._flushing
         await self._flush_pending()
+
+    async def first_time_event(self, platform: str, event_id: str) -> bool:
+        """Record a platform event id; False when it was seen before (a retry or a duplicate)."""
+        return await adapter_calls.first_time(self.sessions, platform, event_id, self.clock.now())
+
+    async def stored_state(self, key: str) -> str | None:
+        return await adapter_calls.read_state(self.sessions, key)
+
+    async def store_state(self, key: str, value: str) -> None:
+        await adapter_calls.write_state(self.sessions, key, value, self.clock.now())
+
+    async def dm_member(self, platform: str, user_id: str, channel: str = "", scope: str = "") -> MemberKey:
+        """The membership a direct message belongs to (bot/core/adapter_calls.py says which)."""
+        return await adapter_calls.dm_member(self.sessions, platform, user_id, channel, scope)
+
+    async def dashboard(self, member: MemberKey) -> adapter_calls.Dashboard | None:
+        """The Home tab's replies in one read-only transaction; None for someone new here."""
+        found: list[adapter_calls.Dashboard] = []
+        reply = await self._run(
+            member, Context(text_only=True), lambda call: adapter_calls.dashboard(call, found), read_only=True
+        )
+        if not found:
+            return None if not reply.error else adapter_calls.Dashboard(reply, reply, reply)
+        return replace(found[-1], week=reply)

@@ -21,7 +21,7 @@ from bot.core.ports import Messenger
 FACTORIES = {
     "console": "bot.adapters.console.messenger:ConsoleMessenger",
     "discord": "bot.adapters.discord.messenger:open_messenger",
-    "slack": "bot.adapters.slack.messenger:open_messenger",
+    "slack": "bot.adapters.slack.bolt_app:open_messenger",
 }
 
 

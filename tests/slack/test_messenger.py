@@ -122,7 +122,7 @@ async def test_attachment_falls_back_to_text_without_files_write(fake: FakeSlack
 
 
 async def test_open_messenger_for_one_off_runs(slack_db, fake: FakeSlack):
-    from bot.adapters.slack.messenger import open_messenger
+    from bot.adapters.slack.bolt_app import open_messenger
     from bot.runtime import build_app
     from tests.slack.conftest import catalog, slack_settings
 

@@ -28,7 +28,7 @@ class _StudyClientMixin:
 
     def _setup(self, app: App) -> None:
         self.app = app
-        self.router = Router(app.engine, app.sessions)
+        self.router = Router(app.engine)
         self.synced = []
 
     async def setup_hook(self) -> None:
@@ -36,11 +36,10 @@ class _StudyClientMixin:
         payload = command_payloads(self.app.engine.specs.values())
         self.synced = await sync_commands(
             self.http,  # type: ignore[attr-defined]
-            self.app.sessions,
+            self.app.engine,
             self.application_id,  # type: ignore[attr-defined]
             payload,
             self.app.settings.discord_guild_ids,
-            self.app.clock.now(),
         )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:

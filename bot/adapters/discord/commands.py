@@ -10,12 +10,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import discord
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.discord import limits
 from bot.adapters.discord.render import clip
 from bot.core.commands import CommandSpec, Option
-from storage.models import AppState
+from bot.core.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -82,31 +81,23 @@ def state_key(application_id: int, guild_id: int | None) -> str:
 
 async def sync_commands(
     http: Any,
-    sessions: async_sessionmaker[AsyncSession],
+    engine: Engine,
     application_id: int,
     payload: list[dict[str, Any]],
     guild_ids: Sequence[int],
-    now: Any,
 ) -> list[str]:
     """PUT the command set to each scope whose stored hash differs. Returns the synced scopes."""
     want = digest(payload)
     synced: list[str] = []
     for guild_id in list(guild_ids) or [None]:
         key = state_key(application_id, guild_id)
-        async with sessions() as session:
-            row = await session.get(AppState, key)
-            if row is not None and row.value == want:
-                continue
+        if await engine.stored_state(key) == want:
+            continue
         if guild_id is None:
             await http.bulk_upsert_global_commands(application_id, payload=payload)
         else:
             await http.bulk_upsert_guild_commands(application_id, guild_id, payload=payload)
-        async with sessions() as session, session.begin():
-            row = await session.get(AppState, key)
-            if row is None:
-                session.add(AppState(key=key, value=want, updated_at=now))
-            else:
-                row.value, row.updated_at = want, now
+        await engine.store_state(key, want)
         synced.append(key)
         log.info("synced %d slash commands (%s)", len(payload), key.rsplit(":", 1)[-1])
     return synced

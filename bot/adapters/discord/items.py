@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.core.actions import ACTION_PATTERN, PAGE_PATTERN, page_id, parse_page
+
 if TYPE_CHECKING:
     pass
 
-PAGE_PREFIX = "pg:"
-ACTION_TEMPLATE = r"(?!pg:)(?P<action>[A-Za-z0-9_.-]+:\S+)"
-PAGE_TEMPLATE = r"pg:(?P<page>\d{1,3}):(?P<origin>[A-Za-z0-9_.-]+:\S+)"
+ACTION_TEMPLATE = ACTION_PATTERN
+PAGE_TEMPLATE = PAGE_PATTERN
 
 
 class ComponentRouter(Protocol):
@@ -59,13 +60,13 @@ class PageItem(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PAGE_TEM
         return cls(item)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        match = self.template.fullmatch(self.custom_id)
-        assert match is not None
-        await _router(interaction).on_component(interaction, match["origin"], [], int(match["page"]))
+        asked = parse_page(self.custom_id)
+        assert asked is not None
+        await _router(interaction).on_component(interaction, asked.origin, [], asked.page)
 
 
 def page_custom_id(page: int, origin: str) -> str:
-    return f"{PAGE_PREFIX}{page}:{origin}"
+    return page_id(page, origin)
 
 
 _TEMPLATES = (re.compile(ACTION_TEMPLATE), re.compile(PAGE_TEMPLATE))

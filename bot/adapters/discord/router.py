@@ -15,7 +15,6 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters.discord import limits, members
 from bot.adapters.discord.items import claimed
@@ -60,9 +59,8 @@ def modal_values(components: Iterable[Mapping[str, Any]]) -> dict[str, str]:
 
 
 class Router:
-    def __init__(self, engine: Engine, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.sessions = sessions
         self.defer_after = DEFER_AFTER
         # A gateway resume can replay an INTERACTION_CREATE; each interaction is acted on once.
         self.handled = RecentKeys()
@@ -74,7 +72,7 @@ class Router:
         if interaction.guild_id is not None:
             return members.guild_member_key(interaction.guild_id, interaction.user.id)
         scope = ids.split_scope(action)[1]
-        return await members.dm_member_key(self.sessions, interaction.user.id, interaction.channel_id, scope)
+        return await members.dm_member_key(self.engine, interaction.user.id, interaction.channel_id, scope)
 
     def context(self, interaction: discord.Interaction) -> Context:
         perms = interaction.permissions

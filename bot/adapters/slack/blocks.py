@@ -4,7 +4,7 @@ Every payload is built from slack_sdk.models and serialised with `to_dict()`,
 which checks the limits of each element. Content that does not fit one message
 (50 blocks) or modal (100 blocks) is split into pages; it is never cut short.
 A reply that knows how to rebuild itself (`Reply.origin`) gets stateless page
-buttons whose value is `pg:<page>:<origin>`; any other long reply is sent as
+buttons whose value is `pg:<page>:<origin>` (bot/core/actions.py); any other long reply is sent as
 several messages in a row.
 """
 
@@ -34,6 +34,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.adapters.slack.mrkdwn import mrkdwn_chunks, plain, shorten, to_mrkdwn
+from bot.core import actions
+from bot.core.actions import page_id
 from bot.core.replies import Button, Card, Form, Reply, Select
 
 MESSAGE_BLOCKS = 50
@@ -47,7 +49,6 @@ FIELDS_PER_SECTION = 10
 FIELD_TEXT = 2000
 CONTEXT_TEXT = 2000
 VIEW_TITLE = 24
-PAGE_PREFIX = "pg:"
 APP_TITLE = "Study companion"
 
 _STYLE = {"primary": "primary", "success": "primary", "danger": "danger"}
@@ -196,13 +197,11 @@ def nav_block(page: int, total: int, origin: str) -> list[Block]:
     buttons = []
     if page > 0:
         buttons.append(
-            ButtonElement(
-                text=_pt("◀ Previous"), action_id="pg:prev", value=f"{PAGE_PREFIX}{page - 1}:{origin}"
-            )
+            ButtonElement(text=_pt("◀ Previous"), action_id="pg:prev", value=page_id(page - 1, origin))
         )
     if page < total - 1:
         buttons.append(
-            ButtonElement(text=_pt("Next ▶"), action_id="pg:next", value=f"{PAGE_PREFIX}{page + 1}:{origin}")
+            ButtonElement(text=_pt("Next ▶"), action_id="pg:next", value=page_id(page + 1, origin))
         )
     return [
         ContextBlock(elements=[_md(f"Page {page + 1} of {total}")]),
@@ -238,12 +237,8 @@ def page_blocks(reply: Reply, page: int, max_blocks: int = MESSAGE_BLOCKS) -> li
 
 def parse_page(value: str) -> tuple[int, str] | None:
     """`pg:<n>:<origin>` → (n, origin)."""
-    if not value.startswith(PAGE_PREFIX):
-        return None
-    number, _, origin = value[len(PAGE_PREFIX) :].partition(":")
-    if not (number.isascii() and number.isdigit()) or len(number) > 4 or not origin:
-        return None
-    return int(number), origin
+    asked = actions.parse_page(value)
+    return None if asked is None else (asked.page, asked.origin)
 
 
 def view_title(text: str) -> PlainTextObject:

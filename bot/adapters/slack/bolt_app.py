@@ -7,6 +7,8 @@ on the same database as everything else.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from slack_bolt.async_app import AsyncApp
@@ -16,8 +18,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack import listeners
 from bot.adapters.slack.client import make_client
-from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.users import UserDirectory
 from bot.config import Settings
@@ -36,7 +38,6 @@ class SlackConfigError(RuntimeError):
 @dataclass
 class SlackRuntime:
     bolt: AsyncApp
-    listeners: Listeners
     messenger: SlackMessenger
     installation_store: AsyncInstallationStore | None
 
@@ -94,9 +95,8 @@ def build_slack(app: App, *, socket_mode: bool = False) -> SlackRuntime:
             request_verification_enabled=not socket_mode or bool(signing_secret),
         )
         messenger = SlackMessenger.single(client)
-    listeners = Listeners(app.engine, app.clock, users, store)
-    listeners.register(bolt)
-    return SlackRuntime(bolt, listeners, messenger, store)
+    listeners.register(bolt, app.engine, users, store)
+    return SlackRuntime(bolt, messenger, store)
 
 
 def _team_clients(store: AsyncInstallationStore, api_url: str):  # type: ignore[no-untyped-def]
@@ -115,3 +115,15 @@ def _team_clients(store: AsyncInstallationStore, api_url: str):  # type: ignore[
         return cached
 
     return client_for
+
+
+@asynccontextmanager
+async def open_messenger(app: App) -> AsyncIterator[SlackMessenger]:
+    """A Web-API-only messenger for one-off runs such as `python -m bot tick --platform slack`."""
+    runtime = build_slack(app, socket_mode=True)
+    try:
+        yield runtime.messenger
+    finally:
+        session = runtime.bolt.client.session
+        if session is not None and not session.closed:
+            await session.close()

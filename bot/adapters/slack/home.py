@@ -1,4 +1,4 @@
-"""The App Home tab: a dashboard built from the member's week focus, /today and /progress replies."""
+"""The App Home tab: a dashboard of the member's week focus, /today and /progress (`Engine.dashboard`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.adapters.slack.blocks import VIEW_BLOCKS, button_element, content_blocks, home_view
-from bot.core.call import Context
 from bot.core.engine import Engine
 from bot.core.identity import MemberKey
 from bot.core.replies import Button, Reply
@@ -72,9 +71,7 @@ def dashboard_blocks(week: Reply, today: Reply, progress: Reply) -> list[Block]:
 
 
 async def build_home(engine: Engine, member: MemberKey) -> dict[str, Any]:
-    if not await engine.knows(member):
+    board = await engine.dashboard(member)
+    if board is None:
         return home_view(welcome_blocks())
-    week = await engine.action(member, "plan:week:x")
-    today = await engine.command(member, "today")
-    progress = await engine.command(member, "progress", ctx=Context(text_only=True))  # no uploads here
-    return home_view(dashboard_blocks(week, today, progress))
+    return home_view(dashboard_blocks(board.week, board.today, board.progress))

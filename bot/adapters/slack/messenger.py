@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.blocks import render
 from bot.adapters.slack.client import scheduled_client
-from bot.adapters.slack.mrkdwn import escape
+from bot.adapters.slack.webapi import open_dm, post_reply, upload
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
     Delivery,
@@ -38,8 +35,7 @@ from bot.core.ports import (
     RejectedDeliveryError,
     RetryableDeliveryError,
 )
-from bot.core.replies import Attachment, Reply
-from bot.core.text import split_text
+from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +79,6 @@ PERMANENT_ERRORS = MEMBER_ERRORS
 METADATA_EVENT = "study_companion_delivery"
 HISTORY_LIMIT = 50
 
-FILE_TEXT_CHUNK = 2990
 ClientFor = Callable[[str], Awaitable[AsyncWebClient]]
 
 
@@ -115,48 +110,6 @@ def delivery_error(exc: Exception, workspace: str | None = None, where: str = "d
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError, aiohttp.ClientError, OSError)):
         return RetryableDeliveryError(f"network: {type(exc).__name__}")
     return exc
-
-
-async def open_dm(client: AsyncWebClient, user_id: str) -> str:
-    resp = await client.conversations_open(users=user_id)
-    return str(resp["channel"]["id"])
-
-
-async def post_reply(
-    client: AsyncWebClient, channel: str, reply: Reply, *, thread_ts: str | None = None, **extra: Any
-) -> str:
-    """Post every page of `reply` in order; returns the first message's ts."""
-    pages = render(reply)
-    first = ""
-    for blocks in pages.pages:
-        resp = await client.chat_postMessage(
-            channel=channel, blocks=blocks, text=pages.text, thread_ts=thread_ts, unfurl_links=False, **extra
-        )
-        first = first or str(resp["ts"])
-    return first
-
-
-async def upload(client: AsyncWebClient, channel: str, attachment: Attachment) -> None:
-    """Upload the file; without files:write, post its text in code blocks instead."""
-    try:
-        await client.files_upload_v2(
-            channel=channel,
-            content=attachment.content,
-            filename=attachment.filename,
-            title=attachment.filename,
-        )
-    except SlackApiError as exc:
-        if exc.response.get("error") == "ratelimited":
-            raise
-        log.warning("file upload failed (%s); sending the file as text", exc.response.get("error"))
-        text = attachment.content.decode("utf-8", "replace")
-        chunks = split_text(escape(text), FILE_TEXT_CHUNK)
-        for start in range(0, len(chunks), 40):
-            blocks = [
-                SectionBlock(text=MarkdownTextObject(text=f"```{c}```")).to_dict()
-                for c in chunks[start : start + 40]
-            ]
-            await client.chat_postMessage(channel=channel, blocks=blocks, text=attachment.filename)
 
 
 class SlackMessenger:
@@ -295,17 +248,3 @@ class SlackMessenger:
 def _metadata(key: str) -> dict[str, Any]:
     """Message metadata carries the outbox key, so a delivered message can be traced to its slot."""
     return {"event_type": METADATA_EVENT, "event_payload": {"key": key[:200]}}
-
-
-@asynccontextmanager
-async def open_messenger(app: Any) -> AsyncIterator[SlackMessenger]:
-    """A Web-API-only messenger for one-off runs such as `python -m bot tick --platform slack`."""
-    from bot.adapters.slack.bolt_app import build_slack
-
-    runtime = build_slack(app, socket_mode=True)
-    try:
-        yield runtime.messenger
-    finally:
-        session = runtime.bolt.client.session
-        if session is not None and not session.closed:
-            await session.close()
