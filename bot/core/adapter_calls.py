@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.call import Call
 from bot.core.errors import UserError
+from bot.core.features.progress.handlers import progress_command, today_command, week_focus
 from bot.core.identity import MemberKey
 from bot.core.replies import Reply, error_reply
-from bot.core.services.progress import progress_command, today_command, week_focus
 from storage.models import AppState, Member, SeenEvent
 
 DM_WORKSPACE = "dm"
