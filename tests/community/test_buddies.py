@@ -181,7 +181,7 @@ async def test_privacy_export_and_delete_cover_milestones_and_buddies(any_app, c
         await join(app, user)
     clock.set(ROUND)
     await claim_pass(app)
-    reply = await app.engine.action(key("ann"), "privacy:export:x", None, ctx("Ann"))
+    reply = await app.engine.action(key("ann"), "privacy:export", None, ctx("Ann"))
     import json
 
     data = json.loads(reply.attachment.content)

@@ -115,7 +115,7 @@ async def test_a_delivered_dm_shows_its_buttons():
         cards=(Card(title="Daily check-in", body="How did it go?"),),
         buttons=(
             Button("Done: 30 min", "checkin:done:2026-03-02:30"),
-            Button("Skipped today", "checkin:skip:x"),
+            Button("Skipped today", "checkin:skip"),
         ),
     )
     await ConsoleMessenger(out).send_dm(MemberKey("console", "local", "me"), reply, key="k")

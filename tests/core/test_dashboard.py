@@ -16,7 +16,7 @@ async def test_the_dashboard_is_the_week_today_and_progress_replies(app):
     await m.say("/checkin 45 first session")
     board = await app.engine.dashboard(ALICE)
     assert board is not None
-    assert board.week == await app.engine.action(ALICE, "plan:week:x")
+    assert board.week == await app.engine.action(ALICE, "plan:week")
     assert board.today == await app.engine.command(ALICE, "today")
     assert board.progress == await app.engine.command(ALICE, "progress", ctx=Context(text_only=True))
     assert "This week's focus" in board.week.cards[0].title

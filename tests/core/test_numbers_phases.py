@@ -70,7 +70,7 @@ async def test_checkin_waits_for_the_next_phase_and_every_surface_says_when_it_o
     dm = _text(await checkin_dm(app, clock, ALICE))
     assert "Today's task" not in dm, "the DM suggests no topic of a phase that hasn't opened"
     assert "Every topic open so far is done" in dm and opens in dm
-    await m.act("plan:week:x")
+    await m.act("plan:week")
     assert opens in m.text and next_title in m.text
     nudge = _text(await weekly_nudge(app, clock, ALICE))  # for week 2, still before the phase
     assert opens in nudge and "Focus for week" not in nudge
@@ -123,7 +123,7 @@ async def test_a_settings_pace_change_keeps_phases_and_every_surface_reads_one_f
         (i.topic_id, i.week, i.state) for i in await _items(app, BOB)
     ], "/settings and the /learn pace menu re-lay a plan the same way"
 
-    await alice.act("learn:plan:x")
+    await alice.act("learn:plan")
     finish = alice.last.cards[0].footer.split("finishing around ")[1]
     work = [(i.hours, i.week) for i in items if i.state != "skipped"]
     assert finish == day(planner.plan_dates.span(start.date(), 25, work).finish)

@@ -79,7 +79,7 @@ async def test_a_button_that_updates_a_message_to_progress_sends_its_pictures(bo
     )
     await answer(fake, fake.click(message, done))
     message = fake.messages[message["id"]]
-    _, call = await answer(fake, fake.click(message, "progress:show:x"))
+    _, call = await answer(fake, fake.click(message, "progress:show"))
     assert call.body["type"] == 7  # the message is updated in place
     assert set(_pictures(call)) == {"study-heatmap.png", "plan-burnup.png"}
     updated = fake.messages[message["id"]]

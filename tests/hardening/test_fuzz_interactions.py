@@ -487,7 +487,7 @@ def test_discord_unknown_custom_ids_are_answered_and_change_nothing(live_d: Live
 
 
 def test_discord_a_button_gone_from_its_message_is_still_answered(live_d: LiveDiscord) -> None:
-    for custom_id in ("help:show:x", "today:show:x", "nothing"):
+    for custom_id in ("help:show", "today:show", "nothing"):
         _discord_round(
             live_d, lambda c=custom_id: _press(live_d, c, ALICE_ID, on_message=False), presser=D_ALICE
         )
@@ -547,7 +547,7 @@ def test_discord_bad_modal_submits_are_refused(live_d: LiveDiscord) -> None:
 def test_discord_control_a_valid_button_still_works(live_d: LiveDiscord) -> None:
     """The harness can tell a working button from a refused one."""
     n = len(live_d.fake.calls)
-    payload = live_d.run(_press(live_d, "help:show:x", ALICE_ID))
+    payload = live_d.run(_press(live_d, "help:show", ALICE_ID))
     body = _check_discord_answer(live_d, payload, n)
     assert body["type"] == 7 and "/learn" in text_of(body["data"])
 
@@ -760,7 +760,7 @@ def test_slack_unknown_values_are_answered_and_change_nothing(live_s: LiveSlack)
         select=st.booleans(),
     )
     @example(value="nothing:here", user="U1", surface="home", select=False)
-    @example(value="pg:x:help:show:x", user="U1", surface="ephemeral", select=False)
+    @example(value="pg:x:help:show", user="U1", surface="ephemeral", select=False)
     @example(value="pg:1:" + "9" * 90, user="U1", surface="modal", select=False)
     @example(value="topic:done:<!channel>", user="U2", surface="public", select=False)
     def run(value: str, user: str, surface: str, select: bool) -> None:
@@ -860,7 +860,7 @@ def test_slack_bad_modal_submits_are_refused(live_s: LiveSlack) -> None:
 def test_slack_control_a_valid_button_still_works(live_s: LiveSlack) -> None:
     live_s.n += 1
     name = f"ex{live_s.n}"
-    payload = _action_payload(live_s, "help:show:x", "U1", "ephemeral", False, name)
+    payload = _action_payload(live_s, "help:show", "U1", "ephemeral", False, name)
     status, _ = live_s.run(live_s.slack.interactive(payload))
     assert status == 200
     live_s.run(

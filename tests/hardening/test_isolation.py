@@ -223,7 +223,7 @@ async def test_export_is_every_row_about_the_member_and_nothing_else(seeded: App
 
 
 async def test_export_through_the_engine_is_the_same_file(seeded: App) -> None:
-    reply = await seeded.engine.action(BOB, "privacy:export:x")
+    reply = await seeded.engine.action(BOB, "privacy:export")
     assert reply.attachment is not None
     data = json.loads(reply.attachment.content)
     assert data["member"]["user_id"] == BOB.user_id

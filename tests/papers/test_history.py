@@ -15,7 +15,7 @@ def first_pick(reply) -> str:
 
 
 async def export(app: App, who) -> dict:
-    reply = await app.engine.action(who, "privacy:export:x")
+    reply = await app.engine.action(who, "privacy:export")
     assert reply.attachment is not None
     return json.loads(reply.attachment.content)
 
@@ -86,7 +86,7 @@ async def test_group_reads_are_exported(app: App) -> None:
 async def test_bad_paper_buttons_change_nothing(app: App) -> None:
     who = key("prodder")
     await app.engine.command(who, "progress")
-    for action in ("paper:read", "paper:rate:arxiv:1706.03762:9", "paper:rate:x", "paper:save:doi:nope"):
+    for action in ("paper:read", "paper:rate:arxiv:1706.03762:9", "paper:rate", "paper:save:doi:nope"):
         reply = await app.engine.action(who, action)
         assert reply.error, action
     data = await export(app, who)

@@ -100,9 +100,9 @@ async def test_new_this_week_pick_in_paper_command(live) -> None:
     who = key("redteamer")
     await enrol(app, who, "ai-red-teaming")
     reply = await app.engine.command(who, "paper")
-    assert ("New this week", "paper:new:x") in choices_of(reply)
+    assert ("New this week", "paper:new") in choices_of(reply)
     assert "2 new preprints" in reply.cards[0].footer
-    first = await app.engine.action(who, "paper:new:x")
+    first = await app.engine.action(who, "paper:new")
     assert not first.error and first.cards[0].title.startswith("🆕 Indirect Prompt Injection")
     assert ("Read it", "paper:read:arxiv:2610.21455") in choices_of(first)
     second = await app.engine.action(who, "paper:new:arxiv:2610.21455")
@@ -141,7 +141,7 @@ async def test_weekly_paper_offers_new_this_week_too(live) -> None:
     async with app.sessions() as s, s.begin():
         call = Call(s, app.catalog, app.clock, who, Context())
         reply = await papers.weekly_paper_reply(call, await call.member())
-    assert ("New this week", "paper:new:x") in choices_of(reply)
+    assert ("New this week", "paper:new") in choices_of(reply)
 
 
 def test_window_and_weekend_rules() -> None:
@@ -196,7 +196,7 @@ async def test_bad_responses_fall_back_to_the_catalogue(db_url, clock, catalog, 
         await enrol(app, who, "ai-red-teaming")
         reply = await app.engine.command(who, "paper")
         assert not reply.error
-        assert "paper:new:x" not in [a for _, a in choices_of(reply)]
+        assert "paper:new" not in [a for _, a in choices_of(reply)]
         assert any(a.startswith("paper:read:") for _, a in choices_of(reply))
         # The failure is remembered so the next scheduler tick does not hammer the API.
         assert (await refresh_if_due(app)).ran is False
@@ -242,7 +242,7 @@ async def test_live_source_is_off_by_default(db_url, clock, catalog, fake: FakeA
         assert await refresh_if_due(app) is None
         assert fake.requests == []
         reply = await app.engine.command(key("plain"), "paper")
-        assert "paper:new:x" not in [a for _, a in choices_of(reply)]
+        assert "paper:new" not in [a for _, a in choices_of(reply)]
     finally:
         await app.close()
 

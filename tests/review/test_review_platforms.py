@@ -132,7 +132,7 @@ async def test_slack_review_in_a_message_and_from_the_app_home(review_slack: Sla
 
     # From the App Home the same flow opens in a modal.
     home = {"id": "V0HOME", "type": "home"}
-    await slack.click("review:next:x", view=home)
+    await slack.click("review:next", view=home)
     await slack.fake.wait_for(lambda: slack.fake.find("views.open"))
     opened = slack.fake.find("views.open")[-1].args["view"]
     check_view(opened)

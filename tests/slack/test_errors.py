@@ -37,7 +37,7 @@ async def test_a_command_that_fails_after_the_ack_apologises_privately(slack: Sl
 
 async def test_a_home_button_that_fails_after_the_ack_apologises_in_the_dm(slack: SlackHarness):
     slack.fake.reset_after_accept("users.info", times=10)
-    status, _ = await slack.click("today:show:x", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
+    status, _ = await slack.click("today:show", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
     assert status == 200
     posts = await slack.fake.wait_for(lambda: slack.fake.find("chat.postMessage"))
     assert slack.fake.find("conversations.open")[0].args["users"] == "U1"

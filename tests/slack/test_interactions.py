@@ -54,14 +54,14 @@ async def test_learn_menu_then_enrol_button_builds_a_plan(slack: SlackHarness):
 
 async def test_button_in_a_public_message_answers_privately(slack: SlackHarness):
     container = {"type": "message", "is_ephemeral": False, "channel_id": "C0GENERAL"}
-    await slack.click("help:show:x", container=container)
+    await slack.click("help:show", container=container)
     shown = await response(slack, "action")
     assert shown["replace_original"] is False
     assert shown["response_type"] == "ephemeral"
 
 
 async def test_page_buttons_rebuild_the_origin(slack: SlackHarness):
-    await slack.click("pg:0:help:show:x")
+    await slack.click("pg:0:help:show")
     shown = await response(slack, "action")
     assert shown["replace_original"] is True
     assert "/learn" in json.dumps(shown)
@@ -97,7 +97,7 @@ async def test_bad_modal_input_shows_an_error_in_the_modal(slack: SlackHarness):
 
 async def test_home_button_opens_a_form_in_a_modal(slack: SlackHarness):
     home = {"id": "V0HOME", "type": "home"}
-    await slack.click("checkin:open:x", view=home, action_id="home:0")
+    await slack.click("checkin:open", view=home, action_id="home:0")
     calls = await slack.fake.wait_for(lambda: slack.fake.find("views.open"))
     view = calls[0].args["view"]
     check_view(view)
@@ -105,13 +105,13 @@ async def test_home_button_opens_a_form_in_a_modal(slack: SlackHarness):
 
 
 async def test_home_button_shows_a_reply_in_a_modal(slack: SlackHarness):
-    await slack.click("today:show:x", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
+    await slack.click("today:show", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
     calls = await slack.fake.wait_for(lambda: slack.fake.find("views.open"))
     check_view(calls[0].args["view"])
 
 
 async def test_button_inside_a_modal_updates_it(slack: SlackHarness):
-    await slack.click("help:show:x", view={"id": "V0MODAL", "type": "modal"})
+    await slack.click("help:show", view={"id": "V0MODAL", "type": "modal"})
     calls = await slack.fake.wait_for(lambda: slack.fake.find("views.update"))
     assert calls[0].args["view_id"] == "V0MODAL"
     check_view(calls[0].args["view"])
@@ -120,7 +120,7 @@ async def test_button_inside_a_modal_updates_it(slack: SlackHarness):
 async def test_export_uploads_a_file_to_the_dm(slack: SlackHarness):
     await slack.command("progress")
     await response(slack, "progress")
-    await slack.click("privacy:export:x")
+    await slack.click("privacy:export")
     await slack.fake.wait_for(lambda: slack.fake.find("files.completeUploadExternal"))
     assert slack.fake.find("conversations.open")[0].args["users"] == "U1"
     assert b'"user_id": "U1"' in slack.fake.uploads[0] or b"U1" in slack.fake.uploads[0]

@@ -69,7 +69,7 @@ async def test_assess_results_upload_the_skill_profile(slack: SlackHarness):
 async def test_app_home_shows_text_only(slack: SlackHarness):
     await _checked_in(slack)
     published = len(slack.fake.find("views.publish"))
-    await slack.click("progress:show:x", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
+    await slack.click("progress:show", view={"id": "V0HOME", "type": "home"}, action_id="home:1")
     await slack.fake.wait_for(lambda: slack.fake.find("views.open"))
     # The Home tab is republished after the answer, so any upload would have been asked for by now.
     await slack.fake.wait_for(lambda: len(slack.fake.find("views.publish")) > published)

@@ -21,16 +21,16 @@ from bot.core.identity import MemberKey
 from bot.core.replies import Button, Reply
 
 DASHBOARD_BUTTONS = (
-    Button("Check in", "checkin:open:x", "primary"),
-    Button("Today's task", "today:show:x"),
-    Button("Progress", "progress:show:x"),
-    Button("Review", "review:next:x"),
-    Button("Settings", "settings:show:x"),
+    Button("Check in", "checkin:open", "primary"),
+    Button("Today's task", "today:show"),
+    Button("Progress", "progress:show"),
+    Button("Review", "review:next"),
+    Button("Settings", "settings:show"),
 )
 WELCOME_BUTTONS = (
     Button("Pick a plan", "learn:list:all", "primary"),
     Button("Find my level", "assess:start:ai"),
-    Button("What can you do?", "help:show:x"),
+    Button("What can you do?", "help:show"),
 )
 WELCOME = (
     "I help you learn AI and ML at your own pace: pick a roadmap with `/learn`, find your level "

@@ -274,7 +274,7 @@ async def log(
         body_lines.append("Pick a plan with /learn and I'll track your topics too.")
     if st.frozen_days:
         body_lines.append(f"A streak freeze covered {day(st.frozen_days[0])}.")
-    buttons.append(Button("Progress", "progress:show:x"))
+    buttons.append(Button("Progress", "progress:show"))
     reply = Reply(
         cards=(
             Card(

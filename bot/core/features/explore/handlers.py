@@ -38,7 +38,7 @@ def _menu(catalog: Catalog) -> Reply:
             "Choose a topic",
             tuple(SelectOption(label, f"explore:show:{value}") for label, value in choices),
         ),
-        origin="explore:menu:x",
+        origin="explore:menu",
     )
 
 

@@ -124,7 +124,7 @@ async def enrol(call: Call, args: list[str], _values: Mapping[str, str]) -> Repl
             ),
             buttons=(
                 Button(f"Switch to {title}"[:80], f"learn:switch:{ref}", "primary"),
-                Button("Keep my plan", "learn:keep:x"),
+                Button("Keep my plan", "learn:keep"),
             ),
         )
     return await _start(call, ref)
@@ -256,8 +256,8 @@ def _summary(
         fields.append(Field("Marked as known", str(len(known))))
     choices = sorted({*PACE_CHOICES, *([need] if need else [])} - {hpw})
     buttons = [
-        Button("What to study today", "today:show:x", "primary"),
-        Button("Whole plan", "learn:plan:x"),
+        Button("What to study today", "today:show", "primary"),
+        Button("Whole plan", "learn:plan"),
     ]
     if known:
         buttons.append(Button("Study known topics anyway", f"learn:unskip:{plan_id}"))
@@ -343,7 +343,7 @@ async def show_plan(call: Call, _args: list[str], _values: Mapping[str, str]) ->
     )
     span = planner.stored_span(plan.start_date, plan.hours_per_week, items)
     footer = f"{span.weeks} weeks at {hours(plan.hours_per_week)} a week, finishing around {day(span.finish)}"
-    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body, footer=footer),), origin="learn:plan:x")
+    return Reply(cards=(Card(title=f"Plan: {plan.title}", body=body, footer=footer),), origin="learn:plan")
 
 
 async def list_action(call: Call, _args: list[str], _values: Mapping[str, str]) -> Reply:

@@ -165,7 +165,7 @@ async def _curated_reply(call: Call, member: Member, paper: Paper, text: str = "
     fresh = await _new_this_week(call, member, set(await history(call, member.id)))
     footer = ""
     if fresh:
-        buttons = (*buttons, Button("New this week", "paper:new:x", "primary"))
+        buttons = (*buttons, Button("New this week", "paper:new", "primary"))
         n = len(fresh)
         footer = f"{n} new preprint{'s' if n != 1 else ''} in your areas on arXiv this week"
     card = paper_card(paper, "📄 ")
@@ -239,7 +239,7 @@ async def another_paper(call: Call, member: Member) -> Reply:
                     body="You've been through every paper in the catalogue.",
                 ),
             ),
-            buttons=(Button("New this week", "paper:new:x", "primary"),) if fresh else (),
+            buttons=(Button("New this week", "paper:new", "primary"),) if fresh else (),
         )
     return await _curated_reply(call, member, paper)
 

@@ -214,7 +214,7 @@ async def privacy_command(call: Call, action: str | None = None) -> Reply:
             ),
         ),
         buttons=(
-            Button("Export my data", "privacy:export:x", "primary"),
+            Button("Export my data", "privacy:export", "primary"),
             Button("Delete my data", "privacy:delete:ask", "danger"),
         ),
     )

@@ -69,11 +69,11 @@ async def progress_command(call: Call) -> Reply:
     reply = Reply(
         cards=(card,),
         buttons=(
-            Button("Today", "today:show:x", "primary"),
-            Button("Log study", "checkin:open:x"),
+            Button("Today", "today:show", "primary"),
+            Button("Log study", "checkin:open"),
             *review_buttons,
         ),
-        origin="progress:show:x",
+        origin="progress:show",
     )
     return await pictures.progress_images(call, member, reply, (plan, items, p))
 
@@ -103,8 +103,8 @@ async def today_command(call: Call) -> Reply:
     if week.waiting is not None:
         return Reply(
             cards=(Card(title="You're up to date 🎉", body=plan_weeks.waiting_text(call, week)),),
-            buttons=(Button("Review", "review:next:x", "primary"), Button("Log study", "checkin:open:x")),
-            origin="today:show:x",
+            buttons=(Button("Review", "review:next", "primary"), Button("Log study", "checkin:open")),
+            origin="today:show",
         )
     suggestion = await suggest_today(call, member, plan, items)
     if not suggestion:
@@ -129,7 +129,7 @@ async def today_command(call: Call) -> Reply:
             f"Start here: [{res.title}]({res.url})"
         )
         buttons.append(Button(f"Done: {topic.title[:60]}", f"topic:done:{item.id}", "success"))
-    buttons.append(Button("Log study", "checkin:open:x", "primary"))
+    buttons.append(Button("Log study", "checkin:open", "primary"))
     daily = _daily_minutes(member.hours_per_week, member.checkin_days)
     return Reply(
         cards=(
@@ -140,7 +140,7 @@ async def today_command(call: Call) -> Reply:
             ),
         ),
         buttons=tuple(buttons[:5]),
-        origin="today:show:x",
+        origin="today:show",
     )
 
 
@@ -195,7 +195,7 @@ async def mark_done(call: Call, args: list[str], _values: Mapping[str, str]) -> 
         after = "That was the last topic!"
     reply = Reply(
         cards=(Card(title=f"✅ {title}", body=f"Marked done. {after}", tone="success"),),
-        buttons=(Button("Today", "today:show:x", "primary"), Button("Progress", "progress:show:x")),
+        buttons=(Button("Today", "today:show", "primary"), Button("Progress", "progress:show")),
     )
     return await milestones.celebrate(call, member, reply, milestones.from_plan(plan_items))
 
@@ -236,7 +236,7 @@ async def week_focus(call: Call, _a: list[str], _v: Mapping[str, str]) -> Reply:
                 progress=Progress(week_logged / 60, member.hours_per_week, "This week"),
             ),
         ),
-        origin="plan:week:x",
+        origin="plan:week",
     )
 
 

@@ -163,9 +163,9 @@ async def nudge_reply(call: Call, member: Member, d: date) -> Reply:
     return Reply(
         cards=(Card(title=f"Your week ahead · {plan.title}", body=body, fields=tuple(fields)),),
         buttons=(
-            Button("Today", "today:show:x", "primary"),
-            Button("Whole plan", "learn:plan:x"),
-            Button("Progress", "progress:show:x"),
+            Button("Today", "today:show", "primary"),
+            Button("Whole plan", "learn:plan"),
+            Button("Progress", "progress:show"),
         ),
     )
 

@@ -132,7 +132,7 @@ async def _summary(call: Call, member: Member, done: int, lead: str = "", limite
     return Reply(
         text=lead,
         cards=(Card(title=title, body="\n".join(lines), tone="success" if done else "info"),),
-        buttons=(Button("Progress", "progress:show:x"),),
+        buttons=(Button("Progress", "progress:show"),),
     )
 
 
@@ -248,7 +248,7 @@ async def topic_action(call: Call, args: list[str], _v: Mapping[str, str]) -> Re
                         body=f"{t.explainer}\n\nStart here: [{res.title}]({res.url})",
                     ),
                 ),
-                buttons=(Button("Log study", "checkin:open:x", "primary"), Button("Review", "review:next:x")),
+                buttons=(Button("Log study", "checkin:open", "primary"), Button("Review", "review:next")),
             )
     raise UserError("That topic is no longer in the catalogue.", hint="Run /progress for a fresh list.")
 
@@ -333,7 +333,7 @@ async def checkin_part(call: Call, member: Member) -> tuple[str, tuple[Button, .
     shown = min(due, member.review_daily_limit)
     noun = "card is" if due == 1 else "cards are"
     more = f" ({shown} today)" if shown < due else ""
-    return f"\n\n🔁 {due} review {noun} due{more}.", (Button("Review now", "review:next:x", "primary"),)
+    return f"\n\n🔁 {due} review {noun} due{more}.", (Button("Review now", "review:next", "primary"),)
 
 
 ACTIONS = {

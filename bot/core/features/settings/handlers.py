@@ -235,7 +235,7 @@ async def show(
         community_visibility.settings_field(member),
     ]
     lines = []
-    buttons = [Button("Edit settings", "settings:edit:x", "primary")]
+    buttons = [Button("Edit settings", "settings:edit", "primary")]
     failed = [s for s, row in rows.items() if not row.enabled and _dm_failed(row.disabled_reason)]
     if failed or member.dm_blocked_reason:
         lines.append(
@@ -243,7 +243,7 @@ async def show(
             "so I turned your reminders off. Once you've opened your DMs to me, press "
             f"**{RESUME_LABEL}**."
         )
-        buttons.insert(0, Button(RESUME_LABEL, "settings:resume:x", "success"))
+        buttons.insert(0, Button(RESUME_LABEL, "settings:resume", "success"))
     for stream in ("checkin", "nudge", "paper", "reassess"):
         row = rows.get(stream)
         if row is None:
@@ -267,7 +267,7 @@ async def show(
     return Reply(
         cards=(Card(title="Your settings", body="\n".join(lines), fields=tuple(fields)),),
         buttons=tuple(buttons[:5]),
-        origin="settings:show:x",
+        origin="settings:show",
     )
 
 
