@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bulk import BulkLoader
 from bot.config import Settings
-from bot.core import schedule
 from bot.core.clock import FrozenClock
+from bot.core.domain import schedule
 from bot.core.identity import MemberKey
 from bot.runtime import build_app
 from content.schema import Catalog

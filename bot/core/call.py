@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock, zone
 from bot.core.identity import MemberKey
-from bot.core.services import memberships, pauses, schedules
+from bot.core.services import due_times, memberships, pauses
 from content.schema import Catalog
 from storage import repo
 from storage.models import Community, Member
@@ -78,7 +78,7 @@ class Call:
                 # Joining while paused: the new membership's streak holds the pause too.
                 await pauses.record(self.session, self._member, self._member.paused_until, today, self.now())
             # Due times from the start, so the scheduler never has to look for unseeded rows.
-            await schedules.refresh(self.session, self._member, self.now())
+            await due_times.refresh(self.session, self._member, self.now())
         return self._member
 
     def tz(self, member: Member) -> ZoneInfo:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.core import schedule
+from bot.core.domain import schedule
 from bot.runtime import App
 from storage.models import Member, Schedule
 

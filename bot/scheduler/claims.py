@@ -56,8 +56,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox, schedule
-from bot.core.services.schedules import reassess_anchor
+from bot.core import outbox
+from bot.core.domain import schedule
+from bot.core.services.due_times import reassess_anchor
 from storage.models import Member, OutboxMessage, Schedule
 from storage.types import UTCDateTime
 

@@ -52,9 +52,9 @@ from typing import Any
 from sqlalchemy import and_, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import schedule
 from bot.core.call import Call
 from bot.core.clock import Clock, FrozenClock
+from bot.core.domain import schedule
 from bot.core.features.reminders import handlers as reminders
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (

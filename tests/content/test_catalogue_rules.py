@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core import planner
+from bot.core.domain import planner
 from bot.core.features.explore import handlers as explore
 from content import checks
 from content.loader import CONTENT_DIR, ContentError, load_catalog, load_default_catalog

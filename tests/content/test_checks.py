@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.content_report import report
-from bot.core import planner
+from bot.core.domain import planner
 from content import checks
 from content.loader import ContentError
 from content.schema import Catalog, LearningPath, Paper, Question, Resource, Roadmap, SkillArea

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import planner
-from bot.core.domain import placement
+from bot.core.domain import placement, planner
 from content.loader import load_default_catalog
 
 CATALOG = load_default_catalog()

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import planner
-from bot.core.domain import plan_dates
+from bot.core.domain import plan_dates, planner
 from bot.core.domain.logged import logged
 from content.loader import load_default_catalog
 

@@ -11,8 +11,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import planner
-from bot.core.domain import plan_dates
+from bot.core.domain import plan_dates, planner
 from content.loader import load_default_catalog
 
 START = date(2026, 11, 30)

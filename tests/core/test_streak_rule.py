@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.streaks import compute
+from bot.core.domain.streaks import compute
 
 MON = date(2026, 11, 23)  # a Monday
 ZONES = ["America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Kiritimati", "Europe/London"]

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.streaks import compute
+from bot.core.domain.streaks import compute
 
 TODAY = date(2026, 11, 26)  # a Thursday
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.streaks import compute, freeze_days, replay
+from bot.core.domain.streaks import compute, freeze_days, replay
 
 MON = date(2026, 11, 23)
 

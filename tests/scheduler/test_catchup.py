@@ -1,6 +1,6 @@
 """Outage catch-up: only slots that can no longer be delivered sensibly are dropped.
 
-The rule lives in bot/core/schedule.py (`catch_up`); the claim pass applies it inside the
+The rule lives in bot/core/domain/schedule.py (`catch_up`); the claim pass applies it inside the
 database. The properties pin the schedule maths across zones, DST and quiet hours; the
 scenarios drive the real claim pass and dispatcher.
 """
@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core import schedule
+from bot.core.domain import schedule
 from bot.core.replies import render_text
 from storage.models import Member
 from tests.scheduler.conftest import add_member, outbox_rows, schedule_row, step

@@ -195,10 +195,10 @@ async def test_weekly_nudge_and_reassessment_reminder(sapp, messenger):
                 completed_at=at(1, 10, month=1),
             )
         )
-    from bot.core.services import schedules
+    from bot.core.services import due_times
 
     async with sapp.sessions() as s, s.begin():
-        await schedules.refresh(s, await s.get(Member, 1), sapp.clock.now())
+        await due_times.refresh(s, await s.get(Member, 1), sapp.clock.now())
     await step(sapp, messenger, at(8, 18))  # Sunday
     nudge = next(s for s in messenger.sent if s.key == "nudge:1:2026-W10")
     text = render_text(nudge.reply)

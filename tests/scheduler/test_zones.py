@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core import schedule
+from bot.core.domain import schedule
 from storage.models import Member
 from tests.scheduler.conftest import add_member, outbox_rows, step
 

@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import streaks
 from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.commands import CommandSpec, Option
 from bot.core.community import study_totals
+from bot.core.domain import streaks
 from bot.core.errors import UserError
 from bot.core.format import day, hours, month_year
 from bot.core.registry import Registry
@@ -135,7 +135,7 @@ async def rank_for(session: AsyncSession, community_id: int, key: str, minutes: 
 async def dress(session: AsyncSession, standings: list[Standing], now: datetime) -> list[Standing]:
     """Names and current streaks for the few members shown: three queries for all of them.
 
-    The streak is the rule of bot/core/streaks.py on each member's own calendar."""
+    The streak is the rule of bot/core/domain/streaks.py on each member's own calendar."""
     ids = [s.member_id for s in standings]
     if not ids:
         return []

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
 
-from bot.core.schedule import end_of_local_day
+from bot.core.domain.schedule import end_of_local_day
 
 RATINGS: dict[str, Rating] = {
     "again": Rating.Again,

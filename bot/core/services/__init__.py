@@ -1,2 +1,2 @@
-"""Helpers the features share (schedules, plan weeks, levels, pauses, memberships, the study
+"""Helpers the features share (due times, plan weeks, levels, pauses, memberships, the study
 log, pictures). No command lives here: commands live in bot.core.features."""

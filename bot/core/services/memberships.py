@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.services import schedules
+from bot.core.services import due_times
 from storage.models import Community, Member, Plan, Schedule
 
 PERSON_SETTINGS = (
@@ -54,7 +54,7 @@ async def share_settings(session: AsyncSession, member: Member, now: datetime) -
                 changed = True
         if changed:
             await session.flush()
-            await schedules.refresh(session, other, now)
+            await due_times.refresh(session, other, now)
 
 
 def adopt_settings(member: Member, existing: list[Member]) -> None:

@@ -14,10 +14,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 
-from bot.core import streaks
 from bot.core.call import Call
 from bot.core.domain import pace as pace_rule
-from bot.core.domain import plan_dates
+from bot.core.domain import plan_dates, streaks
 from bot.core.pictures import burnup, heatmap, skills
 from bot.core.pictures.community import WEEKS as COMMUNITY_WEEKS
 from bot.core.pictures.community import CommunityCounts, alt_text

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core import planner
 from bot.core.call import Call
+from bot.core.domain import planner
 from bot.core.format import day
 from bot.core.services import studylog
 from storage import repo

@@ -22,7 +22,7 @@ from bot.core.community import milestones
 from bot.core.errors import UserError
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import pictures, schedules
+from bot.core.services import due_times, pictures
 from bot.core.services.levels import LEVEL_WORDS
 from content.schema import Catalog, Question
 from storage import repo
@@ -325,7 +325,7 @@ async def _step(call: Call, a: Assessment, state: dict[str, Any], feedback: str)
             plan = await repo.active_plan(call.session, member.id)
             if plan is not None and plan.hours_per_week != pace:
                 a.result = {**(a.result or {}), "repace_plan": plan.id, "repace_title": plan.title}
-        await schedules.refresh(call.session, member, call.now())
+        await due_times.refresh(call.session, member, call.now())
         reply = await pictures.skill_profile(call, member, a, _render(call.catalog, a, None, feedback))
         return await milestones.celebrate(
             call, member, reply, await milestones.from_assessment(call.session, member.id, a)

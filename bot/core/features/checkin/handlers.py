@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import bindparam
 
-from bot.core import streaks
 from bot.core.call import Call
 from bot.core.community import milestones, study_totals
+from bot.core.domain import streaks
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.features.review import handlers as review

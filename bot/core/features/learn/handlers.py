@@ -6,9 +6,8 @@ from collections.abc import Mapping
 
 from sqlalchemy import insert, select
 
-from bot.core import planner
 from bot.core.call import Call
-from bot.core.domain import plan_dates
+from bot.core.domain import plan_dates, planner
 from bot.core.errors import UserError
 from bot.core.format import bullet, day, hours, stars
 from bot.core.replies import Button, Card, Field, Reply, Select, SelectOption

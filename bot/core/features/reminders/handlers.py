@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import ids, outbox, schedule
+from bot.core import ids, outbox
 from bot.core.call import Call
 from bot.core.clock import zone
+from bot.core.domain import schedule
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.features.papers import handlers as papers
@@ -21,7 +22,7 @@ from bot.core.features.progress import handlers as progress
 from bot.core.features.review import handlers as review
 from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
-from bot.core.services import memberships, plan_weeks, schedules, studylog
+from bot.core.services import due_times, memberships, plan_weeks, studylog
 from storage import repo
 from storage.models import Member, PlanItem
 
@@ -203,7 +204,7 @@ async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> 
     if stream == "paper":
         return await papers.weekly_paper_reply(call, member)
     if stream == "reassess":
-        last = await schedules.last_assessed(call.session, member.id)
+        last = await due_times.last_assessed(call.session, member.id)
         return reassess_reply(last, zone(member.timezone))
     return None
 

@@ -9,12 +9,12 @@ from datetime import date
 from bot.core import timezones
 from bot.core.call import Call
 from bot.core.community import visibility as community_visibility
+from bot.core.domain.schedule import WEEKDAYS
 from bot.core.errors import UserError
 from bot.core.features.review import handlers as review
 from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
-from bot.core.schedule import WEEKDAYS
-from bot.core.services import memberships, pauses, plan_weeks, schedules
+from bot.core.services import due_times, memberships, pauses, plan_weeks
 from storage import repo
 from storage.models import Member
 
@@ -176,7 +176,7 @@ async def apply_settings(call: Call, member: Member, opts: Mapping[str, object])
     await call.session.flush()
     if any(attr == "hours_per_week" for attr, _, _ in changes):
         await _refit_plan(call, member)
-    await schedules.refresh(call.session, member, call.now())
+    await due_times.refresh(call.session, member, call.now())
     await memberships.share_settings(call.session, member, call.now())
     if opts.get("pause_until") is not None:
         for m in [member, *await memberships.others(call.session, member)]:
@@ -373,7 +373,7 @@ async def resume_action(call: Call, _a: list[str], _v: Mapping[str, str]) -> Rep
     member.dm_blocked_reason = None
     member.dm_blocked_notice = False
     await call.session.flush()
-    await schedules.refresh(call.session, member, call.now())
+    await due_times.refresh(call.session, member, call.now())
     names = [STREAM_NAMES[s] for s in ("checkin", "nudge", "paper", "reassess") if s in back]
     text = (
         f"Your reminders are back on: {', '.join(names)}. If my next message can't reach you, "

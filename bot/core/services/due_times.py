@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import schedule
+from bot.core.domain import schedule
 from storage import repo
 from storage.models import Assessment, Member, OutboxMessage
 
