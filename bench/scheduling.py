@@ -9,9 +9,13 @@ into the same minute. The plan the database uses for the due-claim query is prin
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.context import Bench
@@ -19,45 +23,72 @@ from bench.seed import T0, Population, bench_settings, seed
 from bench.stats import figure
 from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
-from bot.scheduler.claims import claim_statements, create_cohort_table
 from bot.scheduler.service import claim_pass
 from storage.db import checkpoint
 from storage.models import OutboxMessage, Schedule
+from storage.outbox_store import Status
 
 # Passes of the day replayed: every `interval` seconds of simulated time for 24 h.
 DAY = timedelta(hours=24)
 
 
-async def query_plan(engine: AsyncEngine) -> list[str]:
-    """The plans of the claim pass's three statements, inside a transaction that is rolled back."""
-    lines: list[str] = []
-    dialect = engine.dialect
-    async with engine.connect() as conn:
-        await conn.run_sync(create_cohort_table)
-        for name, stmt in claim_statements(dialect.name, T0).items():
-            compiled = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            lines.append(f"{name}:")
-            if dialect.name == "sqlite":
-                rows = await conn.execute(text("EXPLAIN QUERY PLAN " + compiled))
-                lines += [f"  {r[3]}" for r in rows]
+def _claim_statement(sql: str) -> str | None:
+    """Which of the claim pass's set-based statements `sql` is, if any."""
+    flat = " ".join(sql.split()).lower()
+    if flat.startswith("select") and "group by" in flat and "from schedules join members" in flat:
+        return "read cohorts"
+    if flat.startswith("insert into outbox") and "claim_cohorts" in flat:
+        return "queue"
+    if flat.startswith("update schedules") and "claim_cohorts" in flat:
+        return "advance"
+    return None
+
+
+@contextmanager
+def explained(name_of: Callable[[str], str | None]) -> Iterator[dict[str, list[str]]]:
+    """The plan of the first statement of each name that runs inside the block, on any engine.
+
+    Plans are read as the statements really run (same parameters, same temporary tables),
+    on the connection that runs them; EXPLAIN itself executes nothing.
+    """
+    plans: dict[str, list[str]] = {}
+
+    def explain(conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
+        name = name_of(statement)
+        if name is None or name in plans or many:
+            return
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            if conn.dialect.name == "sqlite":
+                cursor.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+                plans[name] = [str(r[3]) for r in cursor.fetchall()]
             else:
-                rows = await conn.execute(text("EXPLAIN " + compiled))
-                lines += [f"  {r[0]}" for r in rows]
-        if dialect.name == "sqlite":
-            idx = await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules'"))
-            lines += [f"index {r[0]}: {r[1]}" for r in idx if r[1]]
-        else:
-            idx = await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename='schedules'"))
-            lines += [f"index: {r[0]}" for r in idx]
-        await conn.rollback()
-    return lines
+                cursor.execute("EXPLAIN " + statement, parameters)
+                plans[name] = [str(r[0]) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    event.listen(Engine, "before_cursor_execute", explain)
+    try:
+        yield plans
+    finally:
+        event.remove(Engine, "before_cursor_execute", explain)
+
+
+async def indexes(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            idx = await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules' AND type='index'"))
+            return [f"index {r[0]}: {r[1]}" for r in idx if r[1]]
+        idx = await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename='schedules'"))
+        return [f"index: {r[0]}" for r in idx]
 
 
 async def _outbox_counts(app: App) -> dict[str, int]:
     async with app.sessions() as s:
         rows = await s.execute(
             select(OutboxMessage.stream, func.count())
-            .where(OutboxMessage.status == "pending")
+            .where(OutboxMessage.status == Status.PENDING)
             .group_by(OutboxMessage.stream)
         )
         return {stream: n for stream, n in rows.all()}
@@ -111,11 +142,16 @@ async def run(b: Bench) -> None:
             clock = FrozenClock(T0)
             app = build_app(bench_settings(url), clock=clock, catalog=b.catalog)
             try:
-                print(f"  [{kind}] claim pass query plans:")
-                for line in await query_plan(app.db):
-                    print(f"      {line}")
                 n = min(sizes.worst_minute, sizes.sched_members)
-                took, queued = await worst_minute(app, clock, n)
+                with explained(_claim_statement) as plans:
+                    took, queued = await worst_minute(app, clock, n)
+                print(f"  [{kind}] claim pass query plans:")
+                for name, lines in plans.items():
+                    print(f"      {name}:")
+                    for line in lines:
+                        print(f"        {line}")
+                for line in await indexes(app.db):
+                    print(f"      {line}")
                 rate = queued / took if took else 0.0
                 at_100k = 100_000 / rate if rate else float("inf")
                 b.add(

@@ -21,13 +21,13 @@ from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App
 from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
 from bot.scheduler.pauses import DeliveryPauses
-from storage import gate
+from storage import gate, outbox_store
 from storage.models import OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
 
 EXTRAS_KEY = "metrics"
-OUTBOX_STATES = ("pending", "sending", "failed")
+OUTBOX_STATES = outbox_store.WATCHED
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 WAIT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -183,23 +183,14 @@ async def refresh_from_db(app: App, metrics: Metrics) -> bool:
     metrics.show_pauses(pauses if isinstance(pauses, DeliveryPauses) else None)
     try:
         async with app.sessions() as session:
-            counts = dict.fromkeys(OUTBOX_STATES, 0)
-            stmt = (
-                select(OutboxMessage.status, func.count())
-                .where(OutboxMessage.status.in_(OUTBOX_STATES))
-                .group_by(OutboxMessage.status)
-            )
-            for status, n in (await session.execute(stmt)).all():
-                counts[status] = n
+            counts = await outbox_store.counts_by_status(session, OUTBOX_STATES)
             oldest_due = await session.scalar(
                 select(func.min(Schedule.next_due_at)).where(
                     Schedule.enabled.is_(True), Schedule.next_due_at <= now
                 )
             )
             oldest_pending = await session.scalar(
-                select(func.min(OutboxMessage.not_before)).where(
-                    OutboxMessage.status == "pending", OutboxMessage.not_before <= now
-                )
+                select(func.min(OutboxMessage.not_before)).where(outbox_store.due_now(now))
             )
     except Exception as exc:
         log.warning("metrics: database query failed: %s", type(exc).__name__)

@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.ports import Messenger
@@ -31,7 +30,7 @@ from bot.ops import metrics as ops_metrics
 from bot.ops.delivery import CountingLimiter, DeliveryStopped, GuardedMessenger
 from bot.runtime import App
 from bot.scheduler.service import SchedulerHandle, start_scheduler
-from storage.models import OutboxMessage
+from storage import outbox_store
 
 log = logging.getLogger(__name__)
 
@@ -43,17 +42,7 @@ STOPPING_KEY = "stopping"
 async def release_claims(sessions: async_sessionmaker[AsyncSession], worker: str) -> int:
     """Rows `worker` claimed and did not finish go back to 'pending'; how many."""
     async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == worker)
-            .values(
-                status="pending",
-                claimed_at=None,
-                claimed_by=None,
-                attempts=case((OutboxMessage.attempts > 0, OutboxMessage.attempts - 1), else_=0),
-            )
-        )
-    return result.rowcount or 0  # type: ignore[attr-defined]
+        return await outbox_store.release(session, worker)
 
 
 class _QuietCancelledJobs(logging.Filter):

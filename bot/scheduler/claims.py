@@ -36,14 +36,12 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
-    Date,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     and_,
-    cast,
     func,
     insert,
     literal,
@@ -56,27 +54,32 @@ from sqlalchemy import (
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox
 from bot.core.domain import schedule
 from bot.core.services.due_times import reassess_anchor
+from storage import outbox_store
 from storage.models import Member, OutboxMessage, Schedule
+from storage.outbox_store import Status
 from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
 SEEDED_STREAMS = ("checkin", "nudge", "paper")
 
+# The member settings the schedule maths reads; every list of them below is built from this.
+SCHEDULE_INPUTS = (
+    "timezone",
+    "checkin_time",
+    "checkin_days",
+    "nudge_weekday",
+    "quiet_start",
+    "quiet_end",
+    "paused_until",
+)
 # What the schedule maths needs of a member; selected as columns, not ORM objects.
 _MEMBER_COLUMNS = (
     Member.platform,
     Member.community_id,
-    Member.timezone,
-    Member.checkin_time,
-    Member.checkin_days,
-    Member.nudge_weekday,
-    Member.quiet_start,
-    Member.quiet_end,
-    Member.paused_until,
+    *(getattr(Member, name) for name in SCHEDULE_INPUTS),
     Member.dm_blocked_reason,
 )
 
@@ -103,10 +106,8 @@ class ClaimStats:
         )
 
 
-def _locking(session: AsyncSession, stmt, *of):  # type: ignore[no-untyped-def]
-    if session.get_bind().dialect.name == "postgresql":
-        return stmt.with_for_update(skip_locked=True, of=of or None)
-    return stmt
+def _locking(session: AsyncSession, stmt: Any, *of: Any) -> Any:
+    return outbox_store.skip_locked(session.get_bind().dialect.name, stmt, *of)
 
 
 async def seed_missing(sessions: async_sessionmaker[AsyncSession], now: datetime, batch: int) -> int:
@@ -156,35 +157,20 @@ _BLOCKED = _M.c.dm_blocked_reason.is_not(None)
 _COHORT_COLUMNS = (
     _S.c.next_due_at,
     _S.c.stream,
-    _M.c.timezone,
-    _M.c.checkin_time,
-    _M.c.checkin_days,
-    _M.c.nudge_weekday,
-    _M.c.quiet_start,
-    _M.c.quiet_end,
-    _M.c.paused_until,
+    *(_M.c[name] for name in SCHEDULE_INPUTS),
     _BLOCKED.label("blocked"),
 )
 
-_MATCHED = (
-    "stream", "due", "timezone", "checkin_time", "checkin_days", "nudge_weekday",
-    "quiet_start", "quiet_end", "paused_until", "blocked",
-)  # fmt: skip
+_MATCHED = ("stream", "due", *SCHEDULE_INPUTS, "blocked")
 _cohorts = Table(
     "claim_cohorts",
     MetaData(),
     Column("stream", String(16), nullable=False),
     Column("due", UTCDateTime(), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("checkin_time", String(5)),
-    Column("checkin_days", String(7)),
-    Column("nudge_weekday", Integer),
-    Column("quiet_start", String(5)),
-    Column("quiet_end", String(5)),
-    Column("paused_until", Date),
+    *(Column(name, _M.c[name].type, nullable=_M.c[name].nullable) for name in SCHEDULE_INPUTS),
     Column("blocked", Boolean, nullable=False),
     # What to do with the cohort's members:
-    Column("status", String(16)),  # 'pending' or 'dropped' (stale); NULL: queue nothing
+    Column("status", String(16)),  # Status.PENDING or Status.DROPPED (stale); NULL: queue nothing
     Column("period", String(16)),
     Column("payload", _OUTBOX.c.payload.type),
     Column("expires_at", UTCDateTime()),
@@ -256,8 +242,6 @@ CHUNK_ROWS = 2_500
 MEMBER_BLOCK = 2_048
 # Cohort rows per INSERT into the temporary table.
 COHORT_SLICE = 250
-# Any fixed number: claimers on one PostgreSQL database take turns on it.
-_PG_CLAIM_LOCK = 0x5C0E_C1A1
 
 
 class _PassMemo:
@@ -268,16 +252,7 @@ class _PassMemo:
         self._next: dict[tuple[Any, ...], datetime | None] = {}
 
     def next_due(self, r: Any) -> datetime | None:
-        k = (
-            r.stream,
-            r.timezone,
-            r.checkin_time,
-            r.checkin_days,
-            r.nudge_weekday,
-            r.quiet_start,
-            r.quiet_end,
-            r.paused_until,
-        )
+        k = (r.stream, *(getattr(r, name) for name in SCHEDULE_INPUTS))
         if k not in self._next:
             self._next[k] = schedule.next_due(r, r.stream, self.now, None)
         return self._next[k]
@@ -288,13 +263,7 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
     row: dict[str, Any] = {
         "stream": c.stream,
         "due": c.next_due_at,
-        "timezone": c.timezone,
-        "checkin_time": c.checkin_time,
-        "checkin_days": c.checkin_days,
-        "nudge_weekday": c.nudge_weekday,
-        "quiet_start": c.quiet_start,
-        "quiet_end": c.quiet_end,
-        "paused_until": c.paused_until,
+        **{name: getattr(c, name) for name in SCHEDULE_INPUTS},
         "blocked": bool(c.blocked),
         "status": None,
         "period": None,
@@ -318,7 +287,7 @@ def _plan_cohort(c: Any, memo: _PassMemo, stats: ClaimStats) -> dict[str, Any]:
         expires = schedule.slot_expiry(c.stream, due, c)
         stale = memo.now >= expires
         row.update(
-            status="dropped" if stale else "pending",
+            status=Status.DROPPED if stale else Status.PENDING,
             last_error="stale" if stale else None,
             period=schedule.slot_period(c.stream, due, c),
             payload=schedule.slot_payload(c.stream, due, c),
@@ -365,7 +334,7 @@ def _queue_statement(dialect: str, now: datetime, span: _Range, catchup: bool = 
         if catchup
         else (c.period, c.payload, _S.c.next_due_at, c.expires_at)
     )
-    key = _S.c.stream + ":" + cast(_S.c.member_id, String) + ":" + period
+    key = outbox_store.slot_key_sql(_S.c.stream, _S.c.member_id, period)
     rows = (
         select(
             key,
@@ -375,7 +344,7 @@ def _queue_statement(dialect: str, now: datetime, span: _Range, catchup: bool = 
             _S.c.member_id,
             _M.c.community_id,
             payload,
-            literal("pending", String) if catchup else c.status,
+            literal(Status.PENDING.value, String) if catchup else c.status,
             literal(0, Integer),
             not_before,
             expires,
@@ -394,7 +363,7 @@ def _queue_statement(dialect: str, now: datetime, span: _Range, catchup: bool = 
         "key", "platform", "stream", "target", "member_id", "community_id", "payload",
         "status", "attempts", "not_before", "expires_at", "created_at", "last_error",
     ]  # fmt: skip
-    return outbox.insert_skipping_taken_keys(dialect).from_select(columns, rows)
+    return outbox_store.insert_statement(dialect).from_select(columns, rows)
 
 
 def _advance_statement(dialect: str, now: datetime, span: _Range) -> Any:
@@ -449,7 +418,7 @@ def _advance_statement(dialect: str, now: datetime, span: _Range) -> Any:
 
 async def _count_stale(conn: Any, now: datetime, span: _Range) -> int:
     stmt = select(func.count()).where(
-        _OUTBOX.c.status == "dropped",
+        _OUTBOX.c.status == Status.DROPPED,
         *span.where(_OUTBOX.c.not_before, _OUTBOX.c.member_id),
         _OUTBOX.c.created_at == now,
     )
@@ -508,8 +477,7 @@ async def _claim_chunk(
     async with sessions() as session, session.begin():
         conn = await session.connection()
         dialect = conn.dialect.name
-        if dialect == "postgresql":
-            await conn.execute(select(func.pg_advisory_xact_lock(_PG_CLAIM_LOCK)))
+        await outbox_store.take_claim_turn(conn)
         planned = ClaimStats()
         rows = [_plan_cohort(c, memo, planned) for c in cohorts]
         await conn.run_sync(create_cohort_table)
@@ -529,17 +497,17 @@ async def _claim_chunk(
             await conn.execute(text("SET LOCAL enable_mergejoin = off"))
         wanted = {
             status: sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["status"] == status)
-            for status in ("pending", "dropped")
+            for status in (Status.PENDING, Status.DROPPED)
         }
-        if wanted["pending"] or wanted["dropped"]:
+        if wanted[Status.PENDING] or wanted[Status.DROPPED]:
             inserted = (await conn.execute(_queue_statement(dialect, now, span))).rowcount
-            stale = wanted["dropped"]
-            if inserted < stale + wanted["pending"] and stale and wanted["pending"]:
+            stale = wanted[Status.DROPPED]
+            if inserted < stale + wanted[Status.PENDING] and stale and wanted[Status.PENDING]:
                 # Some slots were already queued; count which kind the new rows were.
                 stale = await _count_stale(conn, now, span)
             planned.stale += min(stale, inserted)
             planned.queued += inserted - min(stale, inserted)
-            planned.duplicate += wanted["pending"] + wanted["dropped"] - inserted
+            planned.duplicate += wanted[Status.PENDING] + wanted[Status.DROPPED] - inserted
         caught_up = sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["catchup_period"] is not None)
         if caught_up:
             inserted = (await conn.execute(_queue_statement(dialect, now, span, catchup=True))).rowcount
@@ -559,18 +527,6 @@ def _cohorts_statement(now: datetime) -> Any:
         .group_by(*_COHORT_COLUMNS, block)
         .order_by(_S.c.next_due_at, block)
     )
-
-
-def claim_statements(dialect: str, now: datetime) -> dict[str, Any]:
-    """The set-based statements of a pass, by name, for `EXPLAIN` (bench/scheduling.py).
-
-    The last two read the temporary table made by `create_cohort_table`.
-    """
-    return {
-        "read cohorts": _cohorts_statement(now),
-        "queue": _queue_statement(dialect, now, _Range(now, now, 0, MEMBER_BLOCK - 1)),
-        "advance": _advance_statement(dialect, now, _Range(now, now, 0, MEMBER_BLOCK - 1)),
-    }
 
 
 # Built once; kept off the table's own index list so `create` makes only the one that fits.
@@ -634,11 +590,11 @@ async def _claim_reassessments(
                     .where(Schedule.member_id == r.member_id, Schedule.stream == r.stream)
                     .values(**values)
                 )
-            inserted = await outbox.add_many(session, queued)
+            inserted = await outbox_store.insert_many(session, queued)
             for row in queued:
                 if row["key"] not in inserted:
                     stats.duplicate += 1
-                elif row["status"] == "dropped":
+                elif row["status"] == Status.DROPPED:
                     stats.stale += 1
                 else:
                     stats.queued += 1
@@ -661,7 +617,7 @@ def _reassess_row(r: Any, now: datetime, stats: ClaimStats) -> dict[str, Any] | 
         "member_id": r.member_id,
         "community_id": r.community_id,
         "payload": {"due": due.isoformat()},
-        "status": "dropped" if stale else "pending",
+        "status": Status.DROPPED if stale else Status.PENDING,
         "attempts": 0,
         "not_before": due,
         "expires_at": expires,

@@ -6,16 +6,15 @@ import sys
 from contextlib import AsyncExitStack
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import build_app
 from bot.scheduler.messengers import MessengerUnavailable, open_messenger
 from bot.scheduler.service import run_once
-from storage.models import OutboxMessage
+from storage import outbox_store
+from storage.outbox_store import Status
 
-STATES = ("pending", "sending", "sent", "failed", "dropped")
+STATES = tuple(Status)
 
 
 def _platform(settings: Settings, asked: str | None) -> str:
@@ -54,12 +53,7 @@ async def outbox_status(settings: Settings) -> int:
     app = build_app(settings)
     try:
         async with app.sessions() as session:
-            stmt = select(OutboxMessage.stream, OutboxMessage.status, func.count()).group_by(
-                OutboxMessage.stream, OutboxMessage.status
-            )
-            counts: dict[str, dict[str, int]] = {}
-            for stream, status, n in (await session.execute(stmt)).all():
-                counts.setdefault(stream, {})[status] = n
+            counts = await outbox_store.counts_by_stream(session)
     finally:
         await app.close()
     header = f"{'stream':<10}" + "".join(f"{s:>9}" for s in STATES)

@@ -49,12 +49,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.call import Call
 from bot.core.clock import Clock, FrozenClock
-from bot.core.domain import schedule
 from bot.core.features.reminders import handlers as reminders
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
@@ -68,11 +67,14 @@ from bot.core.ports import (
 from bot.core.replies import Reply
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
 from bot.scheduler import community_actions
+from bot.scheduler.decide import Drop, GiveUp, Wait, decide
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for
 from content.loader import load_default_catalog
 from content.schema import Catalog
+from storage import outbox_store as store
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
+from storage.outbox_store import SentRow, Status
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def _ambiguous(row: OutboxMessage) -> bool:
     cleanly (a crash, timeout, 5xx or dropped connection)."""
     if row.attempts <= 0:
         return False
-    if row.status == "sending":
+    if row.status == Status.SENDING:
         return True
     return not (row.last_error or "").startswith(_CLEAN_OUTCOMES)
 
@@ -377,28 +379,10 @@ class Dispatcher:
         """Rows held ('sending') by processes of this host that have died go back to 'pending'
         at once, rather than after the lease. Attempts and claimed_at are kept: the message
         may have gone out, so the next attempt looks for it first."""
-        prefix = _host() + ":"
         async with self.sessions() as session, session.begin():
-            held = (
-                await session.execute(
-                    select(OutboxMessage.claimed_by)
-                    .where(
-                        OutboxMessage.platform == self.platform,
-                        OutboxMessage.status == "sending",
-                        OutboxMessage.claimed_by.startswith(prefix, autoescape=True),
-                    )
-                    .distinct()
-                )
-            ).scalars()
-            dead = [w for w in held if w and dead_worker(w, self.worker)]
-            if not dead:
-                return 0
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.in_(dead))
-                .values(status="pending", claimed_by=None)
+            released, dead = await store.release_dead(
+                session, self.platform, _host() + ":", lambda w: dead_worker(w, self.worker)
             )
-        released = result.rowcount or 0  # type: ignore[attr-defined]
         if released:
             log.warning("released %d message(s) held by stopped process(es) %s", released, ", ".join(dead))
         return released
@@ -420,37 +404,15 @@ class Dispatcher:
     async def _claim(self, limit: int, stats: DrainStats) -> tuple[list[_Job], int]:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            stmt = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.platform == self.platform,
-                    or_(
-                        and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-                        and_(
-                            OutboxMessage.status == "sending",
-                            OutboxMessage.claimed_at < now - self.lease,
-                        ),
-                    ),
-                )
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(limit)
+            stmt = store.claimable(
+                session,
+                self.platform,
+                now,
+                self.lease,
+                limit,
+                held=_HELD,
+                paused_workspaces=self.pauses.workspaces(self.platform),
             )
-            if _HELD:
-                stmt = stmt.where(OutboxMessage.id.not_in(sorted(_HELD)))
-            paused = self.pauses.workspaces(self.platform)
-            if paused:
-                stmt = stmt.where(
-                    or_(
-                        OutboxMessage.community_id.is_(None),
-                        OutboxMessage.community_id.not_in(
-                            select(Community.id).where(
-                                Community.platform == self.platform, Community.workspace_id.in_(paused)
-                            )
-                        ),
-                    )
-                )
-            if session.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.execute(stmt)).scalars())
             related = await _load_related(session, rows)
             jobs = []
@@ -464,44 +426,34 @@ class Dispatcher:
     def _prepare(
         self, row: OutboxMessage, related: _Related, now: datetime, stats: DrainStats
     ) -> _Job | None:
-        if row.expires_at is not None and now >= row.expires_at:
-            row.status, row.last_error = "dropped", "stale"
+        """Apply `decide` to a claimed row: a job to send, or the row settled in the claim's transaction."""
+        member = related.members.get(row.member_id) if row.target == "dm" and row.member_id else None
+        stream = related.streams.get((member.id, row.stream)) if member is not None else None
+        community = related.communities.get(row.community_id) if row.community_id else None
+        outcome = decide(
+            row,
+            member,
+            None if stream is None else stream.enabled,
+            community is not None,
+            now,
+            self.max_attempts,
+        )
+        if isinstance(outcome, Drop):
+            row.status, row.last_error = Status.DROPPED, outcome.reason
             stats.dropped += 1
             return None
-        if row.attempts >= self.max_attempts:
-            row.status = "failed"
-            row.last_error = (row.last_error or "")[:400] + " (gave up)"
+        if isinstance(outcome, GiveUp):
+            row.status, row.last_error = Status.FAILED, outcome.reason
             stats.failed += 1
+            return None
+        if isinstance(outcome, Wait):
+            row.status, row.not_before = Status.PENDING, outcome.until
+            stats.deferred += 1
             return None
         job = _Job(row.id, row.key, row.target, row.attempts + 1, dict(row.payload or {}))
         if _ambiguous(row):
             job.earlier_attempt = row.claimed_at or now
-        if row.target == "dm":
-            member = related.members.get(row.member_id) if row.member_id else None
-            if member is None:
-                row.status, row.last_error = "dropped", "member gone"
-                stats.dropped += 1
-                return None
-            if member.dm_blocked_reason:
-                row.status, row.last_error = "dropped", "DMs blocked"
-                stats.dropped += 1
-                return None
-            # Paused or turned off after this was queued (e.g. while it waited for a retry).
-            stream = related.streams.get((member.id, row.stream))
-            if schedule.is_paused(member, now) or (stream is not None and not stream.enabled):
-                row.status = "dropped"
-                row.last_error = "paused" if schedule.is_paused(member, now) else "turned off"
-                stats.dropped += 1
-                return None
-            if schedule.quiet_now(member, now):
-                ends = schedule.quiet_ends(member, now)
-                if row.expires_at is not None and ends >= row.expires_at:
-                    row.status, row.last_error = "dropped", "quiet hours"
-                    stats.dropped += 1
-                else:
-                    row.status, row.not_before = "pending", ends
-                    stats.deferred += 1
-                return None
+        if member is not None:
             job.member_id = member.id
             job.member = MemberKey(member.platform, member.workspace_id, member.user_id)
             job.stream = row.stream
@@ -512,17 +464,12 @@ class Dispatcher:
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
         else:
-            community = related.communities.get(row.community_id) if row.community_id else None
-            if community is None or not row.channel_id:
-                row.status, row.last_error = "dropped", "community or channel gone"
-                stats.dropped += 1
-                return None
+            assert community is not None and row.channel_id
             job.community = CommunityKey(community.platform, community.workspace_id)
             job.workspace = community.workspace_id
             job.channel_id = row.channel_id
             job.limit_keys = keys_for(community.workspace_id, row.channel_id)
-        row.status, row.claimed_at, row.claimed_by = "sending", now, self.worker
-        row.attempts = job.attempts
+        store.claim(row, self.worker, now, job.attempts)
         job.claimed_at = now
         return job
 
@@ -699,16 +646,8 @@ class Dispatcher:
         if job.claimed_at is not None and now - job.claimed_at + timedelta(seconds=SEND_TIMEOUT) < self.lease:
             return True
         async with self.sessions() as session, session.begin():
-            result = await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == job.id,
-                    OutboxMessage.status == "sending",
-                    OutboxMessage.claimed_by == self.worker,
-                )
-                .values(claimed_at=now)
-            )
-        if result.rowcount:  # type: ignore[attr-defined]
+            renewed = await store.renew(session, job.id, self.worker, now)
+        if renewed:
             job.claimed_at = now
             return True
         return False
@@ -736,46 +675,28 @@ class Dispatcher:
         claimed_at goes back to the earlier attempt's time when there was one, so a later resend
         still knows how long ago that attempt was; an unclear earlier outcome keeps its error.
         """
-        values: dict[str, Any] = {
-            "status": "pending",
-            "attempts": max(0, job.attempts - 1),
-            "claimed_by": None,
-            "claimed_at": job.earlier_attempt,
-        }
-        if wait is not None:
-            values["not_before"] = self.clock.now() + timedelta(seconds=wait)
-        if job.earlier_attempt is None:
-            values["last_error"] = reason[:500]
-        if job.built:
-            values["payload"] = job.payload
+        not_before = None if wait is None else self.clock.now() + timedelta(seconds=wait)
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id, OutboxMessage.claimed_by == self.worker)
-                .values(**values)
+            await store.hand_back(
+                session,
+                job.id,
+                self.worker,
+                attempts=job.attempts - 1,
+                earlier_attempt=job.earlier_attempt,
+                not_before=not_before,
+                reason=reason if job.earlier_attempt is None else None,
+                payload=job.payload if job.built else None,
             )
 
     async def _fail(self, job: _Job, reason: str) -> None:
-        values: dict[str, Any] = {"status": "failed", "last_error": reason[:500]}
-        if job.built:
-            values["payload"] = job.payload
         async with self.sessions() as session, session.begin():
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
+            await store.fail(session, job.id, reason, job.payload if job.built else None)
             await community_actions.note_failure(session, job.target, job.payload, reason)
 
     async def _write_sent(self, outcomes: list[_Sent]) -> None:
         """One transaction for a batch of sends: rows 'sent', new DM channel ids cached,
         posted papers linked to their message."""
-        rows = [
-            {
-                "id": o.job.id,
-                "status": "sent",
-                "sent_at": o.at,
-                "message_id": o.delivery.message_id[:64],
-                "last_error": None,
-            }
-            for o in outcomes
-        ]
+        rows = [SentRow(o.job.id, o.at, o.delivery.message_id) for o in outcomes]
         channels = [
             {"id": o.job.member_id, "dm_channel_id": o.delivery.channel_id}
             for o in outcomes
@@ -794,7 +715,7 @@ class Dispatcher:
             if o.job.target == "channel" and isinstance(o.job.payload.get("community_paper_id"), int)
         ]
         async with self.sessions() as session, session.begin():
-            await session.execute(update(OutboxMessage), rows)
+            await store.mark_sent(session, rows)
             if channels:
                 await session.execute(update(Member), channels)
             if papers:
@@ -803,64 +724,25 @@ class Dispatcher:
 
     async def _drop(self, job: _Job, reason: str) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id)
-                .values(status="dropped", last_error=reason)
-            )
+            await store.drop(session, job.id, reason)
 
     async def _retry(self, job: _Job, reason: str, retry_after: float | None, stats: DrainStats) -> None:
-        now = self.clock.now()
-        if job.attempts >= self.max_attempts:
-            values: dict[str, Any] = {"status": "failed", "last_error": reason[:500]}
-            stats.failed += 1
-        else:
-            delay = max(retry_after or 0.0, backoff(job.attempts, self.rng))
-            values = {
-                "status": "pending",
-                "not_before": now + timedelta(seconds=delay),
-                "last_error": reason[:500],
-            }
-            stats.retried += 1
-        if job.built:
-            values["payload"] = job.payload  # a retry sends the same message
+        payload = job.payload if job.built else None  # a retry sends the same message
         async with self.sessions() as session, session.begin():
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(**values))
+            if job.attempts >= self.max_attempts:
+                await store.fail(session, job.id, reason, payload)
+                stats.failed += 1
+                return
+            delay = max(retry_after or 0.0, backoff(job.attempts, self.rng))
+            await store.retry(session, job.id, self.clock.now() + timedelta(seconds=delay), reason, payload)
+            stats.retried += 1
 
     async def _permanent(self, job: _Job, reason: str) -> None:
-        now = self.clock.now()
+        """The platform refused for good (DMs closed, user gone); a DM's member is switched off."""
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id)
-                .values(status="failed", last_error=reason[:500])
-            )
-            if job.member_id is None:
-                return
-            await session.execute(
-                update(Member)
-                .where(Member.id == job.member_id)
-                .values(dm_blocked_reason=reason[:200], dm_blocked_notice=True)
-            )
-            await session.execute(
-                update(Schedule)
-                .where(Schedule.member_id == job.member_id, Schedule.enabled.is_(True))
-                .values(
-                    enabled=False,
-                    next_due_at=None,
-                    disabled_reason=f"DM failed: {reason}"[:200],
-                    updated_at=now,
-                )
-            )
-            await session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.member_id == job.member_id,
-                    OutboxMessage.target == "dm",
-                    OutboxMessage.status == "pending",
-                )
-                .values(status="dropped", last_error="DMs blocked")
-            )
+            await store.fail(session, job.id, reason)
+            if job.member_id is not None:
+                await store.block_member(session, job.member_id, reason, self.clock.now())
 
 
 def _chunk(handled: int, max_rows: int | None) -> int:

@@ -17,8 +17,8 @@ from sqlalchemy import String, cast, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import OutboxMessage, SeenEvent
+from storage.outbox_store import FINISHED
 
-FINISHED = ("sent", "dropped", "failed")
 CHUNK = 500
 
 

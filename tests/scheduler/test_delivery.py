@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.core import outbox
 from bot.core.ports import PermanentDeliveryError, RetryableDeliveryError
 from bot.core.replies import Button, Card, Reply, choices_of, render_text
 from bot.core.reply_codec import reply_from_dict, reply_to_dict
+from storage import outbox_store
 from storage.models import Assessment, Community, Member, OutboxMessage, Schedule
 from tests.scheduler.conftest import add_member, key, outbox_rows, schedule_row, step
 
@@ -218,7 +218,7 @@ async def test_weekly_paper_dm_and_community_channel_post(sapp, messenger):
     assert paper.key == "paper:1:2026-W10" and paper.reply.cards
     async with sapp.sessions() as s, s.begin():
         community = (await s.execute(select(Community))).scalar_one()
-        await outbox.add(
+        await outbox_store.insert(
             s,
             key="test-channel:1",
             platform="discord",

@@ -19,13 +19,13 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import outbox
 from bot.core.community import buddy_match, circle
 from bot.core.features.reading_group.handlers import iso_week
 from bot.core.replies import Button, Card, Reply
 from bot.core.reply_codec import reply_to_dict
 from bot.core.services.levels import overall_level
 from content.schema import Catalog
+from storage import outbox_store
 from storage.inserts import insert_ignoring_taken
 from storage.models import (
     Assessment,
@@ -373,7 +373,7 @@ async def write_round(
                     "idea": idea,
                     "every": every,
                 },
-                "status": "pending",
+                "status": outbox_store.Status.PENDING,
                 "attempts": 0,
                 "not_before": now,
                 "expires_at": now + INTRO_EXPIRES,
@@ -391,7 +391,7 @@ async def write_round(
             "community_id": plan.community_id,
             "channel_id": None,
             "payload": {"reply": odd},
-            "status": "pending",
+            "status": outbox_store.Status.PENDING,
             "attempts": 0,
             "not_before": now,
             "expires_at": now + INTRO_EXPIRES,
@@ -399,7 +399,7 @@ async def write_round(
         }
         for m in plan.left
     ]
-    await outbox.add_many(session, intros + notices)
+    await outbox_store.insert_many(session, intros + notices)
     return RoundResult(plan.community_id, plan.on, len(plan.pairs), len(plan.left))
 
 

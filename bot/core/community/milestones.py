@@ -25,6 +25,7 @@ from bot.core.call import Call
 from bot.core.community import circle
 from bot.core.format import day
 from bot.core.replies import Card, Reply
+from storage import outbox_store
 from storage.inserts import insert_ignoring_taken
 from storage.models import Assessment, Member, MemberMilestone, MemberPaper, MilestoneRole
 
@@ -152,7 +153,7 @@ async def _follow_up(call: Call, member: Member, kind: str, settings: Any) -> No
         )
     role = await call.session.get(MilestoneRole, (member.community_id, kind))
     if role is not None:
-        await outbox.add(
+        await outbox_store.insert(
             call.session,
             key=f"milestone-role:{member.id}:{kind}",
             platform=member.platform,

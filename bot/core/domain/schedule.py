@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import zone
+from storage import outbox_store
 from storage.models import Member
 
 REASSESS_AFTER = timedelta(days=90)
@@ -200,9 +201,9 @@ def slot_period(stream: str, due: datetime, member: Member) -> str:
 def slot_key(stream: str, member_id: int, due: datetime, member: Member) -> str:
     """The outbox idempotency key of the slot due at `due`: one message per slot, ever.
 
-    The claim pass builds the same key inside the database (bot/scheduler/claims.py).
+    The claim pass builds the same key inside the database, with `outbox_store.slot_key_sql`.
     """
-    return f"{stream}:{member_id}:{slot_period(stream, due, member)}"
+    return outbox_store.slot_key(stream, member_id, slot_period(stream, due, member))
 
 
 def slot_payload(stream: str, due: datetime, member: Member) -> dict[str, str]:

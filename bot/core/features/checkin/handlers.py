@@ -22,6 +22,7 @@ from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.inserts import insert_ignoring_taken
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
+from storage.outbox_store import Status
 
 DAY_MINUTES = 24 * 60
 NOTE_MAX = 1000
@@ -295,8 +296,8 @@ _CHECKINS = CheckIn.__table__
 _OUTBOX = OutboxMessage.__table__
 _DROP_SNOOZE = (
     _OUTBOX.update()
-    .where(_OUTBOX.c.key == bindparam("snooze_key"), _OUTBOX.c.status == "pending")
-    .values(status="dropped", last_error="already logged")
+    .where(_OUTBOX.c.key == bindparam("snooze_key"), _OUTBOX.c.status == Status.PENDING)
+    .values(status=Status.DROPPED, last_error="already logged")
 )
 _ITEMS = PlanItem.__table__
 _ITEM_STATE = (
