@@ -75,11 +75,11 @@ async def discord_round_trip(b: Bench, url: str) -> None:
         await _enrol(app, "discord", "910000000000000001", DISCORD_USERS)
         task = asyncio.create_task(discord_runner.run_discord(app, guild_ready_timeout=0.01))
         async with asyncio.timeout(20):
-            while "discord_client" not in app.extras:
+            while app.platform is None:
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.005)
-            await app.extras["discord_client"].wait_until_ready()
+            await app.platform.client.wait_until_ready()
         rounds: list[list[float]] = []
         for rep in range(b.sizes.repeats + 1):
             samples = []
@@ -96,8 +96,8 @@ async def discord_round_trip(b: Bench, url: str) -> None:
         _record(b, "discord: /today, gateway event to callback", rounds, target=True)
         await _discord_burst(b, fake)
     finally:
-        if "discord_client" in app.extras:
-            await app.extras["discord_client"].close()
+        if app.platform is not None:
+            await app.platform.client.close()
         if task is not None:
             await asyncio.wait_for(task, 10)
         await fake.stop()

@@ -78,7 +78,9 @@ def explained(name_of: Callable[[str], str | None]) -> Iterator[dict[str, list[s
 async def indexes(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            idx = await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules' AND type='index'"))
+            idx = await conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE tbl_name='schedules' AND type='index'")
+            )
             return [f"index {r[0]}: {r[1]}" for r in idx if r[1]]
         idx = await conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename='schedules'"))
         return [f"index: {r[0]}" for r in idx]

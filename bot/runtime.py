@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
+from bot.core.ports import Messenger
+from bot.scheduler.pauses import DeliveryPauses
 from content.loader import load_catalog
 from content.schema import Catalog
 from storage.db import is_memory_sqlite, make_engine, make_sessionmaker
 from storage.dbthread import DatabaseThread
+
+if TYPE_CHECKING:
+    from bot.ops.metrics import Metrics
+    from bot.papers_live.client import ArxivClient
+
+
+def _not_connected() -> bool:
+    return False
+
+
+@dataclass
+class PlatformHandle:
+    """What a running platform adapter hands the rest of the process.
+
+    `ready` answers /readyz (it may be async, as Slack's Socket Mode check is); `messenger`
+    is how the scheduler and tests reach the platform; `client` is the platform's own client
+    object, when it has one.
+    """
+
+    name: str
+    messenger: Messenger | None = None
+    ready: Callable[[], bool | Awaitable[bool]] = _not_connected
+    client: object | None = None
 
 
 @dataclass
@@ -25,9 +51,16 @@ class App:
     catalog: Catalog
     clock: Clock
     engine: Engine
-    extras: dict[str, Any] = field(default_factory=dict)
     # Where member commands do their database work (storage/dbthread.py).
     command_db: DatabaseThread | None = None
+    # Set by the platform runner once it has started.
+    platform: PlatformHandle | None = None
+    # Delivery paused per platform or workspace (read by the dispatcher, /metrics and /readyz).
+    pauses: DeliveryPauses = field(default_factory=DeliveryPauses)
+    metrics: Metrics | None = None
+    # SIGTERM arrived: readiness answers 503 and the runner winds down.
+    stopping: bool = False
+    arxiv_client: ArxivClient | None = None
 
     async def close(self) -> None:
         try:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, or_, select, update
+from sqlalchemy import String, and_, case, cast, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.inserts import insert_ignoring_taken
@@ -76,6 +76,23 @@ async def take_claim_turn(conn: AsyncConnection) -> None:
     """Wait for this transaction's turn among claim passes (PostgreSQL; SQLite has one writer)."""
     if conn.dialect.name == "postgresql":
         await conn.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+
+
+async def plan_written_join_order(conn: AsyncConnection, temporary_table: str) -> None:
+    """PostgreSQL planner hints for the claim pass's INSERT ... SELECT and UPDATE ... FROM.
+
+    Temporary tables get no statistics of their own, so `temporary_table` is analysed. The
+    due rows were all written since the tables were last analysed, so the planner believes
+    there are few of them and may join the cohorts on the due time alone, filtering the rest
+    of the key row by row: quadratic in a peak minute. The written join order (each due
+    row, its member, then its cohort on the whole key) is kept for this transaction.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    await conn.execute(text(f"ANALYZE {temporary_table}"))
+    await conn.execute(text("SET LOCAL join_collapse_limit = 1"))
+    await conn.execute(text("SET LOCAL from_collapse_limit = 1"))
+    await conn.execute(text("SET LOCAL enable_mergejoin = off"))
 
 
 async def insert(session: AsyncSession, **values: Any) -> int | None:

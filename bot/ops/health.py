@@ -4,7 +4,7 @@
 - /readyz: 200 when the platform is connected, the database answers `SELECT 1` and no
   delivery is paused by an auth, scope or install error; 503 with
   {"ready": false, "reason": ...} otherwise, and while shutting down.
-  The runner reports the platform through `app.extras["ready"]`, a callable
+  The runner reports the platform through `app.platform.ready`, a callable
   returning a bool (or an awaitable of one); until it does, the bot is not ready.
 - /metrics: Prometheus text format from the app's own registry.
 """
@@ -24,22 +24,18 @@ from sqlalchemy import text
 from bot.ops import metrics as ops_metrics
 from bot.ops.shutdown import stopping
 from bot.runtime import App
-from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
-from bot.scheduler.pauses import DeliveryPauses
 
 log = logging.getLogger(__name__)
 
-READY_KEY = "ready"
 DB_TIMEOUT = 2.0
 _APP_KEY = web.AppKey("bot_app", App)
 
 
 async def platform_ready(app: App) -> bool:
-    check = app.extras.get(READY_KEY)
-    if check is None:
+    if app.platform is None:
         return False
     try:
-        result = check() if callable(check) else check
+        result = app.platform.ready()
         if inspect.isawaitable(result):
             result = await result
     except Exception:
@@ -69,9 +65,8 @@ async def readiness(app: App) -> str | None:
         return "platform not connected"
     if not await database_ready(app):
         return "database not answering"
-    pauses = app.extras.get(PAUSES_KEY)
-    if isinstance(pauses, DeliveryPauses) and pauses.active():
-        return "delivery paused: " + ", ".join(f"{p.label} ({p.reason})" for p in pauses.active())
+    if app.pauses.active():
+        return "delivery paused: " + ", ".join(f"{p.label} ({p.reason})" for p in app.pauses.active())
     return None
 
 

@@ -19,14 +19,12 @@ from sqlalchemy import func, select
 
 from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App
-from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
 from bot.scheduler.pauses import DeliveryPauses
 from storage import gate, outbox_store
 from storage.models import OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "metrics"
 OUTBOX_STATES = outbox_store.WATCHED
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 WAIT_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -154,18 +152,16 @@ class _WriteLockWaits:
 
 def install(app: App) -> Metrics:
     """Give the app a Metrics (once) and point the engine's observer at it."""
-    metrics = app.extras.get(EXTRAS_KEY)
-    if not isinstance(metrics, Metrics):
-        metrics = Metrics()
-        app.extras[EXTRAS_KEY] = metrics
+    metrics = app.metrics
+    if metrics is None:
+        metrics = app.metrics = Metrics()
     app.engine.observer = metrics.observe_command
     metrics.start_probe()
     return metrics
 
 
 def of(app: App) -> Metrics | None:
-    metrics = app.extras.get(EXTRAS_KEY)
-    return metrics if isinstance(metrics, Metrics) else None
+    return app.metrics
 
 
 def _age(now: datetime, then: datetime | None) -> float:
@@ -179,8 +175,7 @@ def _age(now: datetime, then: datetime | None) -> float:
 async def refresh_from_db(app: App, metrics: Metrics) -> bool:
     """Outbox depth and lag gauges, from three indexed queries; False when the database failed."""
     now = app.clock.now()
-    pauses = app.extras.get(PAUSES_KEY)
-    metrics.show_pauses(pauses if isinstance(pauses, DeliveryPauses) else None)
+    metrics.show_pauses(app.pauses)
     try:
         async with app.sessions() as session:
             counts = await outbox_store.counts_by_status(session, OUTBOX_STATES)

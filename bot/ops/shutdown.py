@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 SEND_GRACE = 5.0
 STOP_DEADLINE = 9.5
-STOPPING_KEY = "stopping"
 
 
 async def release_claims(sessions: async_sessionmaker[AsyncSession], worker: str) -> int:
@@ -114,7 +113,7 @@ def start_delivery(app: App, messenger: Messenger, grace: float = SEND_GRACE) ->
 
 
 def stopping(app: App) -> bool:
-    return bool(app.extras.get(STOPPING_KEY))
+    return app.stopping
 
 
 def _force_exit() -> None:
@@ -136,10 +135,10 @@ def install_sigterm(
     loop = asyncio.get_running_loop()
 
     def on_sigterm() -> None:
-        if app.extras.get(STOPPING_KEY):
+        if app.stopping:
             return
         log.info("SIGTERM: stopping")
-        app.extras[STOPPING_KEY] = True
+        app.stopping = True
         timer = threading.Timer(deadline, _force_exit)
         timer.daemon = True
         timer.start()

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CLIENT_KEY = "papers_live.arxiv_client"
-
-
 @dataclass(frozen=True, slots=True)
 class RefreshResult:
     ran: bool
@@ -78,9 +75,9 @@ async def refresh_if_due(app: App, *, force: bool = False) -> RefreshResult | No
     """The scheduler's entry point. None when the live source is off (the default)."""
     if app.settings.papers_live != "arxiv":
         return None
-    client = app.extras.get(CLIENT_KEY)
+    client = app.arxiv_client
     if client is None:
-        client = app.extras[CLIENT_KEY] = make_client(app.settings)
+        client = app.arxiv_client = make_client(app.settings)
     try:
         return await refresh(
             app.sessions, client, list(app.settings.papers_arxiv_categories), app.clock.now(), force=force

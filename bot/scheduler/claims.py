@@ -48,7 +48,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -484,17 +483,7 @@ async def _claim_chunk(
         # In slices: their parameters are processed on the event loop, so each slice is short.
         for start in range(0, len(rows), COHORT_SLICE):
             await conn.execute(insert(_cohorts), rows[start : start + COHORT_SLICE])
-        if dialect == "postgresql":
-            # Temporary tables get no statistics of their own; without them the planner
-            # guesses a size and may loop over the cohorts for every due row.
-            await conn.execute(text("ANALYZE claim_cohorts"))
-            # The due rows were all written since the tables were last analysed, so the planner
-            # believes there are few of them and may join the cohorts on the due time alone,
-            # filtering the rest of the key row by row: quadratic in a peak minute. Keep the
-            # written join order (each due row, its member, then its cohort on the whole key).
-            await conn.execute(text("SET LOCAL join_collapse_limit = 1"))
-            await conn.execute(text("SET LOCAL from_collapse_limit = 1"))
-            await conn.execute(text("SET LOCAL enable_mergejoin = off"))
+        await outbox_store.plan_written_join_order(conn, _cohorts.name)
         wanted = {
             status: sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["status"] == status)
             for status in (Status.PENDING, Status.DROPPED)

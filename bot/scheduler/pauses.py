@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 log = logging.getLogger(__name__)
 
-EXTRAS_KEY = "delivery_pauses"
 PROBE_INTERVAL = 30.0
 
 

@@ -30,7 +30,6 @@ from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_digest import enqueue_digests
 from bot.scheduler.community_papers import enqueue_community_papers
 from bot.scheduler.dispatcher import Dispatcher, DrainStats
-from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from bot.scheduler.retention import prune
@@ -51,10 +50,7 @@ def make_limiter(app: App, platform: str) -> RateLimiter:
 
 def pauses_of(app: App) -> DeliveryPauses:
     """The app's delivery pauses (one registry per process, read by /metrics and /readyz)."""
-    pauses = app.extras.get(PAUSES_KEY)
-    if not isinstance(pauses, DeliveryPauses):
-        pauses = app.extras[PAUSES_KEY] = DeliveryPauses()
-    return pauses
+    return app.pauses
 
 
 def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None = None) -> Dispatcher:

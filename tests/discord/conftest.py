@@ -42,13 +42,13 @@ class Bot:
 
     @property
     def client(self) -> discord.Client:
-        return self.app.extras["discord_client"]
+        return self.app.platform.client
 
     async def start(self, **options: Any) -> Bot:
         options.setdefault("guild_ready_timeout", 0.01)
         self.task = asyncio.create_task(runner.run_discord(self.app, **options))
         async with asyncio.timeout(10):
-            while "discord_client" not in self.app.extras:
+            while self.app.platform is None:
                 if self.task.done():
                     self.task.result()
                 await asyncio.sleep(0.005)

@@ -45,7 +45,7 @@ async def test_weekly_digest_is_posted_once_in_the_chosen_channel(bot, fake: Fak
     await answer(fake, fake.slash("checkin", {"minutes": "45"}, user_id=ADA, display_name="Ada"))
     await answer(fake, fake.slash("settings", {"leaderboard": "on"}, user_id=ADA, display_name="Ada"))
     clock.set(datetime(2026, 11, 8, 18, 5, tzinfo=UTC))
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     for _ in range(2):
         await claim_pass(bot.app)
         await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()

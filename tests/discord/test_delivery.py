@@ -23,7 +23,7 @@ CHECKIN = Reply(
 
 
 async def test_dm_opens_channel_and_sends_with_nonce(bot, fake: FakeDiscord) -> None:
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     key = "checkin:discord:910000000000000001:940000000000000009:2026-11-02"
     delivery = await messenger.send_dm(MEMBER, CHECKIN, key=key)
     (opened,) = fake.calls_to("POST", r"/users/@me/channels$")
@@ -37,7 +37,7 @@ async def test_dm_opens_channel_and_sends_with_nonce(bot, fake: FakeDiscord) -> 
 
 
 async def test_cached_dm_channel_is_reused(bot, fake: FakeDiscord) -> None:
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     delivery = await messenger.send_dm(MEMBER, CHECKIN, key="k1", dm_channel_id="960000000000000123")
     assert delivery.channel_id == "960000000000000123"
     assert not fake.calls_to("POST", r"/users/@me/channels$")
@@ -46,21 +46,21 @@ async def test_cached_dm_channel_is_reused(bot, fake: FakeDiscord) -> None:
 async def test_closed_dms_are_permanent(bot, fake: FakeDiscord) -> None:
     fake.cannot_dm()
     with pytest.raises(PermanentDeliveryError) as err:
-        await bot.app.extras["messenger"].send_dm(MEMBER, CHECKIN, key="k2")
+        await bot.app.platform.messenger.send_dm(MEMBER, CHECKIN, key="k2")
     assert err.value.reason.startswith("dm_closed")
 
 
 async def test_unknown_user_is_permanent(bot, fake: FakeDiscord) -> None:
     fake.fail("POST", r"/users/@me/channels$", 404, {"message": "Unknown User", "code": 10013})
     with pytest.raises(PermanentDeliveryError) as err:
-        await bot.app.extras["messenger"].send_dm(MEMBER, CHECKIN, key="k3")
+        await bot.app.platform.messenger.send_dm(MEMBER, CHECKIN, key="k3")
     assert err.value.reason.startswith("unknown_user")
 
 
 async def test_long_rate_limit_is_retryable_with_retry_after(bot, fake: FakeDiscord) -> None:
     fake.rate_limit("POST", r"/channels/\d+/messages$", retry_after=120)
     with pytest.raises(RetryableDeliveryError) as err:
-        await bot.app.extras["messenger"].send_dm(
+        await bot.app.platform.messenger.send_dm(
             MEMBER, CHECKIN, key="k4", dm_channel_id="960000000000000001"
         )
     assert err.value.retry_after == 120
@@ -68,7 +68,7 @@ async def test_long_rate_limit_is_retryable_with_retry_after(bot, fake: FakeDisc
 
 async def test_short_rate_limit_is_waited_out(bot, fake: FakeDiscord) -> None:
     fake.rate_limit("POST", r"/channels/\d+/messages$", retry_after=0.01)
-    delivery = await bot.app.extras["messenger"].send_dm(
+    delivery = await bot.app.platform.messenger.send_dm(
         MEMBER, CHECKIN, key="k5", dm_channel_id="960000000000000001"
     )
     assert delivery.message_id
@@ -78,7 +78,7 @@ async def test_short_rate_limit_is_waited_out(bot, fake: FakeDiscord) -> None:
 async def test_server_errors_are_retryable(bot, fake: FakeDiscord) -> None:
     fake.fail("POST", r"/channels/\d+/messages$", 503, {"message": "unavailable", "code": 0})
     with pytest.raises(RetryableDeliveryError):
-        await bot.app.extras["messenger"].send_dm(
+        await bot.app.platform.messenger.send_dm(
             MEMBER, CHECKIN, key="k6", dm_channel_id="960000000000000001"
         )
 
@@ -86,7 +86,7 @@ async def test_server_errors_are_retryable(bot, fake: FakeDiscord) -> None:
 async def test_dm_button_click_finds_the_member(bot, fake: FakeDiscord) -> None:
     # The member exists in the guild first.
     await answer(fake, fake.slash("today", user_id=USER))
-    delivery = await bot.app.extras["messenger"].send_dm(MEMBER, CHECKIN, key="k7")
+    delivery = await bot.app.platform.messenger.send_dm(MEMBER, CHECKIN, key="k7")
     message = fake.messages[delivery.message_id]
     _, call = await answer(fake, fake.click(message, "checkin:skip:2026-11-02", user_id=USER, guild=False))
     assert call.body["type"] == 4
@@ -102,7 +102,7 @@ async def test_dm_button_click_finds_the_member(bot, fake: FakeDiscord) -> None:
 
 async def test_channel_post_with_thread(bot, fake: FakeDiscord) -> None:
     thread_reply = Reply(text="What did you think of it?")
-    delivery = await bot.app.extras["messenger"].post_channel(
+    delivery = await bot.app.platform.messenger.post_channel(
         CommunityKey("discord", GUILD_ID),
         "920000000000000005",
         Reply(cards=(Card(title="Paper of the week", body="Attention Is All You Need"),), private=False),

@@ -29,7 +29,7 @@ def member(user: str) -> MemberKey:
 
 
 async def drain(bot) -> None:
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
 
 
@@ -70,7 +70,7 @@ async def test_missing_permissions_are_told_apart_and_shown_to_the_admin(
     role = fake.add_role("Regular", position=3)
     fake.give_bot_role(position=bot_position, permissions=bot_permissions)
     with pytest.raises(RejectedDeliveryError) as err:
-        await bot.app.extras["messenger"].grant_role(COMMUNITY, ANN, role, key="k")
+        await bot.app.platform.messenger.grant_role(COMMUNITY, ANN, role, key="k")
     assert err.value.reason.startswith(reason)
 
     await answer(

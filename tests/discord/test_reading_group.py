@@ -24,7 +24,7 @@ async def test_weekly_post_opens_a_thread_and_read_it_is_recorded(bot, fake: Fak
     await bot.app.engine.action(MemberKey("discord", GUILD_ID, USER), "learn:enrol:ai-agents")
 
     await claim_pass(bot.app)
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     stats = await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
     assert stats.sent == 1
 

@@ -35,7 +35,7 @@ async def two_memberships(bot, fake: FakeDiscord) -> None:
 async def deliver(bot) -> int:
     bot.app.clock.advance(timedelta(hours=1, minutes=1))  # 10:01 UTC on the fixture's Monday
     await claim_pass(bot.app)
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     return (
         await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
     ).sent

@@ -12,8 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.core.identity import MemberKey
 from bot.ops import metrics as ops_metrics
 from bot.ops.health import start_health_server
-from bot.ops.shutdown import STOPPING_KEY
-from bot.runtime import build_app
+from bot.runtime import PlatformHandle, build_app
 from tests.conftest import make_settings
 
 ME = MemberKey("console", "local", "ada")
@@ -46,16 +45,16 @@ async def test_liveness_is_always_ok_and_readiness_needs_platform_and_database(s
     assert (await get(http, "/healthz"))[0] == 200
     status, body = await get(http, "/readyz")
     assert status == 503 and '"platform not connected"' in body  # the runner has not said so yet
-    app.extras["ready"] = lambda: True
+    app.platform = PlatformHandle("console", ready=lambda: True)
     assert (await get(http, "/readyz")) == (200, '{"ready": true}')
 
     async def disconnected() -> bool:
         return False
 
-    app.extras["ready"] = disconnected  # async checks work too (Slack Socket Mode)
+    app.platform.ready = disconnected  # async checks work too (Slack Socket Mode)
     assert (await get(http, "/readyz"))[0] == 503
-    app.extras["ready"] = lambda: True
-    app.extras[STOPPING_KEY] = True
+    app.platform.ready = lambda: True
+    app.stopping = True
     status, body = await get(http, "/readyz")
     assert status == 503 and "shutting down" in body
     assert (await get(http, "/healthz"))[0] == 200
@@ -64,7 +63,7 @@ async def test_liveness_is_always_ok_and_readiness_needs_platform_and_database(s
 async def test_readiness_reports_a_database_that_does_not_answer(tmp_path, catalog):
     (tmp_path / "not-a-db").mkdir()  # a directory where the database file should be
     broken = build_app(make_settings(f"sqlite+aiosqlite:///{tmp_path}/not-a-db"), catalog=catalog)
-    broken.extras["ready"] = lambda: True
+    broken.platform = PlatformHandle("console", ready=lambda: True)
     srv = await start_health_server(broken, 0, host="127.0.0.1")
     try:
         async with aiohttp.ClientSession() as http:

@@ -15,7 +15,7 @@ from bot.core.services import arxiv_picks
 from bot.papers_live import cache, refresh_if_due
 from bot.papers_live.client import ArxivClient
 from bot.papers_live.gate import RateGate
-from bot.papers_live.source import CLIENT_KEY, make_client
+from bot.papers_live.source import make_client
 from bot.runtime import App, build_app
 from storage.models import ArxivEntry, MemberPaper
 from tests.conftest import make_settings
@@ -56,7 +56,7 @@ def live_app(db_url, clock, catalog, url: str, categories=ALL, timeout: float = 
     )
     app = build_app(settings, clock=clock, catalog=catalog)
     t = FakeTime()
-    app.extras[CLIENT_KEY] = ArxivClient(
+    app.arxiv_client = ArxivClient(
         url, gate=RateGate(clock=t, sleep=t.sleep), timeout=timeout, max_results=50
     )
     return app, t

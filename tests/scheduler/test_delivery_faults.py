@@ -22,7 +22,7 @@ from bot.core.identity import MemberKey
 from bot.ops.health import readiness
 from bot.ops.metrics import install as install_metrics
 from bot.ops.metrics import refresh_from_db
-from bot.runtime import App
+from bot.runtime import App, PlatformHandle
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import platform_limiter
 from bot.scheduler.service import claim_pass, pauses_of
@@ -117,7 +117,9 @@ async def test_a_401_burst_pauses_discord_and_switches_nobody_off(dapp, discord_
     unauthorized = {"message": "401: Unauthorized", "code": 0}
     discord_fake.fail("POST", r"/channels/\d+/messages$", 401, unauthorized, times=3)
     metrics = install_metrics(dapp)
-    dapp.extras["ready"] = True  # the gateway side is up; only delivery is paused
+    dapp.platform = PlatformHandle(
+        "discord", ready=lambda: True
+    )  # the gateway is up; only delivery is paused
     async with open_discord(dapp) as messenger:
         discord_fake.fail("GET", r"/users/@me$", 401, unauthorized, times=1)  # after logging in
         d = dispatcher(dapp, messenger, concurrency=4)

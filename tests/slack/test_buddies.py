@@ -20,7 +20,7 @@ async def test_buddy_intro_is_a_group_dm_with_both_members(slack: SlackHarness):
     assert all("opted in" in str(r) for r in slack.fake.responses if r["_url"] == "buddy")
     slack.app.clock.set(first_round(slack.app.clock.now()))
     await claim_pass(slack.app)
-    messenger = slack.app.extras["messenger"]
+    messenger = slack.app.platform.messenger
     await Dispatcher(slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
 
     opened = [c for c in slack.fake.find("conversations.open") if "," in str(c.args.get("users"))]

@@ -49,7 +49,7 @@ async def test_weekly_digest_posts_once_as_valid_block_kit(slack: SlackHarness):
     await slack.command("settings", "leaderboard:on")
     await answered(slack, "settings")
     slack.app.clock.set(datetime(2026, 11, 8, 18, 0, tzinfo=UTC))
-    messenger = slack.app.extras["messenger"]
+    messenger = slack.app.platform.messenger
     for _ in range(2):
         await claim_pass(slack.app)
         await Dispatcher(slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)).drain()

@@ -48,7 +48,7 @@ async def test_install_then_commands_use_the_installed_token_then_uninstall(slac
         info = fake.find("users.info")[0]
         assert info.token == fake.oauth_token
 
-        messenger = slack.app.extras["messenger"]
+        messenger = slack.app.platform.messenger
         from bot.core.identity import MemberKey
         from bot.core.replies import Reply
 

@@ -26,7 +26,7 @@ async def test_weekly_post_opens_a_thread_and_read_it_is_recorded(slack: SlackHa
     await slack.app.engine.action(member_key(TEAM_ID, "U1"), "learn:enrol:ai-red-teaming")
 
     await claim_pass(slack.app)
-    messenger = slack.app.extras["messenger"]
+    messenger = slack.app.platform.messenger
     stats = await Dispatcher(
         slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)
     ).drain()

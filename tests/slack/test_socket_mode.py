@@ -40,7 +40,7 @@ async def test_socket_mode_connects_and_serves_a_slash_command(slack_db, fake: F
         replies = await fake.wait_for(lambda: fake.responses)
         check_blocks(replies[0]["blocks"])
         assert "/learn" in str(replies[0])
-        assert app.extras["messenger"].platform == "slack"
+        assert app.platform.messenger.platform == "slack"
     finally:
         await handler.close_async()
         await app.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.adapters.console.session import ConsoleSession, _stdin_line
 from bot.core.identity import MemberKey
 from bot.ops.shutdown import start_delivery
-from bot.runtime import App
+from bot.runtime import App, PlatformHandle
 from bot.scheduler.messengers import open_messenger
 
 
@@ -52,10 +52,14 @@ class StdinPump:
         self._lines.put(None)
 
 
+def _always() -> bool:
+    return True
+
+
 async def run_console(app: App) -> None:
     s = app.settings
     member = MemberKey("console", s.console_workspace_id, s.console_user_id)
-    app.extras["ready"] = lambda: True  # no connection to lose
+    app.platform = PlatformHandle("console", ready=_always)  # no connection to lose
     pump = StdinPump()
     async with AsyncExitStack() as stack:
         if s.scheduler_enabled:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.adapters.discord.client import apply_api_base, build_client
 from bot.adapters.discord.messenger import DiscordMessenger
 from bot.ops.shutdown import start_delivery
-from bot.runtime import App
+from bot.runtime import App, PlatformHandle
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +23,9 @@ async def run_discord(app: App, **client_overrides: Any) -> None:
     await apply_api_base(settings.discord_api_base, token)
     client = build_client(app, **client_overrides)
     messenger = DiscordMessenger(client)
-    app.extras["discord_client"] = client
-    app.extras["messenger"] = messenger
-    app.extras["ready"] = lambda: client.is_ready() and not client.is_closed()  # for /readyz
+    app.platform = PlatformHandle(
+        "discord", messenger, ready=lambda: client.is_ready() and not client.is_closed(), client=client
+    )
     async with client:
         await client.login(token)
         handle = start_delivery(app, messenger) if settings.scheduler_enabled else None

@@ -11,9 +11,13 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from bot.adapters.slack.bolt_app import EVENTS_PATH, SlackConfigError, SlackRuntime, build_slack
 from bot.adapters.slack.server import web_app
-from bot.runtime import App
+from bot.runtime import App, PlatformHandle
 
 log = logging.getLogger(__name__)
+
+
+def _serving() -> bool:
+    return True
 
 
 def _app_token(app: App) -> str | None:
@@ -23,7 +27,7 @@ def _app_token(app: App) -> str | None:
 
 def prepare(app: App, socket_mode: bool) -> SlackRuntime:
     runtime = build_slack(app, socket_mode=socket_mode)
-    app.extras["messenger"] = runtime.messenger
+    app.platform = PlatformHandle("slack", runtime.messenger, client=runtime.bolt)
     return runtime
 
 
@@ -53,14 +57,16 @@ async def run_slack(app: App) -> None:
         runtime = prepare(app, socket_mode=app_token is not None)
     except SlackConfigError as exc:
         raise SystemExit(f"{exc} See docs/slack.md.") from None
+    platform = app.platform
+    assert platform is not None
     if app_token is not None:
         handler = await start_socket_mode(runtime, app_token)
-        app.extras["ready"] = handler.client.is_connected
+        platform.ready = handler.client.is_connected
         log.info("Slack app connected in Socket Mode")
         closer = handler.close_async
     else:
         server = await serve_http(app, runtime)
-        app.extras["ready"] = True
+        platform.ready = _serving
         where = f"port {app.settings.port}, path {EVENTS_PATH}"
         extra = " (install at /slack/install)" if runtime.multi_workspace else ""
         log.info("Slack app listening on %s%s", where, extra)
