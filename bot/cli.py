@@ -15,6 +15,7 @@ from bot.logs import setup_logging
 
 if TYPE_CHECKING:
     from bot.runtime import App
+    from bot.scheduler.messengers import MessengerFactory
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,11 +178,28 @@ async def _export(settings: Settings, member: str) -> int:
     return 0
 
 
-async def _run_platform(app: App, platform: str) -> None:
+def messenger_factory(platform: str) -> MessengerFactory:
+    """How a one-off delivery (`tick`, the console's scheduler) reaches `platform`."""
+    if platform == "console":
+        from bot.adapters.console.messenger import ConsoleMessenger
+
+        return lambda _app: ConsoleMessenger()
+    if platform == "discord":
+        from bot.adapters.discord.messenger import open_messenger as open_discord
+
+        return open_discord
+    if platform == "slack":
+        from bot.adapters.slack.bolt_app import open_messenger as open_slack
+
+        return open_slack
+    raise ValueError(f"no messenger for platform {platform!r}")
+
+
+async def _run_platform(app: App, platform: str, messenger: MessengerFactory | None) -> None:
     if platform == "console":
         from bot.adapters.console.runner import run_console
 
-        await run_console(app)
+        await run_console(app, messenger or messenger_factory("console"))
     elif platform == "discord":
         from bot.adapters.discord.runner import run_discord
 
@@ -217,7 +235,7 @@ async def _members_unblock(settings: Settings, reason: str | None) -> int:
     return 0
 
 
-async def _run(settings: Settings, platform: str) -> int:
+async def _run(settings: Settings, platform: str, messenger: MessengerFactory | None) -> int:
     """Run a platform until it ends or SIGTERM arrives; HEALTH_PORT adds the ops endpoint."""
     from bot.ops.health import start_health_server
     from bot.ops.metrics import install as install_metrics
@@ -234,7 +252,7 @@ async def _run(settings: Settings, platform: str) -> int:
     try:
         if settings.health_port is not None:
             health = await start_health_server(app, settings.health_port, settings.health_host)
-        await _run_platform(app, platform)
+        await _run_platform(app, platform, messenger)
     except asyncio.CancelledError:
         if not stopping(app):
             raise
@@ -282,7 +300,9 @@ async def _revision_problem(url: str) -> str | None:
     return OUTDATED if current != head_revision() else None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, messenger: MessengerFactory | None = None) -> int:
+    """The command line. `messenger` replaces the platform's messenger for `tick` and the
+    console's scheduler; tests pass a recorder here."""
     args = _parser().parse_args(argv)
     settings = get_settings()
     setup_logging(settings)
@@ -300,13 +320,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         platform = pick_platform(settings, args.platform)
         asyncio.run(_migrate(settings, quiet=True))
         try:
-            return asyncio.run(_run(settings, platform))
+            return asyncio.run(_run(settings, platform, messenger))
         except KeyboardInterrupt:
             return 0
     if args.cmd == "tick":
         from bot.scheduler.cli import tick
 
-        return asyncio.run(tick(settings, parse_instant(args.now), args.platform))
+        platform = pick_platform(settings, args.platform)
+        factory = messenger or messenger_factory(platform)
+        return asyncio.run(tick(settings, parse_instant(args.now), platform, factory))
     if args.cmd == "outbox":
         from bot.scheduler.cli import outbox_status
 

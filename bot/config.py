@@ -66,9 +66,6 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, ge=10)
     outbox_max_attempts: int = Field(default=8, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
-    # "module:factory" of a Messenger that replaces the platform's own for scheduled
-    # deliveries (tests point it at a local recorder). Leave unset in production.
-    scheduler_messenger: str | None = None
 
     papers_live: Literal["off", "arxiv"] = "off"
     papers_arxiv_categories: Annotated[list[str], NoDecode] = Field(

@@ -9,7 +9,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import build_app
-from bot.scheduler.messengers import MessengerUnavailable, open_messenger
+from bot.scheduler.messengers import MessengerFactory, MessengerUnavailable, open_messenger
 from bot.scheduler.service import run_once
 from storage import outbox_store
 from storage.outbox_store import Status
@@ -17,28 +17,17 @@ from storage.outbox_store import Status
 STATES = tuple(Status)
 
 
-def _platform(settings: Settings, asked: str | None) -> str:
-    if asked:
-        return asked
-    if settings.discord_configured:
-        return "discord"
-    if settings.slack_configured:
-        return "slack"
-    return "console"
-
-
-async def tick(settings: Settings, now: datetime | None, platform: str | None) -> int:
-    """One scheduling pass as if at `now`, then deliver what is due through the platform."""
-    platform = _platform(settings, platform)
+async def tick(settings: Settings, now: datetime | None, platform: str, messenger: MessengerFactory) -> int:
+    """One scheduling pass as if at `now`, then deliver what is due through `messenger`."""
     app = build_app(settings, clock=FrozenClock(now) if now is not None else None)
     try:
         async with AsyncExitStack() as stack:
             try:
-                messenger = await stack.enter_async_context(open_messenger(app, platform))
+                opened = await stack.enter_async_context(open_messenger(app, messenger))
             except MessengerUnavailable as exc:
                 print(f"{platform}: cannot deliver from tick ({exc}); the running bot will.", file=sys.stderr)
-                messenger = None
-            claimed, drained = await run_once(app, messenger)
+                opened = None
+            claimed, drained = await run_once(app, opened)
         at = app.clock.now().isoformat(timespec="seconds")
         print(f"tick at {at}: {claimed}")
         if drained is not None:

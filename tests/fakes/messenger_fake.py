@@ -8,8 +8,8 @@
   DMs (403, Discord's 50007).
 - `HttpMessenger`: the Messenger the bot uses to reach it, mapping 429/5xx to
   RetryableDeliveryError and 403 to PermanentDeliveryError.
-- `open_recorder(app)`: the factory named by SCHEDULER_MESSENGER in subprocess
-  tests; it reads FAKE_PLATFORM_URL and FAKE_PLATFORM_NAME from the environment.
+- `open_recorder(app)`: the messenger of `python -m tests.fakes.bot_with_recorder` in
+  subprocess tests; it reads FAKE_PLATFORM_URL and FAKE_PLATFORM_NAME from the environment.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A slow, local stand-in for a platform, for subprocess tests of scheduled delivery.
 
-`open_slow_recorder` is named by SCHEDULER_MESSENGER. Each send appends a "start"
-line, waits RECORDER_DELAY seconds, then appends a "sent" line to RECORDER_FILE
+`open_slow_recorder` is the messenger of `python -m tests.ops.bot_with_slow_recorder`.
+Each send appends a "start" line, waits RECORDER_DELAY seconds, then appends a "sent" line to RECORDER_FILE
 (JSON lines), so a test can see what was in flight and what landed.
 """
 

@@ -25,7 +25,7 @@ from bot.runtime import build_app
 from bot.scheduler.cli import tick
 from storage.migrate import upgrade
 from storage.models import Member, OutboxMessage, Schedule
-from tests.ops.recorder import read_events
+from tests.ops.recorder import open_slow_recorder, read_events
 
 ROOT = Path(__file__).resolve().parents[2]
 MEMBERS = 12
@@ -72,7 +72,6 @@ def env_for(tmp_path: Path, url: str, delay: float) -> dict[str, str]:
     env.update(
         DATABASE_URL=url,
         SCHEDULER_ENABLED="true",
-        SCHEDULER_MESSENGER="tests.ops.recorder:open_slow_recorder",
         RECORDER_FILE=str(tmp_path / "recorded.jsonl"),
         RECORDER_DELAY=str(delay),
         LOG_FORMAT="json",
@@ -108,7 +107,7 @@ async def test_sigterm_mid_delivery_loses_nothing_and_tick_finishes_once(tmp_pat
     recorded = tmp_path / "recorded.jsonl"
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "console",
+        sys.executable, "-m", "tests.ops.bot_with_slow_recorder", "run", "console",
         cwd=ROOT, env=env,
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
@@ -163,8 +162,8 @@ async def test_sigterm_mid_delivery_loses_nothing_and_tick_finishes_once(tmp_pat
     # `python -m bot tick`, in-process to keep the test quick.
     monkeypatch.setenv("RECORDER_FILE", str(recorded))
     monkeypatch.setenv("RECORDER_DELAY", "0")
-    settings = Settings(_env_file=None, database_url=url, scheduler_messenger=env["SCHEDULER_MESSENGER"])
-    assert await tick(settings, None, "console") == 0
+    settings = Settings(_env_file=None, database_url=url)
+    assert await tick(settings, None, "console", open_slow_recorder) == 0
 
     rows = await outbox(url)
     assert {r.status for r in rows if r.stream == "checkin"} == {"sent"}

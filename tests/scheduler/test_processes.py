@@ -27,7 +27,6 @@ def cli_env(url: str, server: RecorderServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "SCHEDULER_"))}
     env.update(
         DATABASE_URL=url,
-        SCHEDULER_MESSENGER="tests.fakes.messenger_fake:open_recorder",
         FAKE_PLATFORM_URL=server.url,
         FAKE_PLATFORM_NAME="discord",
         PYTHONPATH=str(REPO),
@@ -37,11 +36,14 @@ def cli_env(url: str, server: RecorderServer, **extra: str) -> dict[str, str]:
     return env
 
 
-async def start_tick(env: dict[str, str], now: str) -> asyncio.subprocess.Process:
+async def start_tick(
+    env: dict[str, str], now: str, entry: str = "tests.fakes.bot_with_recorder"
+) -> asyncio.subprocess.Process:
+    """`tick` in a process of its own; `entry` is the bot's command line, or a test's wrapper of it."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        entry,
         "tick",
         "--now",
         now,
@@ -151,13 +153,13 @@ async def test_sigkill_mid_send_then_restart_delivers_in_seconds_and_once(sapp, 
     fake.hang_after_accept = 1
     try:
         env = discord_env(sapp.settings.database_url, fake)
-        proc = await start_tick(env, DUE)
+        proc = await start_tick(env, DUE, "bot")
         await asyncio.wait_for(fake.accepted.wait(), 60)
         proc.kill()
         await proc.wait()
         assert {r.status for r in await outbox_rows(sapp)} == {"sending"}
         later = (datetime.fromisoformat(DUE) + timedelta(seconds=restart_after)).isoformat()
-        out = await finish(await start_tick(env, later))
+        out = await finish(await start_tick(env, later, "bot"))
         assert "sent 5" in out, out
     finally:
         await fake.stop()

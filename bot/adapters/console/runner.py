@@ -12,7 +12,7 @@ from bot.adapters.console.session import ConsoleSession, _stdin_line
 from bot.core.identity import MemberKey
 from bot.ops.shutdown import start_delivery
 from bot.runtime import App, PlatformHandle
-from bot.scheduler.messengers import open_messenger
+from bot.scheduler.messengers import MessengerFactory, open_messenger
 
 
 class StdinPump:
@@ -56,15 +56,16 @@ def _always() -> bool:
     return True
 
 
-async def run_console(app: App) -> None:
+async def run_console(app: App, messenger: MessengerFactory) -> None:
+    """The console session; with the scheduler on, due messages go out through `messenger`."""
     s = app.settings
     member = MemberKey("console", s.console_workspace_id, s.console_user_id)
     app.platform = PlatformHandle("console", ready=_always)  # no connection to lose
     pump = StdinPump()
     async with AsyncExitStack() as stack:
         if s.scheduler_enabled:
-            messenger = await stack.enter_async_context(open_messenger(app, "console"))
-            delivery = start_delivery(app, messenger)
+            opened = await stack.enter_async_context(open_messenger(app, messenger))
+            delivery = start_delivery(app, opened)
             stack.push_async_callback(delivery.stop)
         stack.callback(pump.close)
         session = ConsoleSession(app.engine, member, read_line=pump.read_line)

@@ -34,6 +34,7 @@ from bot.core.ports import (
 )
 from bot.core.replies import Reply
 from bot.runtime import App
+from bot.scheduler.messengers import MessengerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +307,7 @@ async def open_messenger(app: App) -> AsyncIterator[DiscordMessenger]:
     (no gateway connection) and logs out again afterwards."""
     settings = app.settings
     if not settings.discord_configured or settings.discord_token is None:
-        raise RuntimeError("DISCORD_TOKEN is not set")
+        raise MessengerUnavailable("DISCORD_TOKEN is not set")
     discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
     client = discord.Client(
         intents=discord.Intents.none(),

@@ -24,6 +24,7 @@ from bot.adapters.slack.messenger import SlackMessenger
 from bot.adapters.slack.users import UserDirectory
 from bot.config import Settings
 from bot.runtime import App
+from bot.scheduler.messengers import MessengerUnavailable
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -31,8 +32,8 @@ EVENTS_PATH = "/slack/events"
 STATE_SECONDS = 600
 
 
-class SlackConfigError(RuntimeError):
-    pass
+class SlackConfigError(MessengerUnavailable):
+    """Slack is not configured well enough to connect; a one-off delivery cannot reach it."""
 
 
 @dataclass
