@@ -110,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
         help="print the OAuth2 invite URL",
         description="Print the URL that adds the bot to a server.",
     )
+
+    sl = sub.add_parser("slack", help="Slack tools", description="Slack tools.")
+    ssub = sl.add_subparsers(dest="slack_cmd", required=True, metavar="ACTION")
+    manifest = ssub.add_parser(
+        "manifest",
+        help="print the app manifest to create the Slack app from",
+        description="Print the Slack app manifest, with every command the bot has.",
+    )
+    manifest.add_argument("--host", default="https://YOUR-HOST", help="the bot's public HTTPS address")
+    manifest.add_argument("--socket-mode", action="store_true", help="for Socket Mode (no public address)")
     return p
 
 
@@ -341,6 +351,13 @@ def main(argv: Sequence[str] | None = None, messenger: MessengerFactory | None =
             print("db copy: give --to URL or set DB_COPY_TO", file=sys.stderr)
             return 2
         return asyncio.run(_db_copy(settings, args.source or settings.database_url, target, args.community))
+    if args.cmd == "slack":
+        from bot.adapters.slack.manifest import build_manifest, manifest_yaml
+        from bot.core.registry import command_specs
+
+        made = build_manifest(command_specs((), (), ()), settings.slack_scopes, args.host, args.socket_mode)
+        print(manifest_yaml(made), end="")
+        return 0
     if args.cmd == "discord":
         from bot.adapters.discord.invite import invite_url
 

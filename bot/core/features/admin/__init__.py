@@ -20,7 +20,7 @@ MILESTONE_CHOICES = (
 CADENCE_CHOICES = (("Every week", "weekly"), ("Every two weeks", "biweekly"))
 SPEC = CommandSpec(
     "admin",
-    "Community settings: weekly-paper channel, defaults and stats",
+    "Community settings: channels, defaults, digest, leaderboard, milestones, buddies, stats",
     (
         Option(
             "action",
