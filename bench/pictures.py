@@ -27,7 +27,7 @@ import json, os
 def rss():
     with open(f"/proc/{os.getpid()}/status") as f:
         return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:")) / 1024
-import sqlalchemy, storage.models, bot.core.services.levels, bot.core.format, bot.core.domain.logged
+import sqlalchemy, storage.models, bot.core.services.levels, bot.core.display, bot.core.domain.logged
 before = rss()  # what the bot has loaded anyway
 from PIL import Image, ImageDraw, ImageFont
 imported = rss()

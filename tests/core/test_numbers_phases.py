@@ -15,8 +15,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.adapters.memory import MemberDriver
+from bot.core.display import day
 from bot.core.domain import planner
-from bot.core.format import day
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
 from storage.models import CheckIn, Member, Plan, PlanItem

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from bot.adapters.memory import MemberDriver
 from bot.core.call import Context
+from bot.core.display import day
 from bot.core.domain.logged import logged
-from bot.core.format import day
 from bot.core.identity import MemberKey
 from bot.core.pictures import burnup, heatmap, skills
 from bot.core.pictures.community import CommunityCounts

@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 
 from bot.core.call import Call
 from bot.core.community import buddy_rounds, circle, milestones
+from bot.core.display import bullet, day_time
 from bot.core.errors import UserError
-from bot.core.format import bullet, day_time
 from bot.core.replies import Card, Reply
 from storage.models import Community, MilestoneRole
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from bot.core.call import Call
 from bot.core.commands import CommandSpec, Option
 from bot.core.community import buddy_rounds, circle
+from bot.core.display import day
 from bot.core.errors import UserError
-from bot.core.format import day
 from bot.core.registry import Registry
 from bot.core.replies import Button, Card, Reply
 from storage.models import BuddyPairing, BuddyPairMember, BuddyProfile, Member

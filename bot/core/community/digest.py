@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import zone
 from bot.core.community import leaderboard, study_totals
 from bot.core.community.board_admin import community_zone
-from bot.core.format import day
+from bot.core.display import day
 from bot.core.replies import Card, Field, Reply
 from bot.core.services.studylog import week_bounds
 from content.schema import Catalog

@@ -28,9 +28,9 @@ from bot.core.call import Call
 from bot.core.clock import zone
 from bot.core.commands import CommandSpec, Option
 from bot.core.community import study_totals
+from bot.core.display import day, hours, month_year
 from bot.core.domain import streaks
 from bot.core.errors import UserError
-from bot.core.format import day, hours, month_year
 from bot.core.registry import Registry
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import pauses

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import outbox
 from bot.core.call import Call
 from bot.core.community import circle
-from bot.core.format import day
+from bot.core.display import day
 from bot.core.replies import Card, Reply
 from storage import outbox_store
 from storage.inserts import insert_ignoring_taken

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.core.display import day, hours, short_day
 from bot.core.domain.logged import logged
-from bot.core.format import day, hours, short_day
 from bot.core.pictures import canvas
 
 WIDTH = 820

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.format import day, hours, short_day
+from bot.core.display import day, hours, short_day
 from bot.core.pictures import canvas
 
 WIDTH = 820

@@ -14,8 +14,8 @@ from functools import lru_cache
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from bot.core.display import day, month
 from bot.core.domain.logged import logged
-from bot.core.format import day, month
 from bot.core.pictures import canvas
 
 WEEKS = 26

@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.core.format import day
+from bot.core.display import day
 from bot.core.pictures.burnup import BurnupSpec
 from bot.core.pictures.community import CommunityCounts
 from bot.core.pictures.heatmap import HeatmapSpec

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.call import Call
+from bot.core.display import day
 from bot.core.domain import planner
-from bot.core.format import day
 from bot.core.services import studylog
 from storage import repo
 from storage.models import Member, Plan, PlanItem

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.core.call import Call
+from bot.core.display import day, hours
 from bot.core.domain import pace as pace_rule
 from bot.core.domain import planner, streaks
-from bot.core.format import day, hours
 from bot.core.replies import Field
 from bot.core.services import pauses
 from storage import repo

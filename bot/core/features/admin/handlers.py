@@ -17,9 +17,9 @@ from bot.core import timezones
 from bot.core.call import Call
 from bot.core.community import admin as circle_admin
 from bot.core.community import board_admin
+from bot.core.display import bullet, hours
 from bot.core.errors import UserError
 from bot.core.features.settings.handlers import parse_time
-from bot.core.format import bullet, hours
 from bot.core.replies import Card, Field, Reply
 from bot.core.services import pictures
 from storage.models import CheckIn, Member, Plan

@@ -10,11 +10,11 @@ from sqlalchemy import bindparam
 
 from bot.core.call import Call
 from bot.core.community import milestones, study_totals
+from bot.core.display import day, hours
 from bot.core.domain import streaks
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.features.review import handlers as review
-from bot.core.format import day, hours
 from bot.core.minutes import parse_minutes
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import plan_weeks, studylog

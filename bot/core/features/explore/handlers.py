@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core.call import Call
+from bot.core.display import hours, stars
 from bot.core.errors import UserError
-from bot.core.format import hours, stars
 from bot.core.replies import Card, Reply, Select, SelectOption
 from content.schema import Catalog
 

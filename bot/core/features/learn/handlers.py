@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from sqlalchemy import insert, select
 
 from bot.core.call import Call
+from bot.core.display import bullet, day, hours, stars
 from bot.core.domain import plan_dates, planner
 from bot.core.errors import UserError
-from bot.core.format import bullet, day, hours, stars
 from bot.core.replies import Button, Card, Field, Reply, Select, SelectOption
 from bot.core.services import levels as levels_service
 from bot.core.services import plan_weeks

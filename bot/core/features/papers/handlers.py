@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
 from bot.core.community import milestones
+from bot.core.display import day
 from bot.core.errors import UserError
-from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import arxiv_picks
 from bot.core.services import levels as levels_service

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from bot.core.call import Call
 from bot.core.community import milestones
+from bot.core.display import hours
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.features.review import handlers as review
-from bot.core.format import hours
 from bot.core.ids import row_id
 from bot.core.replies import Button, Card, Field, Progress, Reply
 from bot.core.services import pictures, plan_weeks, studylog

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from bot.core import ids, outbox
 from bot.core.call import Call
 from bot.core.clock import zone
+from bot.core.display import bullet, day, hours, weekday
 from bot.core.domain import schedule
 from bot.core.domain.logged import logged
 from bot.core.errors import UserError
 from bot.core.features.papers import handlers as papers
 from bot.core.features.progress import handlers as progress
 from bot.core.features.review import handlers as review
-from bot.core.format import bullet, day, hours, weekday
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import due_times, memberships, plan_weeks, studylog
 from storage import repo

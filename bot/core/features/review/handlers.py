@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from bot.core import ids
 from bot.core.call import Call
+from bot.core.display import day
 from bot.core.domain import review as rule
 from bot.core.domain.schedule import local_instant
 from bot.core.errors import UserError
-from bot.core.format import day
 from bot.core.replies import Button, Card, Field, Reply
 from content.schema import ReviewCard
 from storage import review_queries

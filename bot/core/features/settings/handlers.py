@@ -9,10 +9,10 @@ from datetime import date
 from bot.core import timezones
 from bot.core.call import Call
 from bot.core.community import visibility as community_visibility
+from bot.core.display import day, day_time, hours
 from bot.core.domain.schedule import WEEKDAYS
 from bot.core.errors import UserError
 from bot.core.features.review import handlers as review
-from bot.core.format import day, day_time, hours
 from bot.core.replies import Button, Card, Field, Form, FormField, Reply
 from bot.core.services import due_times, memberships, pauses, plan_weeks
 from storage import repo

@@ -1,4 +1,4 @@
-"""Small formatting helpers shared by the services."""
+"""How numbers and dates are shown to members, one way each, on every surface."""
 
 from __future__ import annotations
 
