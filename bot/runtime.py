@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
 from content.loader import load_catalog
 from content.schema import Catalog
-from storage.db import is_memory_sqlite, make_engine, make_sessionmaker
+from storage.db import CHECKPOINT_SECONDS, is_memory_sqlite, make_engine, make_sessionmaker
 from storage.dbthread import DatabaseThread
 
 
@@ -38,14 +39,21 @@ class App:
             await self.db.dispose()
 
 
+# Seconds a thread may hold the GIL while another wants it (Python's default: 5 ms). The
+# database threads run SQLAlchemy's Python between statements; at the default, the event
+# loop waits up to 5 ms for the GIL after each of their turns, a stall on every gateway event.
+SWITCH_INTERVAL = 0.001
+
+
 def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
     """Everything a platform runner needs. Nothing connects until it is used."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     command_db = None
     if not is_memory_sqlite(settings.database_url):
         # An in-memory SQLite database exists for one engine only, so it stays on the loop.
-        command_db = DatabaseThread(settings.database_url)
+        command_db = DatabaseThread(settings.database_url, checkpoint_every=CHECKPOINT_SECONDS)
     catalog = catalog or load_catalog()
     clock = clock or SystemClock()
     engine = Engine(sessions, catalog, clock, db=command_db)

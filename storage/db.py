@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import (
 from storage.gate import WriteGate, gate_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Pages (4 KiB) the WAL may grow to before a commit copies it back into the database.
-# SQLite's default is 1,000; the running scheduler checkpoints in the background
-# (`checkpoint`), so no member's command or claim pass pays for the copy, and this
-# higher mark only matters in a process that runs without it.
-SQLITE_WAL_AUTOCHECKPOINT = 25_000
+# No commit copies the WAL back into the database (SQLite's default does, at 1,000 pages,
+# inside whichever commit crosses the mark). Each process's command DatabaseThread runs
+# `checkpoint` every CHECKPOINT_SECONDS instead, and SQLite checkpoints when a
+# process's last connection closes.
+SQLITE_WAL_AUTOCHECKPOINT = 0
+CHECKPOINT_SECONDS = 2.0
 
 
 def is_sqlite(url: str) -> bool:

@@ -34,14 +34,12 @@ from bot.scheduler.pauses import EXTRAS_KEY as PAUSES_KEY
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from bot.scheduler.retention import prune
-from storage.db import checkpoint
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MAX = 5.0
 PAPERS_INTERVAL = 15 * 60.0
 PRUNE_INTERVAL = 60 * 60.0
-CHECKPOINT_INTERVAL = 5.0
 
 
 def make_limiter(app: App, platform: str) -> RateLimiter:
@@ -161,12 +159,6 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
         except Exception:
             log.exception("arXiv refresh failed")
 
-    async def checkpoint_job() -> None:
-        try:
-            await checkpoint(app.db)
-        except Exception:
-            log.exception("database checkpoint failed")
-
     now = datetime.now(scheduler.timezone)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
     scheduler.add_job(claim_job, "interval", seconds=interval, id="claim", **common)
@@ -182,9 +174,6 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
     if app.settings.papers_live == "arxiv":
         # Its own job: a refresh waits on arXiv's 3 s politeness gate and must not delay claims.
         scheduler.add_job(papers_job, "interval", seconds=PAPERS_INTERVAL, id="papers", **common)
-    if app.db.dialect.name == "sqlite":
-        # SQLite's WAL is copied back here rather than inside whichever commit crosses the mark.
-        scheduler.add_job(checkpoint_job, "interval", seconds=CHECKPOINT_INTERVAL, id="checkpoint", **common)
     scheduler.start()
     return SchedulerHandle(scheduler, dispatcher)
 
