@@ -29,13 +29,21 @@ class App:
     extras: dict[str, Any] = field(default_factory=dict)
     # Where member commands do their database work (storage/dbthread.py).
     command_db: DatabaseThread | None = None
+    _scheduler_db: DatabaseThread | None = field(default=None, init=False, repr=False)
+
+    def scheduler_db(self) -> DatabaseThread | None:
+        """The claim pass's own database thread, started on first use; None where commands have none."""
+        if self._scheduler_db is None and self.command_db is not None:
+            self._scheduler_db = DatabaseThread(self.settings.database_url, name="scheduler-db")
+        return self._scheduler_db
 
     async def close(self) -> None:
         try:
             await self.engine.flush_activity()
         finally:
-            if self.command_db is not None:
-                await self.command_db.close()
+            for thread in (self.command_db, self._scheduler_db):
+                if thread is not None:
+                    await thread.close()
             await self.db.dispose()
 
 

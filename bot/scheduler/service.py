@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.community.buddy_rounds import run_due_rounds
 from bot.core.ports import Messenger
@@ -71,21 +72,34 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
 
 
 async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -> ClaimStats:
-    """Queue everything due at `now` (default: the app's clock): member slots and community posts."""
+    """Queue everything due at `now` (default: the app's clock): member slots and community posts.
+
+    The pass runs on the app's scheduler database thread, so neither its statements nor its
+    Python work (cohort planning, parameter processing) take turns on the event loop.
+    """
     now = now or app.clock.now()
-    stats = await claim_due(app.sessions, now, app.settings.scheduler_batch_size, seed)
+    thread = app.scheduler_db()
+    if thread is None:
+        return await _claim_pass(app, app.sessions, now, seed)
+    return await thread.run(lambda: _claim_pass(app, thread.sessions, now, seed))
+
+
+async def _claim_pass(
+    app: App, sessions: async_sessionmaker[AsyncSession], now: datetime, seed: bool
+) -> ClaimStats:
+    stats = await claim_due(sessions, now, app.settings.scheduler_batch_size, seed)
     try:
-        async with app.sessions() as session, session.begin():
+        async with sessions() as session, session.begin():
             await enqueue_community_papers(session, app.catalog, now)
     except Exception:
         log.exception("queueing community papers failed")
     try:
-        async with app.sessions() as session, session.begin():
+        async with sessions() as session, session.begin():
             await enqueue_digests(session, app.catalog, now)
     except Exception:
         log.exception("queueing community digests failed")
     try:
-        await run_due_rounds(app.sessions, app.catalog, now)
+        await run_due_rounds(sessions, app.catalog, now)
     except Exception:
         log.exception("study-buddy rounds failed")
     return stats
