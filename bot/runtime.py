@@ -29,6 +29,8 @@ class App:
     extras: dict[str, Any] = field(default_factory=dict)
     # Where member commands do their database work (storage/dbthread.py).
     command_db: DatabaseThread | None = None
+    # Where read-only commands do theirs, so they never queue behind writers on one thread.
+    read_db: DatabaseThread | None = None
     _scheduler_db: DatabaseThread | None = field(default=None, init=False, repr=False)
 
     def scheduler_db(self) -> DatabaseThread | None:
@@ -41,7 +43,7 @@ class App:
         try:
             await self.engine.flush_activity()
         finally:
-            for thread in (self.command_db, self._scheduler_db):
+            for thread in (self.command_db, self.read_db, self._scheduler_db):
                 if thread is not None:
                     await thread.close()
             await self.db.dispose()
@@ -58,14 +60,15 @@ def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog |
     sys.setswitchinterval(SWITCH_INTERVAL)
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
-    command_db = None
+    command_db = read_db = None
     if not is_memory_sqlite(settings.database_url):
         # An in-memory SQLite database exists for one engine only, so it stays on the loop.
         command_db = DatabaseThread(settings.database_url, checkpoint_every=CHECKPOINT_SECONDS)
+        read_db = DatabaseThread(settings.database_url, name="database-read")
     catalog = catalog or load_catalog()
     clock = clock or SystemClock()
-    engine = Engine(sessions, catalog, clock, db=command_db)
-    return App(settings, db, sessions, catalog, clock, engine, command_db=command_db)
+    engine = Engine(sessions, catalog, clock, db=command_db, read_db=read_db)
+    return App(settings, db, sessions, catalog, clock, engine, command_db=command_db, read_db=read_db)
 
 
 def settle_heap() -> None:
