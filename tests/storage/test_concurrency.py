@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from bot.core.identity import MemberKey
 from storage.dbthread import DatabaseThread
@@ -184,3 +184,22 @@ async def test_members_have_an_index_on_their_community(app):
     async with app.db.connect() as conn:
         indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("members"))
     assert any(i["column_names"][:1] == ["community_id"] for i in indexes)
+
+
+async def test_a_read_outside_begin_takes_no_write_lock(sqlite_db_url):
+    from storage.db import make_engine, make_sessionmaker
+
+    engine = make_engine(sqlite_db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+
+        async def write() -> None:
+            async with sessions() as writer, writer.begin():
+                await writer.execute(update(Member).values(hours_per_week=3.0))
+
+        async with sessions() as reader:
+            await reader.execute(select(Member.id))  # autobegun, and left open
+            # Had the read taken the write lock, the writer would wait out the 5 s busy timeout.
+            await asyncio.wait_for(write(), 2)
+    finally:
+        await engine.dispose()
