@@ -203,3 +203,17 @@ async def test_a_read_outside_begin_takes_no_write_lock(sqlite_db_url):
             await asyncio.wait_for(write(), 2)
     finally:
         await engine.dispose()
+
+
+async def test_the_gate_measures_each_turn_it_was_held():
+    gate = WriteGate()
+    await gate.acquire()
+    waiter = asyncio.ensure_future(gate.acquire())
+    await asyncio.sleep(0.05)
+    gate.release()  # first turn: about 50 ms
+    await waiter
+    await asyncio.sleep(0.02)
+    gate.release()  # second turn: about 20 ms
+    assert sum(gate.holds.counts) == 2
+    assert 0.05 <= gate.holds.longest < 0.5
+    assert 0.07 <= gate.holds.total < 1.0
