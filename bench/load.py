@@ -5,7 +5,9 @@ pass starts, the dispatcher starts draining at the platform's pace, and 200
 commands from distinct members arrive spread over one second (/checkin, /today,
 /progress, /learn and an assessment answer, in turn). Reported: command latency
 (p50, p99, max), the worst event-loop stall (a 5 ms probe timer), the longest
-wait at the SQLite write gate, and how long the claim pass took.
+wait at the SQLite write gate and the longest turn anyone held it, and how long
+the claim pass took. Then our Discord /today round trip beside a bare discord.py
+bot's (bench/discord_ratio.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, text, update
 
+from bench import discord_ratio
 from bench.context import Bench
 from bench.core_latency import _prepare_assess, key_step
 from bench.seed import SEED, T0, Population, bench_settings, seed
@@ -72,6 +75,7 @@ async def run(b: Bench) -> None:
                 await _steady(b, app, kind, seeded.history_members, seeded.plain_members, n)
             finally:
                 await app.close()
+    await discord_ratio.run(b)
 
 
 async def _plans(app: App, community_id: int, now: datetime) -> list[str]:
@@ -131,7 +135,7 @@ async def _steady(
     key = gate_key(app.db)
     gate = gate_for(key) if key else None
     if gate is not None:
-        gate.waits = WaitHistogram()
+        gate.waits, gate.holds = WaitHistogram(), WaitHistogram()
     dispatcher = make_dispatcher(app, MemoryMessenger(platform="discord"))
     probe = LoopLagProbe(interval=0.005).start()
     await asyncio.sleep(0.05)
@@ -158,6 +162,7 @@ async def _steady(
     stall = probe.take_worst()
     probe.stop()
     waited = gate.waits.longest * 1000 if gate is not None else 0.0
+    held = gate.holds.longest * 1000 if gate is not None else 0.0
     label = f"{kind}: {n:,} due, {COMMANDS} commands in {WINDOW:g} s"
     is_target = n >= 100_000
     p99, worst = percentile(latencies, 99), max(latencies)
@@ -187,4 +192,12 @@ async def _steady(
             note="SQLite write gate" if gate is not None else "PostgreSQL: no gate",
         )
     )  # fmt: skip
+    if gate is not None:
+        turns = sum(gate.holds.counts)
+        b.add(
+            figure(
+                "7 load", f"{label}: longest write-lock hold", "ms", [held],
+                note=f"{turns} turns, {gate.holds.total / max(turns, 1) * 1000:.1f} ms mean",
+            )
+        )  # fmt: skip
     b.add(figure("7 load", f"{label}: claim pass", "s", [claim_seconds]))

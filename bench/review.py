@@ -35,7 +35,7 @@ from storage.models import Member, ReviewCardState
 CARDS_PER_MEMBER = 50
 DUE_SHARE = 0.1
 CHUNK = 20_000
-GROUP = 2_500  # the claim pass's chunk of members (CHUNK_ROWS)
+GROUP = 2_500  # members per grouped due-count query
 WARMUP = 20
 
 

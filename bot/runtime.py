@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from bot.core.ports import Messenger
 from bot.scheduler.pauses import DeliveryPauses
 from content.loader import load_catalog
 from content.schema import Catalog
-from storage.db import is_memory_sqlite, make_engine, make_sessionmaker
+from storage.db import CHECKPOINT_SECONDS, is_memory_sqlite, make_engine, make_sessionmaker
 from storage.dbthread import DatabaseThread
 
 if TYPE_CHECKING:
@@ -61,28 +62,46 @@ class App:
     # SIGTERM arrived: readiness answers 503 and the runner winds down.
     stopping: bool = False
     arxiv_client: ArxivClient | None = None
+    # Where read-only commands do theirs, so they never queue behind writers on one thread.
+    read_db: DatabaseThread | None = None
+    _scheduler_db: DatabaseThread | None = field(default=None, init=False, repr=False)
+
+    def scheduler_db(self) -> DatabaseThread | None:
+        """The claim pass's own database thread, started on first use; None where commands have none."""
+        if self._scheduler_db is None and self.command_db is not None:
+            self._scheduler_db = DatabaseThread(self.settings.database_url, name="scheduler-db")
+        return self._scheduler_db
 
     async def close(self) -> None:
         try:
             await self.engine.flush_activity()
         finally:
-            if self.command_db is not None:
-                await self.command_db.close()
+            for thread in (self.command_db, self.read_db, self._scheduler_db):
+                if thread is not None:
+                    await thread.close()
             await self.db.dispose()
+
+
+# Seconds a thread may hold the GIL while another wants it (Python's default: 5 ms). The
+# database threads run SQLAlchemy's Python between statements; at the default, the event
+# loop waits up to 5 ms for the GIL after each of their turns, a stall on every gateway event.
+SWITCH_INTERVAL = 0.001
 
 
 def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
     """Everything a platform runner needs. Nothing connects until it is used."""
+    sys.setswitchinterval(SWITCH_INTERVAL)
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
-    command_db = None
+    command_db = read_db = None
     if not is_memory_sqlite(settings.database_url):
         # An in-memory SQLite database exists for one engine only, so it stays on the loop.
-        command_db = DatabaseThread(settings.database_url)
+        command_db = DatabaseThread(settings.database_url, checkpoint_every=CHECKPOINT_SECONDS)
+        read_db = DatabaseThread(settings.database_url, name="database-read")
     catalog = catalog or load_catalog()
     clock = clock or SystemClock()
-    engine = Engine(sessions, catalog, clock, db=command_db)
-    return App(settings, db, sessions, catalog, clock, engine, command_db=command_db)
+    engine = Engine(sessions, catalog, clock, db=command_db, read_db=read_db)
+    return App(settings, db, sessions, catalog, clock, engine, command_db=command_db, read_db=read_db)
 
 
 def settle_heap() -> None:

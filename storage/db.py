@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import (
 from storage.gate import WriteGate, gate_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Pages (4 KiB) the WAL may grow to before a commit copies it back into the database.
-# SQLite's default is 1,000; the running scheduler checkpoints in the background
-# (`checkpoint`), so no member's command or claim pass pays for the copy, and this
-# higher mark only matters in a process that runs without it.
-SQLITE_WAL_AUTOCHECKPOINT = 25_000
+# No commit copies the WAL back into the database (SQLite's default does, at 1,000 pages,
+# inside whichever commit crosses the mark). Each process's command DatabaseThread runs
+# `checkpoint` every CHECKPOINT_SECONDS instead, and SQLite checkpoints when a
+# process's last connection closes.
+SQLITE_WAL_AUTOCHECKPOINT = 0
+CHECKPOINT_SECONDS = 2.0
 
 
 def is_sqlite(url: str) -> bool:
@@ -48,20 +49,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE
     cur.close()
 
 
-# Execution option naming how a SQLite transaction begins: "write" (the default) takes the
-# write lock up front; "read" takes none and refuses writes (PRAGMA query_only).
+# Execution option naming how a SQLite transaction begins: "write" (what `session.begin()`
+# asks for, behind the write gate) takes the write lock up front; "read" takes none and
+# refuses writes (PRAGMA query_only). Anything else (autobegin, `engine.connect()`) begins
+# deferred, so a read outside `session.begin()` never takes the lock behind the gate's back.
 BEGIN_OPTION = "companion_begin"
 
 
 def _sqlite_begin(conn: Any) -> None:
-    read = conn.get_execution_options().get(BEGIN_OPTION) == "read"
+    how = conn.get_execution_options().get(BEGIN_OPTION)
+    read = how == "read"
     # conn.info lives as long as the DBAPI connection, so the pragma is sent only on a change.
     if conn.info.get("query_only", False) != read:
         conn.exec_driver_sql(f"PRAGMA query_only={int(read)}")
         conn.info["query_only"] = read
     # IMMEDIATE takes the write lock up front, so a writer waits its turn (the gate, then
     # busy_timeout) instead of failing with "database is locked" when a read turns into a write.
-    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if how == "write" else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -98,7 +102,9 @@ class _Begin:
         await self._gate.acquire()
         try:
             self._tx = AsyncSession.begin(self._session)
-            return await self._tx.__aenter__()
+            entered = await self._tx.__aenter__()
+            await self._session.connection(execution_options={BEGIN_OPTION: "write"})
+            return entered
         except BaseException:
             self._gate.release()
             raise

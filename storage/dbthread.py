@@ -5,11 +5,16 @@ over in one step (`run`) and gets the finished result back, so the statements, t
 driver's round trips and the ORM's bookkeeping never run between two gateway events.
 Its engine and sessions are created on this thread and used only here: asyncpg
 connections belong to the loop that opened them.
+
+With `checkpoint_every`, the thread also copies a SQLite WAL back into the database
+that often (`storage.db.checkpoint`, PASSIVE), on a connection of its own outside
+any transaction, so no commit ever pays for the copy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
@@ -17,19 +22,39 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import make_engine, make_sessionmaker
+from storage.db import checkpoint, is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
 class DatabaseThread:
-    def __init__(self, url: str, name: str = "database", **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, name: str = "database", checkpoint_every: float | None = None, **engine_kwargs: Any
+    ) -> None:
         self.url = url
         self.engine: AsyncEngine = make_engine(url, **engine_kwargs)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.checkpoints = 0
+        self._checkpointer: asyncio.Task[None] | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
+        if checkpoint_every is not None and is_sqlite(url) and not is_memory_sqlite(url):
+            self._loop.call_soon_threadsafe(self._start_checkpoints, checkpoint_every)
+
+    def _start_checkpoints(self, every: float) -> None:
+        self._checkpointer = self._loop.create_task(self._checkpoint_forever(every))
+
+    async def _checkpoint_forever(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await checkpoint(self.engine)
+                self.checkpoints += 1
+            except Exception:
+                log.exception("database checkpoint failed")
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)

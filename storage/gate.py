@@ -15,12 +15,12 @@ import threading
 import time
 from collections import deque
 
-# Upper bounds (seconds) of the lock-wait histogram every gate keeps.
+# Upper bounds (seconds) of the wait and hold histograms every gate keeps.
 WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class WaitHistogram:
-    """Cumulative counts of lock waits, for /metrics (storage imports nothing from bot)."""
+    """Counts of lock waits or holds per bucket, for /metrics (storage imports nothing from bot)."""
 
     def __init__(self) -> None:
         self.counts = [0] * (len(WAIT_BUCKETS) + 1)
@@ -43,7 +43,10 @@ class WriteGate:
         self._mutex = threading.Lock()
         self._held = False
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self._held_since = 0.0
         self.waits = WaitHistogram()
+        # How long each turn kept the gate: the longest hold bounds every wait behind it.
+        self.holds = WaitHistogram()
 
     async def acquire(self) -> float:
         """Wait for the gate; returns the seconds waited."""
@@ -52,6 +55,7 @@ class WriteGate:
         with self._mutex:
             if not self._held:
                 self._held = True
+                self._held_since = started
                 self.waits.observe(0.0)
                 return 0.0
             future: asyncio.Future[None] = loop.create_future()
@@ -73,10 +77,14 @@ class WriteGate:
 
     def release(self) -> None:
         with self._mutex:
+            now = time.perf_counter()
+            self.holds.observe(now - self._held_since)
             if not self._waiters:
                 self._held = False
                 return
             loop, future = self._waiters.popleft()
+            # The next turn starts now: waking its loop is part of the time nobody else may write.
+            self._held_since = now
         # Still held: ownership passes straight to the next waiter.
         loop.call_soon_threadsafe(self._grant, future)
 

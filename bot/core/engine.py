@@ -4,9 +4,11 @@ Each call runs in a single database transaction. A `UserError` rolls it back and
 becomes a friendly reply, so bad input never leaves anything behind.
 
 With a `DatabaseThread` the whole transaction runs on that thread: the caller's
-event loop hands it over once and awaits the reply. Read-only commands take no
+event loop hands it over once and awaits the reply. Read-only commands run on a
+second one (`read_db`), so they never queue behind writers' work, and take no
 write lock; one that finds it must write after all (a first-time member) runs
-again as a writer. `last_active_at` is written behind, in batches.
+again as a writer. `last_active_at` is written behind, in batches, on the
+writers' thread.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ class DatabaseRunner(Protocol):
 
     sessions: async_sessionmaker[AsyncSession]
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop: ...
+
     async def run(self, work: Callable[[], Awaitable[Any]]) -> Any: ...
 
 
@@ -82,10 +87,13 @@ class Engine:
         clock: Clock | None = None,
         observer: Observer | None = None,
         db: DatabaseRunner | None = None,
+        read_db: DatabaseRunner | None = None,
     ) -> None:
-        # `sessions` serve the caller's loop (Slack Home, dedupe); commands use `db`'s, if any.
+        # `sessions` serve the caller's loop (Slack Home, dedupe); commands use `db`'s, if any,
+        # and read-only ones `read_db`'s.
         self.sessions = sessions
         self.db = db
+        self.read_db = read_db
         self._command_sessions = db.sessions if db is not None else sessions
         self._activity: dict[int, datetime] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -214,15 +222,18 @@ class Engine:
     async def knows(self, key: MemberKey) -> bool:
         """Whether the member has used the bot here: a read that takes no write lock."""
 
+        runner = self.read_db or self.db
+        sessions = runner.sessions if runner is not None else self.sessions
+
         async def work() -> bool:
-            async with self._command_sessions() as session:
+            async with sessions() as session:
                 begin_read = getattr(session, "begin_read", None)
                 async with AsyncSession.begin(session):
                     if begin_read is not None:
                         await begin_read()
                     return await repo.find_member(session, key) is not None
 
-        return await work() if self.db is None else await self.db.run(work)
+        return await work() if runner is None else await runner.run(work)
 
     def autocomplete(self, kind: str, prefix: str, limit: int = 25) -> list[str]:
         """Answers from memory, for Discord's autocomplete and similar pickers."""
@@ -248,11 +259,8 @@ class Engine:
         if unreadable(ctx.display_name, ctx.channel_id, ctx.community_name):
             return error_reply(UNREADABLE, hint="Please try again.")
 
-        async def work() -> Reply:
-            return await self._transaction(key, ctx, fn, read_only)
-
         try:
-            reply = await work() if self.db is None else await self.db.run(work)
+            reply = await self._transaction(key, ctx, fn, read_only)
             return await draw_reply(reply)  # pictures are drawn in a worker thread, off this loop
         except UserError as exc:
             return error_reply(exc.message, exc.hint)
@@ -265,18 +273,36 @@ class Engine:
     ) -> Reply:
         if read_only:
             try:
-                return await self._attempt(key, ctx, fn, read_only=True)
+                return await self._on(self.read_db or self.db, key, ctx, fn, read_only=True)
             except OperationalError as exc:
                 if "readonly" not in str(exc).replace(" ", "").lower():
                     raise
                 # It had to write after all (e.g. the member's first command): run it as a writer.
-        return await self._attempt(key, ctx, fn, read_only=False)
+        return await self._on(self.db, key, ctx, fn, read_only=False)
+
+    async def _on(
+        self,
+        runner: DatabaseRunner | None,
+        key: MemberKey,
+        ctx: Context,
+        fn: Callable[[Call], Awaitable[Reply]],
+        read_only: bool,
+    ) -> Reply:
+        if runner is None:
+            return await self._attempt(self.sessions, key, ctx, fn, read_only)
+        sessions = runner.sessions
+        return await runner.run(lambda: self._attempt(sessions, key, ctx, fn, read_only))
 
     async def _attempt(
-        self, key: MemberKey, ctx: Context, fn: Callable[[Call], Awaitable[Reply]], read_only: bool
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        key: MemberKey,
+        ctx: Context,
+        fn: Callable[[Call], Awaitable[Reply]],
+        read_only: bool,
     ) -> Reply:
         notice_seen: int | None = None
-        async with self._command_sessions() as session:
+        async with sessions() as session:
             begin_read = getattr(session, "begin_read", None)
             if read_only and begin_read is not None:
                 # Not session.begin(): that waits at the write gate.
@@ -289,9 +315,9 @@ class Engine:
                 async with session.begin():
                     reply, member = await self._body(session, key, ctx, fn, False)
             if member is not None and not reply.error:  # a refused call leaves no trace
-                self._record_activity(member.id, self.clock.now())
+                self._touch(member.id, self.clock.now())
         if notice_seen is not None:
-            async with self._command_sessions() as session, session.begin():
+            async with sessions() as session, session.begin():
                 await session.execute(_NOTICE_SEEN, {"member_id": notice_seen})
         return reply
 
@@ -320,6 +346,14 @@ class Engine:
         return reply, member
 
     # ---- activity, written behind ---------------------------------------
+
+    def _touch(self, member_id: int, now: datetime) -> None:
+        """Note activity on the loop that flushes it, from whichever thread ran the call."""
+        home = self.db.loop if self.db is not None else None
+        if home is None or home is asyncio.get_running_loop():
+            self._record_activity(member_id, now)
+        else:
+            home.call_soon_threadsafe(self._record_activity, member_id, now)
 
     def _record_activity(self, member_id: int, now: datetime) -> None:
         self._activity[member_id] = now

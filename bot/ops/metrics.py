@@ -130,24 +130,35 @@ class Metrics:
 
 
 class _WriteLockWaits:
-    """The SQLite write gates' wait histograms (storage.gate), read at scrape time."""
+    """The SQLite write gates' wait and hold histograms (storage.gate), read at scrape time."""
 
     def describe(self) -> list[Metric]:
         return []
 
     def collect(self) -> Iterator[Metric]:
-        family = HistogramMetricFamily(
+        waits = HistogramMetricFamily(
             "bot_db_write_lock_wait_seconds",
             "Time a write transaction waited for its turn at the SQLite write gate",
             labels=["database"],
         )
+        holds = HistogramMetricFamily(
+            "bot_db_write_lock_hold_seconds",
+            "Time a write transaction kept its turn at the SQLite write gate (the longest bounds every wait)",
+            labels=["database"],
+        )
         for key, g in sorted(gate.all_gates().items()):
-            cumulative, buckets = 0, []
-            for bound, count in zip((*gate.WAIT_BUCKETS, float("inf")), g.waits.counts, strict=True):
-                cumulative += count
-                buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
-            family.add_metric([Path(key).name], buckets, g.waits.total)
-        yield family
+            for family, histogram in ((waits, g.waits), (holds, g.holds)):
+                family.add_metric([Path(key).name], _buckets(histogram), histogram.total)
+        yield waits
+        yield holds
+
+
+def _buckets(histogram: gate.WaitHistogram) -> list[tuple[str, float]]:
+    cumulative, buckets = 0, []
+    for bound, count in zip((*gate.WAIT_BUCKETS, float("inf")), histogram.counts, strict=True):
+        cumulative += count
+        buckets.append(("+Inf" if bound == float("inf") else repr(bound), cumulative))
+    return buckets
 
 
 def install(app: App) -> Metrics:

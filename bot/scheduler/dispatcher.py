@@ -81,6 +81,8 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 30 * 60.0
 CLAIM_CHUNK = 50
+# 'sent' outcomes written per transaction, so that a drain never holds the write lock for long.
+SENT_PER_TRANSACTION = 100
 GLOBAL_KEY = ("global",)
 # A send that hangs must not stall the drain job; well inside the claim lease.
 SEND_TIMEOUT = 60.0
@@ -250,7 +252,7 @@ class _GroupCommit:
 
     async def _run(self) -> None:
         while self._queued:
-            batch, self._queued = self._queued, []
+            batch, self._queued = self._queued[:SENT_PER_TRANSACTION], self._queued[SENT_PER_TRANSACTION:]
             try:
                 await self._write([outcome for outcome, _ in batch])
             except Exception as exc:

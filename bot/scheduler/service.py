@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.community.buddy_rounds import run_due_rounds
 from bot.core.ports import Messenger
@@ -33,14 +34,12 @@ from bot.scheduler.dispatcher import Dispatcher, DrainStats
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from bot.scheduler.retention import prune
-from storage.db import checkpoint
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MAX = 5.0
 PAPERS_INTERVAL = 15 * 60.0
 PRUNE_INTERVAL = 60 * 60.0
-CHECKPOINT_INTERVAL = 5.0
 
 
 def make_limiter(app: App, platform: str) -> RateLimiter:
@@ -69,21 +68,34 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
 
 
 async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -> ClaimStats:
-    """Queue everything due at `now` (default: the app's clock): member slots and community posts."""
+    """Queue everything due at `now` (default: the app's clock): member slots and community posts.
+
+    The pass runs on the app's scheduler database thread, so neither its statements nor its
+    Python work (cohort planning, parameter processing) take turns on the event loop.
+    """
     now = now or app.clock.now()
-    stats = await claim_due(app.sessions, now, app.settings.scheduler_batch_size, seed)
+    thread = app.scheduler_db()
+    if thread is None:
+        return await _claim_pass(app, app.sessions, now, seed)
+    return await thread.run(lambda: _claim_pass(app, thread.sessions, now, seed))
+
+
+async def _claim_pass(
+    app: App, sessions: async_sessionmaker[AsyncSession], now: datetime, seed: bool
+) -> ClaimStats:
+    stats = await claim_due(sessions, now, app.settings.scheduler_batch_size, seed)
     try:
-        async with app.sessions() as session, session.begin():
+        async with sessions() as session, session.begin():
             await enqueue_community_papers(session, app.catalog, now)
     except Exception:
         log.exception("queueing community papers failed")
     try:
-        async with app.sessions() as session, session.begin():
+        async with sessions() as session, session.begin():
             await enqueue_digests(session, app.catalog, now)
     except Exception:
         log.exception("queueing community digests failed")
     try:
-        await run_due_rounds(app.sessions, app.catalog, now)
+        await run_due_rounds(sessions, app.catalog, now)
     except Exception:
         log.exception("study-buddy rounds failed")
     return stats
@@ -157,12 +169,6 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
         except Exception:
             log.exception("arXiv refresh failed")
 
-    async def checkpoint_job() -> None:
-        try:
-            await checkpoint(app.db)
-        except Exception:
-            log.exception("database checkpoint failed")
-
     now = datetime.now(scheduler.timezone)
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
     scheduler.add_job(claim_job, "interval", seconds=interval, id="claim", **common)
@@ -178,9 +184,6 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
     if app.settings.papers_live == "arxiv":
         # Its own job: a refresh waits on arXiv's 3 s politeness gate and must not delay claims.
         scheduler.add_job(papers_job, "interval", seconds=PAPERS_INTERVAL, id="papers", **common)
-    if app.db.dialect.name == "sqlite":
-        # SQLite's WAL is copied back here rather than inside whichever commit crosses the mark.
-        scheduler.add_job(checkpoint_job, "interval", seconds=CHECKPOINT_INTERVAL, id="checkpoint", **common)
     scheduler.start()
     return SchedulerHandle(scheduler, dispatcher)
 

@@ -33,3 +33,27 @@ async def test_metrics_show_loop_lag_and_write_lock_waits(sqlite_app):
     assert got[("bot_db_write_lock_wait_seconds_count", (("database", db),))] >= 1
     again = _samples(metrics.render().decode())
     assert again[("bot_event_loop_lag_max_seconds", ())] < 0.1  # the worst is per scrape
+
+
+async def test_metrics_show_how_long_writers_held_the_gate(sqlite_app):
+    from storage.db import gate_key
+    from storage.gate import gate_for
+
+    app = sqlite_app
+    metrics = ops_metrics.install(app)
+    gate = gate_for(gate_key(app.db))
+    await gate.acquire()
+    await asyncio.sleep(0.12)
+    gate.release()
+    # Earlier tests' databases may share the file name, so each gate's samples are read in turn.
+    holds: list[dict[str, float]] = []
+    for family in text_string_to_metric_families(metrics.render().decode()):
+        if family.name == "bot_db_write_lock_hold_seconds":
+            for s in family.samples:
+                if s.name.endswith("_bucket") and s.labels["le"] == "0.1":
+                    holds.append({"0.1": s.value})
+                elif s.name.endswith("_bucket") and s.labels["le"] == "0.25":
+                    holds[-1]["0.25"] = s.value
+                elif s.name.endswith("_sum"):
+                    holds[-1]["sum"] = s.value
+    assert any(h["0.25"] - h["0.1"] >= 1 and h["sum"] >= 0.12 for h in holds), holds

@@ -81,6 +81,23 @@ async def test_outcomes_of_sends_that_finish_together_are_written_in_one_transac
     assert sorted(channels) == sorted((u, f"D-{u}") for u in users)
 
 
+async def test_no_transaction_writes_more_than_its_share_of_outcomes(sapp, monkeypatch):
+    users = [f"u{i}" for i in range(8)]
+    await queue_dms(sapp, users)
+    monkeypatch.setattr(dispatcher_module, "SENT_PER_TRANSACTION", 3)
+    batches: list[int] = []
+
+    class Spy(Dispatcher):
+        async def _write_sent(self, outcomes):  # type: ignore[no-untyped-def]
+            batches.append(len(outcomes))
+            await super()._write_sent(outcomes)
+
+    stats = await Spy(sapp.sessions, sapp.clock, Together(8), no_limits(), concurrency=8).drain()
+    assert stats.sent == 8 and sum(batches) == 8
+    assert max(batches) == 3
+    assert all(r.status == "sent" for r in await outbox_rows(sapp))
+
+
 @pytest.mark.parametrize("concurrency", [1, 4])
 async def test_the_next_chunk_is_claimed_while_the_current_one_is_being_sent(sapp, monkeypatch, concurrency):
     monkeypatch.setattr(dispatcher_module, "CLAIM_CHUNK", 3)

@@ -27,8 +27,7 @@ async def job_ids(tmp_path, shared_catalog, members: int, **settings) -> set[str
 
 
 async def test_jobs_do_not_grow_with_members(tmp_path, shared_catalog):
-    # "checkpoint" copies the SQLite WAL back in the background.
-    assert await job_ids(tmp_path, shared_catalog, members=5) == {"claim", "drain", "checkpoint", "prune"}
+    assert await job_ids(tmp_path, shared_catalog, members=5) == {"claim", "drain", "prune"}
 
 
 async def test_live_papers_get_their_own_job(tmp_path, shared_catalog):
@@ -39,7 +38,7 @@ async def test_live_papers_get_their_own_job(tmp_path, shared_catalog):
         papers_live="arxiv",
         papers_arxiv_api_url="http://127.0.0.1:9/none",
     )
-    assert ids == {"claim", "drain", "checkpoint", "papers", "prune"}
+    assert ids == {"claim", "drain", "papers", "prune"}
 
 
 async def test_new_members_are_scheduled_when_created(sapp):

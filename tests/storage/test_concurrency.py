@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from bot.core.identity import MemberKey
 from storage.dbthread import DatabaseThread
@@ -58,19 +58,37 @@ async def test_a_cancelled_waiter_does_not_keep_the_gate():
 
 
 def _statements(app) -> tuple[list[tuple[str, str]], object]:
+    """(thread, first line) of each statement on the command and read threads' engines."""
     seen: list[tuple[str, str]] = []
 
     def before(_conn, _cursor, statement, *_args):
         seen.append((threading.current_thread().name, statement.strip().split("\n")[0]))
 
-    engine = app.command_db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", before)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", before)
+    engines = [t.engine.sync_engine for t in (app.command_db, app.read_db)]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before)
+
+    def stop() -> None:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return seen, stop
 
 
-async def test_commands_run_on_the_database_thread_and_reads_take_no_write_lock(sqlite_app):
+async def test_writes_run_on_the_database_thread(sqlite_app):
+    seen, stop = _statements(sqlite_app)
+    try:
+        first = await sqlite_app.engine.command(ALICE, "checkin", {"minutes": 20})
+        assert not first.error
+    finally:
+        stop()
+    assert seen and {thread for thread, _ in seen} == {"database"}
+    assert any(s.upper().startswith("INSERT INTO CHECKINS") for _, s in seen)
+
+
+async def test_reads_run_on_their_own_thread_and_take_no_write_lock(sqlite_app):
     app = sqlite_app
-    assert app.command_db is not None
+    assert app.read_db is not None
     first = await app.engine.command(ALICE, "checkin", {"minutes": 20})
     assert not first.error
     seen, stop = _statements(app)
@@ -79,7 +97,7 @@ async def test_commands_run_on_the_database_thread_and_reads_take_no_write_lock(
         assert not today.error
     finally:
         stop()
-    assert seen and {thread for thread, _ in seen} == {"database"}
+    assert seen and {thread for thread, _ in seen} == {"database-read"}
     begins = [s for _, s in seen if s.upper().startswith("BEGIN")]
     assert begins == ["BEGIN"], begins  # deferred: no BEGIN IMMEDIATE for a read-only command
     assert not any(s.upper().startswith(("UPDATE", "INSERT", "DELETE")) for _, s in seen)
@@ -166,3 +184,36 @@ async def test_members_have_an_index_on_their_community(app):
     async with app.db.connect() as conn:
         indexes = await conn.run_sync(lambda c: inspect(c).get_indexes("members"))
     assert any(i["column_names"][:1] == ["community_id"] for i in indexes)
+
+
+async def test_a_read_outside_begin_takes_no_write_lock(sqlite_db_url):
+    from storage.db import make_engine, make_sessionmaker
+
+    engine = make_engine(sqlite_db_url)
+    sessions = make_sessionmaker(engine)
+    try:
+
+        async def write() -> None:
+            async with sessions() as writer, writer.begin():
+                await writer.execute(update(Member).values(hours_per_week=3.0))
+
+        async with sessions() as reader:
+            await reader.execute(select(Member.id))  # autobegun, and left open
+            # Had the read taken the write lock, the writer would wait out the 5 s busy timeout.
+            await asyncio.wait_for(write(), 2)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_gate_measures_each_turn_it_was_held():
+    gate = WriteGate()
+    await gate.acquire()
+    waiter = asyncio.ensure_future(gate.acquire())
+    await asyncio.sleep(0.05)
+    gate.release()  # first turn: about 50 ms
+    await waiter
+    await asyncio.sleep(0.02)
+    gate.release()  # second turn: about 20 ms
+    assert sum(gate.holds.counts) == 2
+    assert 0.05 <= gate.holds.longest < 0.5
+    assert 0.07 <= gate.holds.total < 1.0

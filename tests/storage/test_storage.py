@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import UTC, date, datetime
 
 import pytest
@@ -145,15 +147,15 @@ async def test_sqlite_uses_wal_and_busy_timeout(sqlite_db_url):
         await engine.dispose()
 
 
-async def test_sqlite_checkpoints_in_the_background_not_in_commits(sqlite_db_url):
-    from storage.db import SQLITE_WAL_AUTOCHECKPOINT, checkpoint
+async def test_no_commit_checkpoints_the_wal(sqlite_db_url):
+    from storage.db import checkpoint
 
     engine = make_engine(sqlite_db_url)
     sessions = make_sessionmaker(engine)
     try:
         async with engine.connect() as conn:
             mark = (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar_one()
-        assert mark == SQLITE_WAL_AUTOCHECKPOINT > 1000
+        assert mark == 0
         async with sessions() as s, s.begin():
             community = await repo.get_or_create_community(s, MemberKey("discord", "g", "u").community, NOW)
             for i in range(300):
@@ -162,3 +164,32 @@ async def test_sqlite_checkpoints_in_the_background_not_in_commits(sqlite_db_url
         assert in_wal > 0 and copied == in_wal, "every page the commits left in the WAL is copied back"
     finally:
         await engine.dispose()
+
+
+async def test_the_database_thread_checkpoints_the_wal_on_its_own(sqlite_db_url):
+    from sqlalchemy.engine import make_url
+
+    from storage.dbthread import DatabaseThread
+
+    db_file = make_url(sqlite_db_url).database
+    key = MemberKey("discord", "g", "u")
+    thread = DatabaseThread(sqlite_db_url, checkpoint_every=0.05)
+    try:
+
+        async def write() -> None:
+            async with thread.sessions() as s, s.begin():
+                community = await repo.get_or_create_community(s, key.community, NOW)
+                for i in range(300):
+                    await repo.create_member(s, community, MemberKey("discord", "g", f"u{i}"), NOW)
+
+        await thread.run(write)
+        before = await asyncio.to_thread(os.path.getsize, db_file)  # the commit left its pages in the WAL
+        seen = thread.checkpoints
+        for _ in range(250):
+            if thread.checkpoints >= seen + 2:
+                break
+            await asyncio.sleep(0.02)
+        after = await asyncio.to_thread(os.path.getsize, db_file)
+        assert after > before, "the background checkpoint copied the pages into the file"
+    finally:
+        await thread.close()
