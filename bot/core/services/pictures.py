@@ -10,9 +10,10 @@ here restates a rule. Each function returns `Image`s with a spec; the engine dra
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
 from bot.core.domain import pace as pace_rule
@@ -158,10 +159,11 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-async def community_counts(call: Call, community_id: int) -> CommunityCounts:
+async def community_counts(session: AsyncSession, community_id: int, now: datetime) -> CommunityCounts:
     """Per week, one aggregate statement: distinct members who logged study and minutes logged;
-    and the members on each active plan. Counts only."""
-    today = call.now().date()
+    and the members on each active plan. Counts only. The last week is the one holding `now`'s
+    date, in whatever zone `now` is given."""
+    today = now.date()
     weeks = tuple(
         _monday(today) - timedelta(days=7 * (COMMUNITY_WEEKS - 1 - i)) for i in range(COMMUNITY_WEEKS)
     )
@@ -176,10 +178,10 @@ async def community_counts(call: Call, community_id: int) -> CommunityCounts:
         .join(Member, Member.id == CheckIn.member_id)
         .where(in_community, CheckIn.local_date >= weeks[0])
     )
-    row = (await call.session.execute(stmt)).one()
+    row = (await session.execute(stmt)).one()
     n = func.count(func.distinct(Plan.member_id)).label("n")
     plans = (
-        await call.session.execute(
+        await session.execute(
             select(Plan.title, n)
             .join(Member, Member.id == Plan.member_id)
             .where(in_community, Plan.status == "active")
@@ -188,7 +190,7 @@ async def community_counts(call: Call, community_id: int) -> CommunityCounts:
         )
     ).all()
     members = (
-        await call.session.execute(select(func.count()).select_from(Member).where(in_community))
+        await session.execute(select(func.count()).select_from(Member).where(in_community))
     ).scalar_one()
     return CommunityCounts(
         week_starts=weeks,
@@ -200,5 +202,5 @@ async def community_counts(call: Call, community_id: int) -> CommunityCounts:
 
 
 async def community_image(call: Call, community_id: int) -> Image:
-    counts = await community_counts(call, community_id)
+    counts = await community_counts(call.session, community_id, call.now())
     return Image(COMMUNITY_FILE, alt_text(counts), spec=counts)
