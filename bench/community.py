@@ -150,12 +150,16 @@ async def seed_community(url: str, n: int, rng: random.Random) -> None:
 
 
 async def board_plans(app: App) -> list[str]:
-    """How the database runs the board's two statements (an index range each, no member scan)."""
+    """How the database runs the board's statements: the top rows (an index range read and a
+    primary-key lookup per shown member), the caller's minutes and rank (one count over the ranking
+    index), the shown members' recent check-ins and pauses, and their older check-ins (read only
+    for a streak that may reach back past the recent window)."""
     lines: list[str] = []
     dialect = app.db.dialect
     key = study_totals.week_key(NOW.date())
     async with app.db.connect() as conn:
-        for name, stmt in leaderboard.board_statements(1, key, 60).items():
+        since = leaderboard.window_start(NOW)
+        for name, stmt in leaderboard.board_statements(1, key, member_id=60, since=since).items():
             sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             if dialect.name == "sqlite":
                 rows = await conn.execute(text("EXPLAIN QUERY PLAN " + sql))
