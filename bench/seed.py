@@ -27,7 +27,7 @@ from bot.core.domain import schedule
 from bot.core.identity import MemberKey
 from bot.runtime import build_app
 from content.schema import Catalog
-from storage.models import CheckIn, Community, Member, Plan, PlanItem, Schedule
+from storage.models import CheckIn, Community, Member, Plan, PlanItem, Schedule, StudyTotal
 
 # A Monday in autumn, inside DST for neither hemisphere's switch weeks.
 T0 = datetime(2026, 10, 12, 0, 0, tzinfo=UTC)
@@ -227,6 +227,7 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
         plans = await _rows_of(engine, Plan, Plan.member_id, template_ids)
         plan_items = await _rows_of(engine, PlanItem, PlanItem.plan_id, [p["id"] for p in plans])
         checkins = await _rows_of(engine, CheckIn, CheckIn.member_id, template_ids)
+        totals = await _rows_of(engine, StudyTotal, StudyTotal.member_id, template_ids)
         items_by_plan: dict[int, list[dict[str, Any]]] = {}
         for row in plan_items:
             items_by_plan.setdefault(row["plan_id"], []).append(row)
@@ -242,6 +243,7 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
                     if p["member_id"] == t
                 ],
                 loader.prepare(CheckIn.__table__, [c for c in checkins if c["member_id"] == t]),
+                loader.prepare(StudyTotal.__table__, [r for r in totals if r["member_id"] == t]),
             )
             for t in template_ids
         ]
@@ -252,6 +254,8 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
         )
         checkin_id = loader.index(CheckIn.__table__, "id")
         checkin_member = loader.index(CheckIn.__table__, "member_id")
+        total_member = loader.index(StudyTotal.__table__, "member_id")
+        total_community = loader.index(StudyTotal.__table__, "community_id")
         first_community = await _max_id(engine, Community.id) + 1
         await loader.load(
             Community.__table__,
@@ -285,6 +289,7 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
             new_plans: list[list[Any]] = []
             new_items: list[list[Any]] = []
             new_checkins: list[list[Any]] = []
+            new_totals: list[list[Any]] = []
             for m in chunk:
                 ck = (m["timezone"], m["checkin_time"], m["nudge_weekday"])
                 due = due_cache.get(ck)
@@ -318,7 +323,7 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
                 result.with_history += 1
                 if len(result.history_members) < 5000:
                     result.history_members.append(MemberKey(pop.platform, m["workspace_id"], m["user_id"]))
-                t_plans, t_checkins = by_template[rng.randrange(len(by_template))]
+                t_plans, t_checkins, t_totals = by_template[rng.randrange(len(by_template))]
                 for p, items in t_plans:
                     row = p[:]
                     row[plan_id], row[plan_member] = next_plan, m["id"]
@@ -334,11 +339,16 @@ async def seed(url: str, catalog: Catalog, pop: Population, now: datetime = T0) 
                     row[checkin_id], row[checkin_member] = next_checkin, m["id"]
                     new_checkins.append(row)
                     next_checkin += 1
+                for total in t_totals:
+                    row = total[:]
+                    row[total_member], row[total_community] = m["id"], m["community_id"]
+                    new_totals.append(row)
             await loader.load(Member.__table__, chunk)
             await loader.load(Schedule.__table__, sched)
             await loader.load_values(Plan.__table__, new_plans)
             await loader.load_values(PlanItem.__table__, new_items)
             await loader.load_values(CheckIn.__table__, new_checkins)
+            await loader.load_values(StudyTotal.__table__, new_totals)
             for name, rows in (
                 ("members", chunk),
                 ("schedules", sched),

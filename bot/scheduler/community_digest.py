@@ -4,7 +4,8 @@ The slot is the admin's weekday and HH:MM in the community's time zone (the defa
 /admin defaults, else UTC). From the slot until EXPIRES_AFTER later, a claim pass builds the
 digest and writes one outbox row keyed `digest:<community id>:<ISO week>`; the outbox's unique
 key makes a second pass, a restart or a second process a no-op, and the dispatcher delivers it
-like the reading group's post (rate limits, retries, Slack's metadata check). After a longer
+like the reading group's post (rate limits, retries, Slack's metadata check). The row holds
+the drawn community card too, so a retry posts the same picture. After a longer
 outage the week's digest is skipped rather than posted late.
 """
 
@@ -67,7 +68,7 @@ async def enqueue_digests(session: AsyncSession, catalog: Catalog, now: datetime
             continue
         try:
             async with session.begin_nested():
-                reply = await digest.build(session, catalog, community, now)
+                reply = await digest.build(session, catalog, community, now, with_card=True)
                 new_id = await outbox.add_channel_post(
                     session,
                     key=key,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
 from bot.adapters.memory.driver import MemberDriver
 from bot.adapters.memory.messenger import MemoryMessenger
 from bot.core.call import Context
+from bot.core.community import digest
 from bot.core.identity import MemberKey
+from bot.core.ports import RetryableDeliveryError
 from bot.core.replies import render_text
 from bot.core.reply_codec import reply_from_dict
 from bot.runtime import build_app
@@ -18,6 +20,7 @@ from storage.models import Member, OutboxMessage, Plan, PlanItem
 from tests.conftest import make_settings
 
 WS = "guild1"
+PNG = b"\x89PNG\r\n\x1a\n"
 SUNDAY_EVENING = datetime(2026, 11, 8, 18, 0, tzinfo=UTC)  # the default slot, Sun 18:00 UTC
 
 
@@ -76,6 +79,11 @@ async def test_digest_content_names_only_the_opted_in(app, clock):
     assert "Ada finished" in text and "Bob" not in text
     assert "**1.** Ada · 2 h" in text
     assert "Topics finished: 0" not in text
+    [card] = reply.images
+    assert card.filename == "community.png" and card.png.startswith(PNG)
+    # The card's last week is the digest's week, with the same two learners and three hours.
+    assert "active learners per week 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2;" in card.alt
+    assert "hours studied per week 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3 h." in card.alt
 
 
 async def test_an_empty_week_reads_sensibly(app, clock):
@@ -132,3 +140,38 @@ async def test_community_time_zone_decides_the_slot(app, clock):
     await claim_pass(app)
     [row] = await digest_rows(app)
     assert row.key.endswith(":2026-W46")
+
+
+async def test_a_retry_posts_the_stored_picture_once(app, clock):
+    await who(app, "boss", admin=True).say("/admin digest-channel C1")
+    clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    await who(app, "ada").say("/checkin 45")
+    clock.set(SUNDAY_EVENING)
+    await claim_pass(app)
+    [row] = await digest_rows(app)
+    [stored] = reply_from_dict(row.payload["reply"]).images
+    # Ada logs more before the retry: the post keeps the card it was built with.
+    await who(app, "ada").say("/checkin 60")
+    messenger = MemoryMessenger(fail_next=[RetryableDeliveryError("discord_503")])
+    await make_dispatcher(app, messenger).drain()
+    assert messenger.sent == [] and (await digest_rows(app))[0].status == "pending"
+    clock.set(SUNDAY_EVENING + timedelta(hours=1))
+    await make_dispatcher(app, messenger).drain()
+    await make_dispatcher(app, messenger).drain()
+    [sent] = [m for m in messenger.sent if m.key.startswith("digest:")]
+    assert [i.png for i in sent.reply.images] == [stored.png]
+    assert (await digest_rows(app))[0].status == "sent"
+
+
+async def test_the_text_goes_when_the_card_cannot_be_drawn(app, clock, monkeypatch):
+    def broken(_counts):
+        raise OSError("font file gone")
+
+    monkeypatch.setattr(digest, "community_card", broken)
+    await who(app, "boss", admin=True).say("/admin digest-channel C1")
+    clock.set(SUNDAY_EVENING)
+    await claim_pass(app)
+    messenger = MemoryMessenger()
+    await make_dispatcher(app, messenger).drain()
+    [sent] = [m for m in messenger.sent if m.key.startswith("digest:")]
+    assert sent.reply.images == () and "This week in the community" in render_text(sent.reply)

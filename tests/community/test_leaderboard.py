@@ -11,7 +11,7 @@ from bot.adapters.memory.driver import MemberDriver
 from bot.core.call import Context
 from bot.core.identity import MemberKey
 from bot.core.replies import render_text
-from storage.models import Member, StudyTotal
+from storage.models import CheckIn, Member, StudyTotal
 
 WS = "guild1"
 
@@ -139,3 +139,34 @@ async def test_streak_shown_from_the_streak_rule(app, clock):
     await ada.say("/settings leaderboard:on")
     body = (await ada.say("/leaderboard all")).cards[0].body
     assert "streak 3 days" in body
+
+
+async def test_long_histories_show_the_streak_progress_shows(app, clock):
+    """The board reads eight weeks of check-ins, and older ones only for a streak that may reach
+    back past them: each figure is the streak /progress shows."""
+    today = clock.now().date()
+    quiet = today - timedelta(days=today.weekday() + 28)  # a whole week, four weeks back
+    histories = {
+        "ann": {today - timedelta(days=n) for n in range(1, 120)},  # every day: 120 with today
+        "ben": {today - timedelta(days=n) for n in range(1, 120)}
+        - {quiet + timedelta(days=i) for i in range(7)},
+        "cat": {today - timedelta(days=n) for n in range(1, 120) if n % 7 != 3},  # a freeze a week
+    }
+    for i, (user, days) in enumerate(histories.items()):
+        d = driver(app, user)
+        await log(d, 60 - 10 * i)
+        await d.say("/settings leaderboard:on")
+        async with app.sessions() as s, s.begin():
+            mid = (await s.execute(select(Member.id).where(Member.user_id == user))).scalar_one()
+            s.add_all(
+                CheckIn(member_id=mid, local_date=day, minutes=30, created_at=clock.now()) for day in days
+            )
+    body = (await driver(app, "ann").say("/leaderboard week")).cards[0].body
+    for user in histories:
+        progress = render_text(await driver(app, user).say("/progress"))
+        streak = progress.split("Streak: ")[1].split(" days")[0]
+        assert f"{user.capitalize()} · " in body
+        line = next(ln for ln in body.splitlines() if f" {user.capitalize()} · " in ln)
+        assert line.endswith(f"streak {streak} days"), (line, streak)
+    assert "Ann · 1 h · streak 120 days" in body
+    assert int(body.split("Ben · 50 min · streak ")[1].split(" ")[0]) < 28

@@ -120,3 +120,18 @@ async def test_a_delivered_dm_shows_its_buttons():
     )
     await ConsoleMessenger(out).send_dm(MemberKey("console", "local", "me"), reply, key="k")
     assert out.getvalue().rstrip().endswith("[buttons] Done: 30 min · Skipped today")
+
+
+async def test_a_channel_post_saves_its_picture_and_prints_where(tmp_path):
+    """`tick` delivering the digest: the card is written as the session writes pictures."""
+    from bot.adapters.console.messenger import ConsoleMessenger
+    from bot.core.identity import CommunityKey
+    from bot.core.replies import Card, Image, Reply
+
+    out = io.StringIO()
+    card = Image("community.png", "Community card, weeks from ...", png=b"\x89PNG\r\n\x1a\nfake")
+    reply = Reply(cards=(Card(title="This week in the community"),), images=(card,), private=False)
+    await ConsoleMessenger(out, tmp_path).post_channel(CommunityKey("console", "local"), "C1", reply, key="k")
+    [saved] = list(tmp_path.iterdir())
+    assert saved.read_bytes() == card.png
+    assert f"[image] {saved}\n  Community card, weeks from ..." in out.getvalue()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.domain.streaks import compute
+from bot.core.domain.streaks import compute, starts_afresh
 
 TODAY = date(2026, 11, 26)  # a Thursday
 
@@ -67,3 +67,35 @@ def test_streak_properties(offsets):
     # Logging twice on a day changes nothing: sets already collapse repeats,
     # and adding today can only lengthen the streak.
     assert compute(logs | {TODAY}, TODAY).current >= s.current
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    offsets=st.sets(st.integers(0, 140), max_size=100),
+    weekdays=st.sets(st.integers(0, 6), min_size=1).map(lambda s: "".join(map(str, sorted(s)))),
+    paused=st.sets(st.integers(0, 140), max_size=20),
+    since_back=st.integers(0, 120),
+    skipped_today=st.booleans(),
+)
+def test_starts_afresh_needs_no_older_days(offsets, weekdays, paused, since_back, skipped_today):
+    days = days_ago(*offsets)
+    held = days_ago(*paused)
+    since = TODAY - timedelta(days=since_back)
+    if not starts_afresh(days, TODAY, since, weekdays, held):
+        return
+    recent = {d for d in days if d >= since}
+    whole = compute(days, TODAY, weekdays, held, skipped_today)
+    assert compute(recent, TODAY, weekdays, held, skipped_today).current == whole.current
+
+
+def test_starts_afresh_needs_a_quiet_week_with_two_missed_study_days():
+    # Every day for 40 days, except the week of Mon 2 Nov to Sun 8 Nov.
+    quiet = {date(2026, 11, 2) + timedelta(days=i) for i in range(7)}
+    days = {TODAY - timedelta(days=o) for o in range(40)} - quiet
+    assert starts_afresh(days, TODAY, TODAY - timedelta(days=35))
+    assert not starts_afresh(days, TODAY, date(2026, 11, 3)), "the quiet week starts before since"
+    # With Mondays as the only study day, a quiet week has one miss: its freeze may carry a run.
+    assert not starts_afresh(days, TODAY, TODAY - timedelta(days=35), study_weekdays="0")
+    # A pause that holds all but one of the quiet week's days leaves one miss.
+    held = {date(2026, 11, 2) + timedelta(days=i) for i in range(1, 7)}
+    assert not starts_afresh(days, TODAY, TODAY - timedelta(days=35), paused=held)

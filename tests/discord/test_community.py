@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import RateLimiter
@@ -13,6 +13,7 @@ from tests.fakes.discord_fake import FakeDiscord
 ADA = "940000000000000001"
 BOB = "940000000000000002"
 CHANNEL = "920000000000000007"
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 async def test_leaderboard_opt_in_button_and_names_that_never_ping(bot, fake: FakeDiscord) -> None:
@@ -57,3 +58,26 @@ async def test_weekly_digest_is_posted_once_in_the_chosen_channel(bot, fake: Fak
     assert "**1.** Ada · 45 min" in text
     assert body["allowed_mentions"]["parse"] == []
     assert not (body.get("flags") or 0) & EPHEMERAL
+    # The community card rides in the same message: one files[n] part, shown as an embed's image.
+    [(name, _)] = [f for f in posts[0].files if f[1].startswith(PNG)]
+    assert name == "community.png"
+    [attached] = body["attachments"]
+    assert attached["filename"] == "community.png" and attached["description"].startswith("Community card")
+    assert [e["image"]["url"] for e in body["embeds"] if "image" in e] == ["attachment://community.png"]
+
+
+async def test_a_digest_retried_after_a_5xx_is_posted_once_with_its_card(bot, fake: FakeDiscord, clock):
+    await answer(fake, fake.slash("admin", {"action": "digest-channel", "channel": CHANNEL}, admin=True))
+    await answer(fake, fake.slash("checkin", {"minutes": "45"}, user_id=ADA, display_name="Ada"))
+    clock.set(datetime(2026, 11, 8, 18, 5, tzinfo=UTC))
+    await claim_pass(bot.app)
+    fake.fail("POST", rf"/channels/{CHANNEL}/messages$", 503, {"message": "unavailable", "code": 0})
+    messenger = bot.app.extras["messenger"]
+    for minutes in (0, 30, 60):
+        clock.set(datetime(2026, 11, 8, 18, 5, tzinfo=UTC) + timedelta(minutes=minutes))
+        await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
+    tries = fake.calls_to("POST", rf"/channels/{CHANNEL}/messages$")
+    assert len(tries) == 2, "the 503, then the one post"
+    cards = [blob for call in tries for _, blob in call.files if blob.startswith(PNG)]
+    assert len(cards) == 2 and cards[0] == cards[1], "the retry carries the same picture"
+    assert len([m for m in fake.messages.values() if m["channel_id"] == CHANNEL]) == 1

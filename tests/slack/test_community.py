@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import RateLimiter
@@ -10,6 +10,7 @@ from bot.scheduler.service import claim_pass
 from tests.slack.conftest import SlackHarness, check_blocks
 
 DIGEST = "C0DIGEST"
+PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def buttons(blocks: list[dict]) -> list[dict]:
@@ -59,3 +60,27 @@ async def test_weekly_digest_posts_once_as_valid_block_kit(slack: SlackHarness):
     text = str(posts[0].args["blocks"])
     assert "This week in the community" in text and "user-U1" in text
     assert "Active learners" in text
+    # The community card is uploaded into the digest channel (files_upload_v2), once.
+    [asked] = slack.fake.find("files.getUploadURLExternal")
+    assert asked.args["filename"] == "community.png" and asked.args["alt_txt"].startswith("Community card")
+    [card] = slack.fake.files.values()
+    assert card["data"].startswith(PNG) and card["shared_to"] == DIGEST
+
+
+async def test_a_digest_retried_after_an_error_posts_once_and_a_failed_upload_keeps_the_post(
+    slack: SlackHarness,
+):
+    slack.fake.set_user("U0OWNER", is_admin=True)
+    await slack.command("admin", f"digest-channel <#{DIGEST}|digest>", user="U0OWNER")
+    await answered(slack, "admin")
+    slack.app.clock.set(datetime(2026, 11, 8, 18, 0, tzinfo=UTC))
+    await claim_pass(slack.app)
+    slack.fake.fail("chat.postMessage", "internal_error", status=500)
+    slack.fake.fail("files.completeUploadExternal", "internal_error", status=500)
+    messenger = slack.app.extras["messenger"]
+    for minutes in (0, 30, 60):
+        slack.app.clock.set(datetime(2026, 11, 8, 18, 0, tzinfo=UTC) + timedelta(minutes=minutes))
+        await Dispatcher(slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
+    assert len([c for c in slack.fake.find("chat.postMessage") if c.args["channel"] == DIGEST]) == 2
+    assert [n for k, n in slack.fake.posts_by_key().items() if k.startswith("digest:")] == [1]
+    assert len(slack.fake.find("files.getUploadURLExternal")) == 1, "no second upload after the post"

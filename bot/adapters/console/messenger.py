@@ -1,10 +1,14 @@
-"""Scheduled messages for the console: printed to the terminal."""
+"""Scheduled messages for the console: printed to the terminal, pictures saved as the console
+session saves them (their path and alt text printed)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
+from bot.adapters.console import pictures
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import Delivery
 from bot.core.replies import Reply, choices_of, render_text
@@ -13,8 +17,9 @@ from bot.core.replies import Reply, choices_of, render_text
 class ConsoleMessenger:
     platform = "console"
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, images_dir: Path = pictures.IMAGES_DIR) -> None:
         self.out = out or sys.stdout
+        self.images_dir = images_dir
         self._n = 0
 
     async def send_dm(
@@ -37,6 +42,8 @@ class ConsoleMessenger:
     ) -> Delivery:
         self._n += 1
         self.out.write(f"\n[#{channel_id}]\n{_with_buttons(reply)}\n")
+        for path, image in await asyncio.to_thread(pictures.save, reply.images, self.images_dir):
+            self.out.write(f"[image] {path}\n  {image.alt}\n")
         if thread_reply is not None:
             self.out.write(f"[thread: {thread_name}]\n{render_text(thread_reply)}\n")
         self.out.flush()

@@ -11,6 +11,10 @@ Scheduled posts are never retried by the client after a connection error: Slack 
 accepted the message before the connection dropped, and it has no idempotency key. The
 dispatcher instead asks `find_sent`, which looks for the outbox key in the message
 metadata of the channel's recent history, before it posts again.
+
+A channel post's pictures (the digest's community card) are uploaded into the channel after the
+post, with files_upload_v2. Once the post is in, a failed upload is logged and the delivery
+still counts as made: retrying would post the text twice.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.client import scheduled_client
+from bot.adapters.slack.pictures import upload_images
 from bot.adapters.slack.webapi import open_dm, post_reply, upload
 from bot.core.identity import CommunityKey, MemberKey
 from bot.core.ports import (
@@ -221,6 +226,11 @@ class SlackMessenger:
                 thread_ts = ts
         except Exception as exc:
             raise delivery_error(exc, community.workspace_id, "channel") from exc
+        if reply.images:
+            try:
+                await upload_images(client, channel_id, reply.images)
+            except Exception as exc:
+                log.warning("%s: the post is in, its picture upload failed (%s)", key, type(exc).__name__)
         return Delivery(message_id=ts, channel_id=channel_id, thread_id=thread_ts)
 
     async def introduce(

@@ -6,11 +6,18 @@ date). Counts (active learners, hours, topics) include everyone; names appear on
 who opted in, as their display name when the digest is built, never as a mention.
 
 Every figure is one aggregate over an index, so building it does not grow with members.
+
+The scheduler's digest carries the community card (`build(..., card=True)`), drawn in a worker
+thread from the counts at building time; the drawn PNG is stored with the outbox post, so every
+attempt to post it sends the same picture. A card that cannot be drawn is left out with a log
+line, and the text goes alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -20,7 +27,9 @@ from bot.core.clock import zone
 from bot.core.community import leaderboard, study_totals
 from bot.core.community.board_admin import community_zone
 from bot.core.display import day
-from bot.core.replies import Card, Field, Reply
+from bot.core.pictures import community_card
+from bot.core.replies import Card, Field, Image, Reply
+from bot.core.services.pictures import community_counts
 from bot.core.services.studylog import week_bounds
 from content.schema import Catalog
 from storage.models import (
@@ -32,6 +41,8 @@ from storage.models import (
     PlanItem,
     StudyTotal,
 )
+
+log = logging.getLogger(__name__)
 
 TOP = 5
 NAMES_MAX = 10
@@ -212,5 +223,20 @@ def render(f: DigestFigures) -> Reply:
     return Reply(cards=(card,), private=False)
 
 
-async def build(session: AsyncSession, catalog: Catalog, community: Community, now: datetime) -> Reply:
-    return render(await figures(session, catalog, community, now))
+async def card(session: AsyncSession, community: Community, now: datetime) -> Image | None:
+    """The community card on the community's calendar (its last week is the digest's week), drawn
+    off the event loop; None when it cannot be drawn."""
+    counts = await community_counts(session, community.id, now.astimezone(zone(community_zone(community))))
+    try:
+        return await asyncio.to_thread(community_card, counts)
+    except Exception:
+        log.exception("could not draw the community card of community %s", community.id)
+        return None
+
+
+async def build(
+    session: AsyncSession, catalog: Catalog, community: Community, now: datetime, *, with_card: bool = False
+) -> Reply:
+    reply = render(await figures(session, catalog, community, now))
+    image = await card(session, community, now) if with_card else None
+    return replace(reply, images=(image,)) if image is not None else reply

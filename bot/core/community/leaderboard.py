@@ -16,13 +16,14 @@ Every figure is a bounded number of indexed queries, whatever the community's si
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, String, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.core.call import Call
 from bot.core.clock import zone
@@ -39,6 +40,8 @@ from bot.core.text import defuse_mentions, shorten
 from storage.models import CheckIn, Community, Member, Pause, StudyTotal
 
 TOP = 10
+WINDOW_WEEKS = 8
+PAUSE = "pause"
 PERIODS = {"week": "This week", "month": "This month", "all": "All time"}
 NAME_MAX = 40
 UNNAMED = "A learner"
@@ -59,6 +62,8 @@ class Standing:
     rank: int
     name: str = UNNAMED
     streak: int = 0
+    timezone: str | None = field(default=None, repr=False, compare=False)
+    checkin_days: str = field(default="0123456", repr=False, compare=False)
 
 
 def period_key(period: str, today: date) -> str:
@@ -89,80 +94,139 @@ def shown_name(name: str | None) -> str:
     return defuse_mentions(shorten(text, NAME_MAX)) if text else UNNAMED
 
 
-def _board(community_id: int, key: str):  # type: ignore[no-untyped-def]
+def _board(community_id: int, key: str, table: Any = StudyTotal):  # type: ignore[no-untyped-def]
     return (
-        StudyTotal.community_id == community_id,
-        StudyTotal.period == key,
-        StudyTotal.opted_in.is_(True),
-        StudyTotal.minutes > 0,
+        table.community_id == community_id,
+        table.period == key,
+        table.opted_in.is_(True),
+        table.minutes > 0,
     )
 
 
-def board_statements(community_id: int, key: str, minutes: int = 0, limit: int = TOP) -> dict[str, Any]:
-    """The board's two statements by name; bench/ prints their query plans."""
-    return {
-        "top": select(StudyTotal.member_id, StudyTotal.minutes)
+def _top(community_id: int, key: str, limit: int) -> Select[Any]:
+    """The board's first rows with what dressing them needs: one index range read, in ranking
+    order, and a primary-key lookup of each shown member."""
+    return (
+        select(
+            StudyTotal.member_id,
+            StudyTotal.minutes,
+            Member.display_name,
+            Member.timezone,
+            Member.checkin_days,
+        )
+        .join(Member, Member.id == StudyTotal.member_id)
         .where(*_board(community_id, key))
         .order_by(StudyTotal.minutes.desc(), StudyTotal.member_id)
-        .limit(limit),
-        "rank": select(func.count()).where(*_board(community_id, key), StudyTotal.minutes > minutes),
+        .limit(limit)
+    )
+
+
+def _caller(community_id: int, key: str, member_id: int) -> Select[Any]:
+    """A member's minutes for the period and how many opted-in members have more: one primary-key
+    read and one count over the ranking index, in one statement."""
+    other = aliased(StudyTotal)
+    above = (
+        select(func.count())
+        .select_from(other)
+        .where(*_board(community_id, key, other), other.minutes > StudyTotal.minutes)
+        .scalar_subquery()
+    )
+    return select(StudyTotal.minutes, above).where(
+        StudyTotal.member_id == member_id, StudyTotal.period == key
+    )
+
+
+def _logs(ids: Sequence[int], since: date | None, before: bool = False) -> Select[Any]:
+    """The shown members' check-ins from `since` on (or, `before`, older ones) and their pauses."""
+    dates = CheckIn.local_date < since if before else CheckIn.local_date >= since
+    logs = select(CheckIn.member_id, CheckIn.local_date, CheckIn.local_date, CheckIn.kind).where(
+        CheckIn.member_id.in_(ids), dates
+    )
+    if before:
+        return logs
+    held = select(Pause.member_id, Pause.start, Pause.end, literal(PAUSE, String)).where(
+        Pause.member_id.in_(ids)
+    )
+    return union_all(logs, held)  # type: ignore[return-value]
+
+
+def board_statements(
+    community_id: int, key: str, member_id: int = 1, since: date | None = None, limit: int = TOP
+) -> dict[str, Any]:
+    """The board's statements by name; bench/ prints their query plans."""
+    ids = list(range(1, limit + 1))
+    return {
+        "top": _top(community_id, key, limit),
+        "caller": _caller(community_id, key, member_id),
+        "dress": _logs(ids, since or date.today()),
+        "older": _logs(ids, since or date.today(), before=True),
     }
 
 
 async def top(session: AsyncSession, community_id: int, key: str, limit: int = TOP) -> list[Standing]:
-    """The first `limit` opted-in members, ranked: one index range read."""
-    stmt = board_statements(community_id, key, limit=limit)["top"]
-    rows = (await session.execute(stmt)).all()
+    """The first `limit` opted-in members, ranked, with their names (streaks come from `dress`)."""
     out: list[Standing] = []
-    for i, (member_id, minutes) in enumerate(rows):
+    for i, (member_id, minutes, name, tz, days) in enumerate(
+        await session.execute(_top(community_id, key, limit))
+    ):
         # Every member with more minutes is listed above, so this is competition ranking.
         rank = out[-1].rank if out and out[-1].minutes == minutes else i + 1
-        out.append(Standing(member_id, int(minutes), rank))
+        out.append(Standing(int(member_id), int(minutes), rank, shown_name(name), 0, tz, days))
     return out
 
 
-async def minutes_of(session: AsyncSession, member_id: int, key: str) -> int:
-    stmt = select(StudyTotal.minutes).where(StudyTotal.member_id == member_id, StudyTotal.period == key)
-    return int((await session.execute(stmt)).scalar_one_or_none() or 0)
+async def standing_of(session: AsyncSession, community_id: int, key: str, member_id: int) -> tuple[int, int]:
+    """(minutes, rank) of a member for the period: the rank their minutes have, or would have, among
+    the opted-in (one plus everyone above). (0, 0) without study logged for it."""
+    row = (await session.execute(_caller(community_id, key, member_id))).first()
+    if row is None or not row[0]:
+        return 0, 0
+    return int(row[0]), int(row[1]) + 1
 
 
-async def rank_for(session: AsyncSession, community_id: int, key: str, minutes: int) -> int:
-    """The rank `minutes` has (or would have) among the opted-in: one plus everyone above it."""
-    above = board_statements(community_id, key, minutes)["rank"]
-    return int((await session.execute(above)).scalar_one()) + 1
+def window_start(now: datetime) -> date:
+    """The first day of check-ins `dress` reads: the Monday WINDOW_WEEKS whole weeks before the
+    earliest local today on Earth."""
+    earliest = now.date() - timedelta(days=1)
+    return earliest - timedelta(days=earliest.weekday() + 7 * WINDOW_WEEKS)
 
 
 async def dress(session: AsyncSession, standings: list[Standing], now: datetime) -> list[Standing]:
-    """Names and current streaks for the few members shown: three queries for all of them.
-
-    The streak is the rule of bot/core/domain/streaks.py on each member's own calendar."""
-    ids = [s.member_id for s in standings]
-    if not ids:
+    """Current streaks for the few members shown, by the rule of bot/core/domain/streaks.py on each
+    member's own calendar, from their last WINDOW_WEEKS weeks of check-ins and their pauses (one
+    statement). Older days are read only for a member whose streak might reach back past the
+    window (`streaks.starts_afresh`)."""
+    if not standings:
         return []
-    cols = select(Member.id, Member.timezone, Member.checkin_days, Member.display_name)
-    members = {m.id: m for m in await session.execute(cols.where(Member.id.in_(ids)))}
-    logs = await session.execute(
-        select(CheckIn.member_id, CheckIn.local_date, CheckIn.kind).where(CheckIn.member_id.in_(ids))
-    )
+    ids = [s.member_id for s in standings]
+    since = window_start(now)
     study: dict[int, set[date]] = {i: set() for i in ids}
     skipped: dict[int, set[date]] = {i: set() for i in ids}
-    for member_id, local_date, kind in logs:
-        if kind == "study":
-            study[member_id].add(local_date)
-        elif kind == "skip":
-            skipped[member_id].add(local_date)
     spans: dict[int, list[tuple[date, date]]] = {i: [] for i in ids}
-    for p in (await session.execute(select(Pause).where(Pause.member_id.in_(ids)))).scalars():
-        spans[p.member_id].append((p.start, p.end))
+    for member_id, first, last, kind in await session.execute(_logs(ids, since)):
+        if kind == PAUSE:
+            spans[member_id].append((first, last))
+        elif kind == "study":
+            study[member_id].add(first)
+        elif kind == "skip":
+            skipped[member_id].add(first)
+    todays = {s.member_id: now.astimezone(zone(s.timezone)).date() for s in standings}
+    held = {i: pauses.held_days(spans[i], todays[i]) for i in ids}
+    by_id = {s.member_id: s for s in standings}
+    older = [
+        i
+        for i in ids
+        if not streaks.starts_afresh(study[i], todays[i], since, by_id[i].checkin_days, held[i])
+    ]
+    if older:
+        for member_id, first, _, kind in await session.execute(_logs(older, since, before=True)):
+            if kind == "study":
+                study[member_id].add(first)
     out = []
     for s in standings:
-        m = members.get(s.member_id)
-        if m is None:
-            continue
-        today = now.astimezone(zone(m.timezone)).date()
-        held = pauses.held_days(spans[s.member_id], today)
-        st = streaks.compute(study[s.member_id], today, m.checkin_days, held, today in skipped[s.member_id])
-        out.append(Standing(s.member_id, s.minutes, s.rank, shown_name(m.display_name), st.current))
+        i, today = s.member_id, todays[s.member_id]
+        st = streaks.compute(study[i], today, s.checkin_days, held[i], today in skipped[i])
+        out.append(replace(s, streak=st.current))
     return out
 
 
@@ -179,19 +243,15 @@ def remember_name(member: Member, display_name: str) -> None:
         member.display_name = name
 
 
-async def _you(
-    call: Call, community: Community, member: Member | None, key: str, standings: list[Standing]
-) -> str:
+async def _you(call: Call, community: Community, member: Member | None, key: str) -> str:
     if member is None:
         return "You haven't logged any study here yet. Log time with /checkin, then opt in to appear."
-    mine = await minutes_of(call.session, member.id, key)
+    mine, rank = await standing_of(call.session, community.id, key, member.id)
     if mine <= 0:
         nothing = "You have no study logged for this period yet; /checkin adds it."
         if member.community_opt_in:
             return nothing + " You're opted in, so you'll appear once you have."
         return nothing + " Press **Show me here** to appear once you have."
-    shown = next((s.rank for s in standings if s.member_id == member.id), None)
-    rank = shown if shown is not None else await rank_for(call.session, community.id, key, mine)
     if member.community_opt_in:
         return f"You're **#{rank}** with {study_hours(mine)}."
     return (
@@ -213,7 +273,7 @@ async def board_reply(call: Call, period: str = "week", text: str = "") -> Reply
     body = "\n".join(line(s) for s in standings) or (
         "Nobody on the board yet for this period. Members appear once they opt in and log study."
     )
-    you = await _you(call, community, member, key, standings)
+    you = await _you(call, community, member, key)
     opted_in = member is not None and member.community_opt_in
     buttons = [
         Button(label, f"leaderboard:show:{p}", "primary" if p == period else "secondary")

@@ -92,6 +92,33 @@ def replay(
     return Streak(count, tuple(reversed(frozen)), best, safe), tuple(spent)
 
 
+def starts_afresh(
+    days: Collection[date],
+    today: date,
+    since: date,
+    study_weekdays: str = "0123456",
+    paused: Collection[date] = (),
+) -> bool:
+    """True when today's streak does not depend on anything logged before `since`.
+
+    That holds once a whole ISO week, on or after `since` and over before today, has nothing
+    logged and two or more study days that no pause holds: its first miss spends the week's
+    freeze at most, the second ends any run, so the replay leaves that week with nothing
+    running and no freeze of a later week spent, whatever came before it."""
+    weekdays = weekdays_of(study_weekdays)
+    logged = set(days)
+    held = set(paused)
+    monday = since + timedelta(days=(7 - since.weekday()) % 7)
+    while monday + timedelta(days=6) < today:
+        week = [monday + timedelta(days=i) for i in range(7)]
+        if not logged.intersection(week):
+            misses = [d for d in week if d.weekday() in weekdays and d not in held]
+            if len(misses) >= 2:
+                return True
+        monday += timedelta(days=7)
+    return False
+
+
 def _week(d: date) -> tuple[int, int]:
     iso = d.isocalendar()
     return iso[0], iso[1]

@@ -3,18 +3,21 @@
 The heatmap takes its streak from the streak rule (`studylog.streak_inputs` into
 `streaks.replay`) and its minutes from the study log; the burn-up takes the plan's dates from
 `plan_dates` and its projection and words from `studylog.pace` / `pace_fields`; the skill
-profile takes the placements /assess stored; the community card counts rows in SQL. Nothing
-here restates a rule. Each function returns `Image`s with a spec; the engine draws them.
+profile takes the placements /assess stored; the community card sums the study totals the
+leaderboard ranks (the same week cut). Nothing here restates a rule. Each function returns
+`Image`s with a spec; the engine draws them.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.call import Call
+from bot.core.community import study_totals
 from bot.core.domain import pace as pace_rule
 from bot.core.domain import plan_dates, streaks
 from bot.core.pictures import burnup, heatmap, skills
@@ -22,7 +25,7 @@ from bot.core.pictures.community import WEEKS as COMMUNITY_WEEKS
 from bot.core.pictures.community import CommunityCounts, alt_text
 from bot.core.replies import Image, Reply
 from bot.core.services import studylog
-from storage.models import Assessment, CheckIn, Member, Plan, PlanItem
+from storage.models import Assessment, Member, Plan, PlanItem, StudyTotal
 
 HEATMAP_FILE = "study-heatmap.png"
 BURNUP_FILE = "plan-burnup.png"
@@ -158,28 +161,26 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-async def community_counts(call: Call, community_id: int) -> CommunityCounts:
-    """Per week, one aggregate statement: distinct members who logged study and minutes logged;
-    and the members on each active plan. Counts only."""
-    today = call.now().date()
+async def community_counts(session: AsyncSession, community_id: int, now: datetime) -> CommunityCounts:
+    """Per week, the members who logged study and the minutes logged: one aggregate over the study
+    totals (the ISO week of each check-in's local date, the leaderboard's cut), and the members on
+    each active plan. Counts only. The last week is the one holding `now`'s date, in whatever zone
+    `now` is given."""
+    today = now.date()
     weeks = tuple(
         _monday(today) - timedelta(days=7 * (COMMUNITY_WEEKS - 1 - i)) for i in range(COMMUNITY_WEEKS)
     )
-    in_community = Member.community_id == community_id
-    cols = []
-    for start in weeks:
-        inside = CheckIn.local_date.between(start, start + timedelta(days=6))
-        cols.append(func.count(func.distinct(case((inside & (CheckIn.kind == "study"), CheckIn.member_id)))))
-        cols.append(func.coalesce(func.sum(case((inside, CheckIn.minutes), else_=0)), 0))
+    keys = [study_totals.week_key(w) for w in weeks]
     stmt = (
-        select(*cols)
-        .join(Member, Member.id == CheckIn.member_id)
-        .where(in_community, CheckIn.local_date >= weeks[0])
+        select(StudyTotal.period, func.count(), func.sum(StudyTotal.minutes))
+        .where(StudyTotal.community_id == community_id, StudyTotal.period.in_(keys), StudyTotal.minutes > 0)
+        .group_by(StudyTotal.period)
     )
-    row = (await call.session.execute(stmt)).one()
+    by_week = {period: (int(n), int(m or 0)) for period, n, m in await session.execute(stmt)}
+    in_community = Member.community_id == community_id
     n = func.count(func.distinct(Plan.member_id)).label("n")
     plans = (
-        await call.session.execute(
+        await session.execute(
             select(Plan.title, n)
             .join(Member, Member.id == Plan.member_id)
             .where(in_community, Plan.status == "active")
@@ -188,17 +189,17 @@ async def community_counts(call: Call, community_id: int) -> CommunityCounts:
         )
     ).all()
     members = (
-        await call.session.execute(select(func.count()).select_from(Member).where(in_community))
+        await session.execute(select(func.count()).select_from(Member).where(in_community))
     ).scalar_one()
     return CommunityCounts(
         week_starts=weeks,
-        active=tuple(int(row[2 * i] or 0) for i in range(COMMUNITY_WEEKS)),
-        minutes=tuple(int(row[2 * i + 1] or 0) for i in range(COMMUNITY_WEEKS)),
+        active=tuple(by_week.get(k, (0, 0))[0] for k in keys),
+        minutes=tuple(by_week.get(k, (0, 0))[1] for k in keys),
         roadmaps=tuple((str(t), int(c)) for t, c in plans),
         members=int(members),
     )
 
 
 async def community_image(call: Call, community_id: int) -> Image:
-    counts = await community_counts(call, community_id)
+    counts = await community_counts(call.session, community_id, call.now())
     return Image(COMMUNITY_FILE, alt_text(counts), spec=counts)
