@@ -72,6 +72,7 @@ from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for
 from content.loader import load_default_catalog
 from content.schema import Catalog
+from storage import review_queries
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ class _Job:
     # When an earlier attempt may have reached the platform: when that attempt was made.
     earlier_attempt: datetime | None = None
     claimed_at: datetime | None = None
+    review_due: review_queries.DueNow | None = None
 
 
 @dataclass
@@ -452,7 +454,7 @@ class Dispatcher:
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.execute(stmt)).scalars())
-            related = await _load_related(session, rows)
+            related = await _load_related(session, rows, now)
             jobs = []
             for row in rows:
                 job = self._prepare(row, related, now, stats)
@@ -509,6 +511,7 @@ class Dispatcher:
             job.due = datetime.fromisoformat(due_text) if due_text else row.not_before
             job.dm_channel_id = member.dm_channel_id
             job.workspace = member.workspace_id
+            job.review_due = related.review_due.get(member.id)
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
         else:
@@ -540,7 +543,7 @@ class Dispatcher:
                 return None
             catalog = self.catalog or load_default_catalog()
             call = Call(session, catalog, FrozenClock(self.clock.now()), job.member, _member=member)
-            return await reminders.reply_for(call, member, job.stream, job.due)
+            return await reminders.reply_for(call, member, job.stream, job.due, job.review_due)
 
     async def _ensure_built(self, job: _Job, stats: DrainStats) -> bool:
         """Build a DM queued without content; False when it was dropped or put back instead."""
@@ -872,11 +875,13 @@ class _Related:
     members: dict[int, Member]
     streams: dict[tuple[int, str], Schedule]
     communities: dict[int, Community]
+    review_due: dict[int, review_queries.DueNow] = field(default_factory=dict)
 
 
-async def _load_related(session: AsyncSession, rows: list[OutboxMessage]) -> _Related:
-    """The chunk's members, their streams and communities in three queries rather than one
-    round trip per row: the claim holds SQLite's write lock, and sends wait on it to record."""
+async def _load_related(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> _Related:
+    """The chunk's members, their streams and communities, and the check-ins' due review cards,
+    in four queries rather than round trips per row: the claim holds SQLite's write lock, and
+    sends wait on it to record."""
     dms = [r for r in rows if r.target == "dm" and r.member_id]
     member_ids = {r.member_id for r in dms}
     related = _Related({}, {}, {})
@@ -888,6 +893,8 @@ async def _load_related(session: AsyncSession, rows: list[OutboxMessage]) -> _Re
             select(Schedule).where(tuple_(Schedule.member_id, Schedule.stream).in_(pairs))
         )
         related.streams = {(st.member_id, st.stream): st for st in streams.scalars()}
+        checkins = {r.member_id for r in dms if r.stream == "checkin" and "reply" not in (r.payload or {})}
+        related.review_due = await review_queries.due_now(session, checkins, now)
     community_ids = {r.community_id for r in rows if r.target != "dm" and r.community_id}
     if community_ids:
         found = await session.execute(select(Community).where(Community.id.in_(community_ids)))
