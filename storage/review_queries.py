@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inserts import insert_ignoring_taken
@@ -80,23 +80,28 @@ class DueNow(NamedTuple):
     last_review: datetime | None
 
 
-# Per member of a batch, two correlated seeks: a range scan of ix_review_cards_member_due for
-# the count, and the last entry of ix_review_logs_member_reviewed for the latest rating.
-DUE_NOW = select(
-    MEMBERS.c.id,
-    select(func.count())
-    .where(CARDS.c.member_id == MEMBERS.c.id, CARDS.c.due <= bindparam("now"))
-    .scalar_subquery(),
-    select(func.max(LOGS.c.reviewed_at)).where(LOGS.c.member_id == MEMBERS.c.id).scalar_subquery(),
-).where(MEMBERS.c.id.in_(bindparam("member_ids", expanding=True)))
+def due_now_columns(
+    member_id: ColumnElement[int], now: datetime
+) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """Two columns for a statement that loads members, correlated on `member_id`: the count of
+    cards due at `now` (a range scan of ix_review_cards_member_due) and the latest rating (the
+    last entry of ix_review_logs_member_reviewed). Read them with `due_now_of`."""
+    due = select(func.count()).where(CARDS.c.member_id == member_id, CARDS.c.due <= now)
+    last = select(func.max(LOGS.c.reviewed_at)).where(LOGS.c.member_id == member_id)
+    return due.scalar_subquery(), last.scalar_subquery()
+
+
+def due_now_of(due: Any, last_review: Any) -> DueNow:
+    return DueNow(int(due or 0), _utc(last_review))
 
 
 async def due_now(session: AsyncSession, member_ids: Collection[int], now: datetime) -> dict[int, DueNow]:
-    """`DueNow` for a batch of members in one statement (the dispatcher's claimed check-ins)."""
+    """`DueNow` for a batch of members in one statement."""
     if not member_ids:
         return {}
-    rows = await session.execute(DUE_NOW, {"member_ids": sorted(member_ids), "now": now})
-    return {m: DueNow(int(n), _utc(last)) for m, n, last in rows.all()}
+    columns = due_now_columns(MEMBERS.c.id, now)
+    stmt = select(MEMBERS.c.id, *columns).where(MEMBERS.c.id.in_(sorted(member_ids)))
+    return {m: due_now_of(n, last) for m, n, last in (await session.execute(stmt)).all()}
 
 
 async def due_now_one(session: AsyncSession, member_id: int, now: datetime) -> DueNow:

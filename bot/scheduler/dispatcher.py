@@ -879,22 +879,24 @@ class _Related:
 
 
 async def _load_related(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> _Related:
-    """The chunk's members, their streams and communities, and the check-ins' due review cards,
-    in four queries rather than round trips per row: the claim holds SQLite's write lock, and
-    sends wait on it to record."""
+    """The chunk's members (with their due review cards, for the check-ins), their streams and
+    communities in three queries rather than one round trip per row: the claim holds SQLite's
+    write lock, and sends wait on it to record."""
     dms = [r for r in rows if r.target == "dm" and r.member_id]
     member_ids = {r.member_id for r in dms}
     related = _Related({}, {}, {})
     if member_ids:
-        found = await session.execute(select(Member).where(Member.id.in_(member_ids)))
-        related.members = {m.id: m for m in found.scalars()}
+        found = await session.execute(
+            select(Member, *review_queries.due_now_columns(Member.id, now)).where(Member.id.in_(member_ids))
+        )
+        for member, due, last_review in found:
+            related.members[member.id] = member
+            related.review_due[member.id] = review_queries.due_now_of(due, last_review)
         pairs = {(r.member_id, r.stream) for r in dms}
         streams = await session.execute(
             select(Schedule).where(tuple_(Schedule.member_id, Schedule.stream).in_(pairs))
         )
         related.streams = {(st.member_id, st.stream): st for st in streams.scalars()}
-        checkins = {r.member_id for r in dms if r.stream == "checkin" and "reply" not in (r.payload or {})}
-        related.review_due = await review_queries.due_now(session, checkins, now)
     community_ids = {r.community_id for r in rows if r.target != "dm" and r.community_id}
     if community_ids:
         found = await session.execute(select(Community).where(Community.id.in_(community_ids)))
