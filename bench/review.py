@@ -37,6 +37,7 @@ CARDS_PER_MEMBER = 50
 DUE_SHARE = 0.1
 CHUNK = 20_000
 WARMUP = 20
+REPEATS = 5
 
 
 def with_cards(catalog: Catalog) -> Catalog:
@@ -130,15 +131,19 @@ def member_load(member_ids: set[int], now: datetime | None) -> Any:
 
 async def count_in_claims(app: Any, chunks: list[list[int]], now: datetime) -> tuple[float, float]:
     """Seconds of every chunk's member load (with the due counts, without them), each in a
-    transaction of its own as a claim's is; the order alternates, so neither runs warmer."""
-    totals = {True: 0.0, False: 0.0}
-    for i, chunk in enumerate(chunks):
-        for counted in (True, False) if i % 2 else (False, True):
-            async with app.sessions() as s, s.begin():
-                started = time.perf_counter()
-                list(await s.execute(member_load(set(chunk), now if counted else None)))
-                totals[counted] += time.perf_counter() - started
-    return totals[True], totals[False]
+    transaction of its own as a claim's is. Best of REPEATS passes, alternating which goes
+    first, so that neither runs warmer and the other agents on a shared machine weigh less."""
+    best = {True: float("inf"), False: float("inf")}
+    for rep in range(REPEATS):
+        for counted in (True, False) if rep % 2 else (False, True):
+            took = 0.0
+            for chunk in chunks:
+                async with app.sessions() as s, s.begin():
+                    started = time.perf_counter()
+                    list(await s.execute(member_load(set(chunk), now if counted else None)))
+                    took += time.perf_counter() - started
+            best[counted] = min(best[counted], took)
+    return best[True], best[False]
 
 
 async def due_now_plan(engine: Any, member_ids: list[int]) -> list[str]:
@@ -233,8 +238,8 @@ async def run(b: Bench) -> None:
                         target="< 20 % of the claim pass",
                         met=share < 0.2,
                         note=f"{share:.1%} of the claim pass ({claim_s:.2f} s, {queued:,} queued); "
-                        f"member loads {counted_s:.3f} s with the counts, {plain_s:.3f} s without, "
-                        f"{len(chunks)} chunks of {CLAIM_CHUNK}",
+                        f"member loads {counted_s:.3f} s with the counts, {plain_s:.3f} s without "
+                        f"({len(chunks)} chunks of {CLAIM_CHUNK}, best of {REPEATS})",
                     )
                 )
                 ids = [m.id for m in found[:peak]]
