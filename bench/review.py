@@ -2,10 +2,11 @@
 holding 50 cards each, and what counting due cards adds to a peak-minute claim pass.
 
 Card rows are bulk-loaded (a tenth of each member's cards due now, the rest spread over the
-coming months). Both operations run through the engine, as a member's button press does: one
-hand-off to the database thread, one transaction. The due counts of a peak minute's
-check-ins are read as the dispatcher reads them, one statement per claimed chunk; what they
-add is compared with the claim pass that queued the same minute.
+coming months), with each card's latest rating in the review log. Both operations run through
+the engine, as a member's button press does: one hand-off to the database thread, one
+transaction. The due counts of a peak minute's check-ins are read as the dispatcher reads
+them, in its member load of each claimed chunk; what they add is compared with the claim pass
+that queued the same minute.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.runtime import build_app
 from bot.scheduler.dispatcher import CLAIM_CHUNK
 from content.schema import Catalog, ReviewCard
 from storage import review_queries
-from storage.models import Member, OutboxMessage, ReviewCardState
+from storage.models import Member, OutboxMessage, ReviewCardState, ReviewLogEntry
 
 CARDS_PER_MEMBER = 50
 DUE_SHARE = 0.1
@@ -68,7 +69,11 @@ async def _load_cards(app: Any, members: list[int], pool: list[ReviewCard]) -> f
     started = time.perf_counter()
     async with app.db.begin() as conn:  # the seed's template members queued a few already
         await conn.execute(delete(ReviewCardState.__table__))
+        await conn.execute(delete(ReviewLogEntry.__table__))
+    # Each card's latest rating is in the log too, as it would be for a member who rated it.
     rows: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
+    logged = 0
     async with BulkLoader(app.db) as loader:
         for member_id in members:
             for c in pool:
@@ -78,6 +83,7 @@ async def _load_cards(app: Any, members: list[int], pool: list[ReviewCard]) -> f
                     if due_now
                     else T0 + timedelta(days=rng.randint(1, 120))
                 )
+                last_review = T0 - timedelta(days=rng.randint(1, 60))
                 rows.append(
                     {
                         "member_id": member_id,
@@ -88,22 +94,42 @@ async def _load_cards(app: Any, members: list[int], pool: list[ReviewCard]) -> f
                         "stability": rng.uniform(1, 60),
                         "difficulty": rng.uniform(1, 9),
                         "due": due,
-                        "last_review": T0 - timedelta(days=rng.randint(1, 60)),
+                        "last_review": last_review,
                         "reps": rng.randint(1, 8),
                         "lapses": 0,
                         "created_at": T0 - timedelta(days=90),
                     }
                 )
+                logs.append(
+                    {
+                        "id": len(logs) + logged + 1,
+                        "member_id": member_id,
+                        "card_id": c.id,
+                        "topic_id": c.topic,
+                        "rating": 3,
+                        "reviewed_at": last_review,
+                        "due_before": last_review,
+                        "due_after": due,
+                    }
+                )
                 if len(rows) >= CHUNK:
                     await loader.load(ReviewCardState.__table__, rows)
-                    rows = []
+                    await loader.load(ReviewLogEntry.__table__, logs)
+                    logged += len(logs)
+                    rows, logs = [], []
         await loader.load(ReviewCardState.__table__, rows)
+        await loader.load(ReviewLogEntry.__table__, logs)
     # What autovacuum (or SQLite's optimize) does after a load: statistics, and on PostgreSQL
     # the visibility map that lets the counts read the index alone.
     async with app.db.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        vacuum = "VACUUM " if app.db.dialect.name == "postgresql" else ""
-        await conn.execute(text(f"{vacuum}ANALYZE review_cards"))
+        postgres = app.db.dialect.name == "postgresql"
+        for table in ("review_cards", "review_logs"):
+            await conn.execute(text(f"{'VACUUM ' if postgres else ''}ANALYZE {table}"))
+        if postgres:
+            await conn.execute(
+                text("SELECT setval(pg_get_serial_sequence('review_logs', 'id'), max(id)) FROM review_logs")
+            )
     return time.perf_counter() - started
 
 
