@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inserts import insert_ignoring_taken
-from storage.models import ReviewCardState, ReviewLogEntry
+from storage.models import Member, ReviewCardState, ReviewLogEntry
 
 CARDS = ReviewCardState.__table__
 LOGS = ReviewLogEntry.__table__
+MEMBERS = Member.__table__
 
 # One range scan of ix_review_cards_member_due.
 DUE_COUNT = select(func.count()).where(
@@ -72,14 +73,48 @@ async def due_count(session: AsyncSession, member_id: int, now: datetime) -> int
     return int((await session.execute(DUE_COUNT, {"member_id": member_id, "now": now})).scalar_one())
 
 
-async def due_counts(session: AsyncSession, member_ids: list[int], now: datetime) -> dict[int, int]:
-    """Due cards for many members in one grouped query on the same index."""
-    stmt = (
-        select(CARDS.c.member_id, func.count())
-        .where(CARDS.c.member_id.in_(member_ids), CARDS.c.due <= now)
-        .group_by(CARDS.c.member_id)
-    )
-    return {m: n for m, n in (await session.execute(stmt)).all()}
+class DueNow(NamedTuple):
+    """A member's cards due at one moment, and when they last rated one."""
+
+    due: int
+    last_review: datetime | None
+
+
+def due_now_columns(
+    member_id: ColumnElement[int], now: datetime
+) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """Two columns for a statement that loads members, correlated on `member_id`: the count of
+    cards due at `now` (a range scan of ix_review_cards_member_due) and the latest rating (the
+    last entry of ix_review_logs_member_reviewed). Read them with `due_now_of`."""
+    due = select(func.count()).where(CARDS.c.member_id == member_id, CARDS.c.due <= now)
+    last = select(func.max(LOGS.c.reviewed_at)).where(LOGS.c.member_id == member_id)
+    return due.scalar_subquery(), last.scalar_subquery()
+
+
+def due_now_of(due: Any, last_review: Any) -> DueNow:
+    return DueNow(int(due or 0), _utc(last_review))
+
+
+async def due_now(session: AsyncSession, member_ids: Collection[int], now: datetime) -> dict[int, DueNow]:
+    """`DueNow` for a batch of members in one statement."""
+    if not member_ids:
+        return {}
+    columns = due_now_columns(MEMBERS.c.id, now)
+    stmt = select(MEMBERS.c.id, *columns).where(MEMBERS.c.id.in_(sorted(member_ids)))
+    return {m: due_now_of(n, last) for m, n, last in (await session.execute(stmt)).all()}
+
+
+async def due_now_one(session: AsyncSession, member_id: int, now: datetime) -> DueNow:
+    """`DueNow` for one member (a check-in built without the dispatcher's batch)."""
+    return (await due_now(session, [member_id], now)).get(member_id, DueNow(0, None))
+
+
+def _utc(value: Any) -> datetime | None:
+    if isinstance(value, str):  # SQLite hands MIN() and MAX() of a date column back as text
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 async def next_due(session: AsyncSession, member_id: int, now: datetime, n: int = 1) -> list[Any]:
@@ -87,14 +122,7 @@ async def next_due(session: AsyncSession, member_id: int, now: datetime, n: int 
 
 
 async def next_later(session: AsyncSession, member_id: int, now: datetime) -> datetime | None:
-    value = (await session.execute(NEXT_LATER, {"member_id": member_id, "now": now})).scalar_one()
-    if isinstance(value, str):  # SQLite hands MIN() of a date column back as text
-        value = datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value
+    return _utc((await session.execute(NEXT_LATER, {"member_id": member_id, "now": now})).scalar_one())
 
 
 async def card(session: AsyncSession, member_id: int, card_id: str) -> Any | None:

@@ -73,6 +73,7 @@ from bot.scheduler.ratelimit import RateLimiter, WaitTooLong, keys_for
 from content.loader import load_default_catalog
 from content.schema import Catalog
 from storage import outbox_store as store
+from storage import review_queries
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
 from storage.outbox_store import SentRow, Status
 
@@ -219,6 +220,7 @@ class _Job:
     # When an earlier attempt may have reached the platform: when that attempt was made.
     earlier_attempt: datetime | None = None
     claimed_at: datetime | None = None
+    review_due: review_queries.DueNow | None = None
 
 
 @dataclass
@@ -416,7 +418,7 @@ class Dispatcher:
                 paused_workspaces=self.pauses.workspaces(self.platform),
             )
             rows = list((await session.execute(stmt)).scalars())
-            related = await _load_related(session, rows)
+            related = await _load_related(session, rows, now)
             jobs = []
             for row in rows:
                 job = self._prepare(row, related, now, stats)
@@ -463,6 +465,7 @@ class Dispatcher:
             job.due = datetime.fromisoformat(due_text) if due_text else row.not_before
             job.dm_channel_id = member.dm_channel_id
             job.workspace = member.workspace_id
+            job.review_due = related.review_due.get(member.id)
             channel = member.dm_channel_id or f"user:{member.user_id}"
             job.limit_keys = keys_for(member.workspace_id, channel)
         else:
@@ -489,7 +492,7 @@ class Dispatcher:
                 return None
             catalog = self.catalog or load_default_catalog()
             call = Call(session, catalog, FrozenClock(self.clock.now()), job.member, _member=member)
-            return await reminders.reply_for(call, member, job.stream, job.due)
+            return await reminders.reply_for(call, member, job.stream, job.due, job.review_due)
 
     async def _ensure_built(self, job: _Job, stats: DrainStats) -> bool:
         """Build a DM queued without content; False when it was dropped or put back instead."""
@@ -756,17 +759,23 @@ class _Related:
     members: dict[int, Member]
     streams: dict[tuple[int, str], Schedule]
     communities: dict[int, Community]
+    review_due: dict[int, review_queries.DueNow] = field(default_factory=dict)
 
 
-async def _load_related(session: AsyncSession, rows: list[OutboxMessage]) -> _Related:
-    """The chunk's members, their streams and communities in three queries rather than one
-    round trip per row: the claim holds SQLite's write lock, and sends wait on it to record."""
+async def _load_related(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> _Related:
+    """The chunk's members (with their due review cards, for the check-ins), their streams and
+    communities in three queries rather than one round trip per row: the claim holds SQLite's
+    write lock, and sends wait on it to record."""
     dms = [r for r in rows if r.target == "dm" and r.member_id]
     member_ids = {r.member_id for r in dms}
     related = _Related({}, {}, {})
     if member_ids:
-        found = await session.execute(select(Member).where(Member.id.in_(member_ids)))
-        related.members = {m.id: m for m in found.scalars()}
+        found = await session.execute(
+            select(Member, *review_queries.due_now_columns(Member.id, now)).where(Member.id.in_(member_ids))
+        )
+        for member, due, last_review in found:
+            related.members[member.id] = member
+            related.review_due[member.id] = review_queries.due_now_of(due, last_review)
         pairs = {(r.member_id, r.stream) for r in dms}
         streams = await session.execute(
             select(Schedule).where(tuple_(Schedule.member_id, Schedule.stream).in_(pairs))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs import Card, Rating, Scheduler, State
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.adapters.memory import MemberDriver
 from bot.adapters.memory.messenger import MemoryMessenger
@@ -33,15 +33,19 @@ async def rapp(any_db_url) -> AsyncIterator[App]:
 
 
 async def enrol_and_finish_first_topic(app: App, m: MemberDriver) -> str:
+    await enrol_and_finish_first_topic_of(app, m)
+    async with app.sessions() as s:
+        topics = (await s.execute(select(ReviewCardState.topic_id).distinct())).scalars().all()
+    assert len(topics) == 1
+    return topics[0]
+
+
+async def enrol_and_finish_first_topic_of(app: App, m: MemberDriver) -> None:
     await m.command("settings", timezone="Europe/Berlin", checkin_time="19:00")
     await m.act("learn:enrol:ml-engineer")
     today = await m.command("today")
     done = next(a for label, a in choices_of(today) if label.startswith("Done:"))
     await m.act(done)
-    async with app.sessions() as s:
-        topics = (await s.execute(select(ReviewCardState.topic_id).distinct())).scalars().all()
-    assert len(topics) == 1
-    return topics[0]
 
 
 async def cards(app: App) -> dict[str, ReviewCardState]:
@@ -243,3 +247,50 @@ async def test_a_card_removed_from_the_catalogue_is_never_shown(any_db_url):
         assert "isn't in your review queue any more" in render_text(gone)
     finally:
         await app.close()
+
+
+async def test_the_checkin_counts_due_cards_with_the_claim_and_offers_what_review_will(rapp):
+    """Two check-ins claimed together: their due cards are counted in one statement, and each DM
+    states what /review then offers, after the ratings already given today."""
+    ada, bob = MemberDriver(rapp.engine, ADA), MemberDriver(rapp.engine, MemberKey("discord", "g1", "bob"))
+    for m in (ada, bob):
+        await enrol_and_finish_first_topic_of(rapp, m)
+    await ada.command("settings", review_limit="2")
+    rapp.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+    await ada.command("review")
+    await ada.press("Show answer")
+    await ada.press("Good")
+
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, sql: str, *_args) -> None:
+        if "review_cards" in sql:
+            statements.append(sql)
+
+    messenger = MemoryMessenger(platform="discord")
+    event.listen(rapp.db.sync_engine, "before_cursor_execute", seen)
+    try:
+        await step(rapp, messenger, datetime(2026, 3, 3, 18, 0, tzinfo=UTC), catalog=rapp.engine.catalog)
+    finally:
+        event.remove(rapp.db.sync_engine, "before_cursor_execute", seen)
+    assert len(statements) == 1, statements
+    dms = {s.to: s.reply for s in messenger.sent if "Daily check-in" in render_text(s.reply)}
+    assert "2 review cards are due (1 today)" in render_text(dms["ada"])
+    assert "3 review cards are due." in render_text(dms["bob"])
+
+    review_now = next(a for label, a in choices_of(dms["ada"]) if label == "Review now")
+    shown = await rapp.engine.action(ADA, review_now)
+    assert "Card 2 of 2 today" in render_text(shown)
+    await ada.act(choices_of(shown)[0][1])
+    await ada.press("Good")
+    assert "daily limit of 2; 1 more card is due" in ada.text
+
+    # A snoozed copy is built when snooze is pressed, without the claim's count: the same rule.
+    snooze = next(a for label, a in choices_of(dms["ada"]) if label == "Remind me in 2 h")
+    await ada.act(snooze)
+    await step(rapp, messenger, datetime(2026, 3, 3, 20, 1, tzinfo=UTC), catalog=rapp.engine.catalog)
+    later = [s.reply for s in messenger.sent if s.to == "ada"][-1]
+    assert "1 review card is due. You've reviewed your 2 for today, so it waits for tomorrow." in render_text(
+        later
+    )
+    assert "Review now" not in [label for label, _ in choices_of(later)]

@@ -16,6 +16,9 @@ from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
 from bot.runtime import build_app
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.ratelimit import RateLimiter
+from bot.scheduler.service import claim_pass
 from storage.models import ReviewLogEntry
 from tests.conftest import make_settings
 from tests.discord import conftest as discord_fixtures
@@ -159,3 +162,36 @@ async def test_console_review_by_numbers(db_url, clock):
         assert "Card 2 of 3 today" in text
     finally:
         await app.close()
+
+
+async def deliver_checkins(app) -> None:
+    """The member's 10:00 UTC check-in, claimed and sent through the platform's messenger."""
+    app.clock.set(app.clock.now().replace(hour=10, minute=1))
+    await claim_pass(app)
+    await Dispatcher(app.sessions, app.clock, app.extras["messenger"], RateLimiter(lambda _k: None)).drain()
+
+
+async def test_discord_checkin_dm_carries_the_due_count_and_review_now(review_bot, fake: FakeDiscord, clock):
+    key = MemberKey("discord", GUILD_ID, DISCORD_USER)
+    await review_bot.app.engine.command(key, "settings", {"timezone": "UTC", "checkin_time": "10:00"})
+    await queue_due_cards(review_bot.app.engine, key, clock)
+    await deliver_checkins(review_bot.app)
+    [dm] = [m for m in fake.messages.values() if "Daily check-in" in text_of(m)]
+    assert "3 review cards are due" in text_of(dm)
+    review_now = next(c for c in components(dm) if c.get("label") == "Review now")
+    _, shown = await answer(fake, fake.click(dm, review_now["custom_id"], user_id=DISCORD_USER, guild=False))
+    assert "Recall your answer" in text_of(shown.body["data"])
+
+
+async def test_slack_checkin_dm_carries_the_due_count_and_review_now(review_slack: SlackHarness):
+    slack = review_slack
+    key = slack_member(TEAM_ID, "U1")
+    await slack.app.engine.command(key, "settings", {"timezone": "UTC", "checkin_time": "10:00"})
+    await queue_due_cards(slack.app.engine, key, slack.app.clock)
+    await deliver_checkins(slack.app)
+    [dm] = [c.args for c in slack.fake.find("chat.postMessage") if "Daily check-in" in json.dumps(c.args)]
+    check_blocks(dm["blocks"])
+    assert "3 review cards are due" in json.dumps(dm["blocks"])
+    await slack.click(buttons_in(dm["blocks"])["Review now"])
+    await slack.fake.wait_for(lambda: [r for r in slack.fake.responses if r["_url"] == "action"])
+    assert "Recall your answer" in json.dumps([r for r in slack.fake.responses if r["_url"] == "action"][-1])

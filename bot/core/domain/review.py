@@ -8,18 +8,21 @@ moves it. The intervals are FSRS's (the `fsrs` package); nothing here does inter
   member's desired retention. The scheduler runs without learning steps: a member reviews in
   a chat, about once a day, so every card is scheduled in whole days (at least one), and
   without fuzzing, so the same history always gives the same due date.
+- What is offered now: the cards due at this moment, up to what the daily limit leaves after
+  the ratings given since the member's local midnight. /review and the check-in's due line
+  both count this way (`offered`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
 
-from bot.core.domain.schedule import end_of_local_day
+from bot.core.domain.schedule import end_of_local_day, local_instant
 
 RATINGS: dict[str, Rating] = {
     "again": Rating.Again,
@@ -101,3 +104,18 @@ def rate(card: CardState, rating: Rating, now: datetime, retention: float) -> Ca
 
 def is_due(due: datetime, now: datetime) -> bool:
     return due <= now
+
+
+def day_start(now: datetime, tz: ZoneInfo) -> datetime:
+    """The member's local midnight that began their day at `now`: ratings since count today."""
+    return local_instant(now.astimezone(tz).date(), time(0, 0), tz)
+
+
+def room(limit: int, reviewed_today: int) -> int:
+    """How many more ratings the daily limit allows today."""
+    return max(0, limit - reviewed_today)
+
+
+def offered(due: int, limit: int, reviewed_today: int) -> int:
+    """How many of the cards due now /review shows today."""
+    return min(due, room(limit, reviewed_today))

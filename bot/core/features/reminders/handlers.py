@@ -23,7 +23,7 @@ from bot.core.features.progress import handlers as progress
 from bot.core.features.review import handlers as review
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import due_times, memberships, plan_weeks, studylog
-from storage import repo
+from storage import repo, review_queries
 from storage.models import Member, PlanItem
 
 SNOOZE = timedelta(hours=2)
@@ -66,12 +66,18 @@ async def _community_field(call: Call, member: Member, communities: int | None) 
 
 
 async def checkin_reply(
-    call: Call, member: Member, d: date, snooze: bool = True, communities: int | None = None
+    call: Call,
+    member: Member,
+    d: date,
+    snooze: bool = True,
+    communities: int | None = None,
+    review_due: review_queries.DueNow | None = None,
 ) -> Reply:
     """The daily check-in DM for the member's local day `d`, as things stand when it is sent.
 
     It adapts to what is already logged for `d`, and to being late: a check-in that quiet hours
     held past midnight says which day it is about, and its buttons log to that day.
+    `review_due` is the member's due cards when the dispatcher counted them with its claim.
     """
     st = await studylog.streak(call, member)
     today = d == call.today(member)
@@ -107,7 +113,7 @@ async def checkin_reply(
             else "Your plan is complete! Log any study you did today."
         )
     streak = studylog.streak_text(st)
-    review_line, review_buttons = await review.checkin_part(call, member)
+    review_line, review_buttons = await review.checkin_part(call, member, review_due)
     return Reply(
         cards=(
             Card(
@@ -185,20 +191,24 @@ def reassess_reply(last: datetime | None, tz: ZoneInfo) -> Reply:
     )
 
 
-async def reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
+async def reply_for(
+    call: Call, member: Member, stream: str, due: datetime, review_due: review_queries.DueNow | None = None
+) -> Reply | None:
     """The message for a slot, or None when there is nothing worth sending. Its buttons carry
     the member's community, since one person's DMs are shared by all their memberships."""
-    reply = await _reply_for(call, member, stream, due)
+    reply = await _reply_for(call, member, stream, due, review_due)
     return ids.scope_reply(reply, member.workspace_id) if reply is not None else None
 
 
-async def _reply_for(call: Call, member: Member, stream: str, due: datetime) -> Reply | None:
+async def _reply_for(
+    call: Call, member: Member, stream: str, due: datetime, review_due: review_queries.DueNow | None
+) -> Reply | None:
     d = schedule.local_day(due, member)
     if stream == "checkin":
         owner, communities = await memberships.primary(call.session, member)
         if owner.id != member.id:
             return None  # one check-in a day per person: another membership sends it
-        return await checkin_reply(call, member, d, communities=communities)
+        return await checkin_reply(call, member, d, communities=communities, review_due=review_due)
     if stream == "nudge":
         return await nudge_reply(call, member, d)
     if stream == "paper":

@@ -16,7 +16,6 @@ from bot.core import ids
 from bot.core.call import Call
 from bot.core.display import day
 from bot.core.domain import review as rule
-from bot.core.domain.schedule import local_instant
 from bot.core.errors import UserError
 from bot.core.replies import Button, Card, Field, Reply
 from content.schema import ReviewCard
@@ -51,21 +50,19 @@ async def enqueue_topics(call: Call, member: Member, topic_ids: Iterable[str]) -
     return await review_queries.enqueue(call.session, rows)
 
 
-async def due_count(call: Call, member: Member) -> int:
-    """Cards due now: one indexed count, read when the check-in is built."""
-    return await review_queries.due_count(call.session, member.id, call.now())
-
-
-def _day_start(call: Call, member: Member) -> datetime:
-    from datetime import time
-
-    return local_instant(call.today(member), time(0, 0), call.tz(member))
+async def _reviewed_today(call: Call, member: Member, last_review: datetime | None = None) -> int:
+    """Ratings since the member's local midnight; none when `last_review`, the member's latest
+    rating if the caller knows it, was before then."""
+    start = rule.day_start(call.now(), call.tz(member))
+    if last_review is not None and last_review < start:
+        return 0
+    return await review_queries.reviewed_since(call.session, member.id, start)
 
 
 async def _left_today(call: Call, member: Member) -> tuple[int, int]:
     """(reviewed today, how many more the daily limit allows)."""
-    done = await review_queries.reviewed_since(call.session, member.id, _day_start(call, member))
-    return done, max(0, member.review_daily_limit - done)
+    done = await _reviewed_today(call, member)
+    return done, rule.room(member.review_daily_limit, done)
 
 
 def _card_text(call: Call, card_id: str) -> ReviewCard | None:
@@ -88,7 +85,7 @@ async def _next(call: Call, member: Member, lead: str = "") -> Reply:
         if text is None:
             continue  # a card removed from the catalogue is skipped, never shown blank
         total = await review_queries.due_count(call.session, member.id, call.now())
-        shown = min(total, room)
+        shown = rule.offered(total, member.review_daily_limit, done)
         return Reply(
             text=lead,
             cards=(
@@ -323,15 +320,31 @@ def settings_field(member: Member) -> Field:
     return Field("Review cards", value)
 
 
-async def checkin_part(call: Call, member: Member) -> tuple[str, tuple[Button, ...]]:
-    """The check-in's review line and its "Review now" button, when cards are due."""
-    if member.review_daily_limit == 0:
+async def checkin_part(
+    call: Call, member: Member, preloaded: review_queries.DueNow | None = None
+) -> tuple[str, tuple[Button, ...]]:
+    """The check-in's review line and its "Review now" button, when cards are due.
+
+    `preloaded` is the dispatcher's count for the claimed check-in; without it (the console, a
+    snoozed copy) the count is read here, with one indexed query.
+    """
+    limit = member.review_daily_limit
+    if limit == 0:
         return "", ()
-    due = await due_count(call, member)
+    if preloaded is None:
+        preloaded = await review_queries.due_now_one(call.session, member.id, call.now())
+    due = preloaded.due
     if not due:
         return "", ()
-    shown = min(due, member.review_daily_limit)
+    done = 0 if preloaded.last_review is None else await _reviewed_today(call, member, preloaded.last_review)
+    shown = rule.offered(due, limit, done)
     noun = "card is" if due == 1 else "cards are"
+    if not shown:
+        return (
+            f"\n\n🔁 {due} review {noun} due. You've reviewed your {limit} for today, so "
+            f"{'it waits' if due == 1 else 'they wait'} for tomorrow.",
+            (),
+        )
     more = f" ({shown} today)" if shown < due else ""
     return f"\n\n🔁 {due} review {noun} due{more}.", (Button("Review now", "review:next", "primary"),)
 
