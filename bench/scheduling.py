@@ -26,7 +26,7 @@ from bot.runtime import App, build_app
 from bot.scheduler.service import claim_pass
 from storage.db import checkpoint
 from storage.models import OutboxMessage, Schedule
-from storage.outbox_store import Status
+from storage.outbox_status import Status
 
 # Passes of the day replayed: every `interval` seconds of simulated time for 24 h.
 DAY = timedelta(hours=24)

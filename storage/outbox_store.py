@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, or_, select, text, update
@@ -20,23 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.inserts import insert_ignoring_taken
 from storage.models import Community, Member, OutboxMessage, Schedule
+from storage.outbox_status import WATCHED, Status
 
 _OUTBOX = OutboxMessage.__table__
 ERROR_LIMIT = 500
-
-
-class Status(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    DROPPED = "dropped"
-
-
-# A row in one of these is settled: nothing will send it again.
-FINISHED = (Status.SENT, Status.DROPPED, Status.FAILED)
-# Rows still in the queue, or given up on: what `/metrics` counts.
-WATCHED = (Status.PENDING, Status.SENDING, Status.FAILED)
 
 
 def slot_key(stream: str, member_id: int, period: str) -> str:

@@ -57,7 +57,7 @@ from bot.core.domain import schedule
 from bot.core.services.due_times import reassess_anchor
 from storage import outbox_store
 from storage.models import Member, OutboxMessage, Schedule
-from storage.outbox_store import Status
+from storage.outbox_status import Status
 from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)

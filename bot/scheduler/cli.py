@@ -12,7 +12,7 @@ from bot.runtime import build_app
 from bot.scheduler.messengers import MessengerFactory, MessengerUnavailable, open_messenger
 from bot.scheduler.service import run_once
 from storage import outbox_store
-from storage.outbox_store import Status
+from storage.outbox_status import Status
 
 STATES = tuple(Status)
 

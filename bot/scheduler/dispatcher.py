@@ -75,7 +75,8 @@ from content.schema import Catalog
 from storage import outbox_store as store
 from storage import review_queries
 from storage.models import Community, CommunityPaper, Member, OutboxMessage, Schedule
-from storage.outbox_store import SentRow, Status
+from storage.outbox_status import Status
+from storage.outbox_store import SentRow
 
 log = logging.getLogger(__name__)
 

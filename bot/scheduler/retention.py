@@ -17,7 +17,7 @@ from sqlalchemy import String, cast, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import OutboxMessage, SeenEvent
-from storage.outbox_store import FINISHED
+from storage.outbox_status import FINISHED
 
 CHUNK = 500
 

@@ -26,7 +26,6 @@ from bot.runtime import App, PlatformHandle
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import platform_limiter
 from bot.scheduler.service import claim_pass, pauses_of
-from storage.migrate import upgrade
 from storage.models import Member, OutboxMessage, Schedule
 from tests.fakes.discord_fake import FakeDiscord
 from tests.fakes.slack_fake import BOT_TOKEN, TEAM_ID, FakeSlack
@@ -69,11 +68,9 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def dapp(tmp_path, shared_catalog, discord_fake) -> AsyncIterator[App]:
-    url = f"sqlite+aiosqlite:///{tmp_path}/d.db"
-    await upgrade(url)
+async def dapp(db_url, shared_catalog, discord_fake) -> AsyncIterator[App]:
     app = make_app(
-        url,
+        db_url,
         FrozenClock(T0),
         shared_catalog,
         discord_token=discord_fake.token,

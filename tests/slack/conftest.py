@@ -23,7 +23,6 @@ from bot.config import Settings
 from bot.core.clock import FrozenClock
 from bot.runtime import App, build_app
 from content.loader import load_catalog
-from storage.migrate import upgrade
 from tests.fakes.slack_fake import BOT_TOKEN, TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -196,10 +195,9 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def slack_db(tmp_path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path}/t.db"
-    await upgrade(url)
-    return url
+async def slack_db(db_url: str) -> str:
+    """The suite's database (TEST_DATABASE), so the Slack tests run on PostgreSQL too."""
+    return db_url
 
 
 async def start_harness(url: str, fake: FakeSlack, **overrides: Any) -> tuple[SlackHarness, Any]:

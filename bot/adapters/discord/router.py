@@ -21,7 +21,7 @@ from bot.adapters.discord.items import claimed
 from bot.adapters.discord.render import Rendered, build_modal, clip, plain_fallback, render
 from bot.core import ids
 from bot.core.call import Context
-from bot.core.engine import Engine
+from bot.core.engine import INTERNAL_ERROR, Engine
 from bot.core.identity import MemberKey
 from bot.core.recent import RecentKeys
 from bot.core.replies import Reply, error_reply
@@ -29,7 +29,8 @@ from bot.core.replies import Reply, error_reply
 log = logging.getLogger(__name__)
 
 DEFER_AFTER = 2.0
-SORRY = "Sorry, something went wrong on my side. Nothing was changed; please try again in a moment."
+# The same apology Slack and the console give when a command fails after it was received.
+SORRY = INTERNAL_ERROR
 FORM_AFTER_DEFER = "That took a moment. Please press the button or run the command again to open the form."
 STALE_BUTTON = "That button no longer works. Run the command again for a fresh one."
 

@@ -22,7 +22,7 @@ from bot.core.text import clean_user_text, shorten
 from storage import repo
 from storage.inserts import insert_ignoring_taken
 from storage.models import CheckIn, Member, OutboxMessage, PlanItem
-from storage.outbox_store import Status
+from storage.outbox_status import Status
 
 DAY_MINUTES = 24 * 60
 NOTE_MAX = 1000
