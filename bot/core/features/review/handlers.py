@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core import ids
 from bot.core.call import Call
@@ -50,12 +50,9 @@ async def enqueue_topics(call: Call, member: Member, topic_ids: Iterable[str]) -
     return await review_queries.enqueue(call.session, rows)
 
 
-async def _reviewed_today(call: Call, member: Member, last_review: datetime | None = None) -> int:
-    """Ratings since the member's local midnight; none when `last_review`, the member's latest
-    rating if the caller knows it, was before then."""
+async def _reviewed_today(call: Call, member: Member) -> int:
+    """Ratings since the member's local midnight."""
     start = rule.day_start(call.now(), call.tz(member))
-    if last_review is not None and last_review < start:
-        return 0
     return await review_queries.reviewed_since(call.session, member.id, start)
 
 
@@ -320,24 +317,21 @@ def settings_field(member: Member) -> Field:
     return Field("Review cards", value)
 
 
-async def checkin_part(
-    call: Call, member: Member, preloaded: review_queries.DueNow | None = None
-) -> tuple[str, tuple[Button, ...]]:
+async def checkin_part(call: Call, member: Member, due: int | None = None) -> tuple[str, tuple[Button, ...]]:
     """The check-in's review line and its "Review now" button, when cards are due.
 
-    `preloaded` is the dispatcher's count for the claimed check-in; without it (the console, a
-    snoozed copy) the count is read here, with one indexed query.
+    `due` is the count the dispatcher read with its claim; without it (the console, a snoozed
+    copy) it is read here. How many of them /review offers today needs today's ratings, read
+    only when some are due.
     """
     limit = member.review_daily_limit
     if limit == 0:
         return "", ()
-    if preloaded is None:
-        preloaded = await review_queries.due_now_one(call.session, member.id, call.now())
-    due = preloaded.due
+    if due is None:
+        due = await review_queries.due_count(call.session, member.id, call.now())
     if not due:
         return "", ()
-    done = 0 if preloaded.last_review is None else await _reviewed_today(call, member, preloaded.last_review)
-    shown = rule.offered(due, limit, done)
+    shown = rule.offered(due, limit, await _reviewed_today(call, member))
     noun = "card is" if due == 1 else "cards are"
     if not shown:
         return (
