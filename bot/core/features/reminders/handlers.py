@@ -56,10 +56,8 @@ def checkin_buttons(
     return tuple(buttons)
 
 
-async def _community_field(call: Call, member: Member, communities: int | None) -> tuple[Field, ...]:
+async def _community_field(call: Call, member: Member, communities: int) -> tuple[Field, ...]:
     """Names the community when the person is in more than one on this platform."""
-    if communities is None:
-        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
     if communities < 2:
         return ()
     return (Field("Community", (await memberships.labels(call.session, [member]))[member.id]),)
@@ -80,6 +78,8 @@ async def checkin_reply(
     `review_due` is the member's count of due review cards when the dispatcher read it with
     its claim.
     """
+    if communities is None:
+        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
     st = await studylog.streak(call, member)
     today = d == call.today(member)
     logs = await repo.checkins_between(call.session, member.id, d, d)
@@ -114,7 +114,7 @@ async def checkin_reply(
             else "Your plan is complete! Log any study you did today."
         )
     streak = studylog.streak_text(st)
-    review_line, review_buttons = await review.checkin_part(call, member, review_due)
+    review_line, review_buttons = await review.checkin_part(call, member, review_due, communities)
     return Reply(
         cards=(
             Card(
