@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inserts import insert_ignoring_taken
@@ -15,10 +15,13 @@ from storage.models import Member, ReviewCardState, ReviewLogEntry
 CARDS = ReviewCardState.__table__
 LOGS = ReviewLogEntry.__table__
 
-# One range scan of ix_review_cards_member_due.
-DUE_COUNT = select(func.count()).where(
-    CARDS.c.member_id == bindparam("member_id"), CARDS.c.due <= bindparam("now")
-)
+
+def _due_count(member_id: ColumnElement[int]) -> Select[tuple[int]]:
+    """A member's cards due at `now`: one range scan of ix_review_cards_member_due."""
+    return select(func.count()).where(CARDS.c.member_id == member_id, CARDS.c.due <= bindparam("now"))
+
+
+DUE_COUNT = _due_count(bindparam("member_id"))
 NEXT_DUE = (
     select(CARDS)
     .where(CARDS.c.member_id == bindparam("member_id"), CARDS.c.due <= bindparam("now"))
@@ -72,15 +75,11 @@ async def due_count(session: AsyncSession, member_id: int, now: datetime) -> int
     return int((await session.execute(DUE_COUNT, {"member_id": member_id, "now": now})).scalar_one())
 
 
-# The dispatcher's member load for a claimed chunk, each member with their cards due at `now`:
-# a correlated range scan of ix_review_cards_member_due per member. Built once, so executing
-# it reuses its cache key rather than computing one per chunk.
-MEMBERS_WITH_DUE = select(
-    Member,
-    select(func.count())
-    .where(CARDS.c.member_id == Member.id, CARDS.c.due <= bindparam("now"))
-    .scalar_subquery(),
-).where(Member.id.in_(bindparam("member_ids", expanding=True)))
+# The dispatcher's member load for a claimed chunk, each member with DUE_COUNT as a correlated
+# column. Built once, so executing it reuses its cache key rather than computing one per chunk.
+MEMBERS_WITH_DUE = select(Member, _due_count(Member.id).scalar_subquery()).where(
+    Member.id.in_(bindparam("member_ids", expanding=True))
+)
 
 
 async def members_with_due(
