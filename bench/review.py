@@ -253,7 +253,7 @@ async def run(b: Bench) -> None:
                 claim_s, queued = await worst_minute(app, clock, peak)
                 chunks = await claimed_chunks(app)
                 for line in await due_now_plan(app.db, chunks[0]):
-                    print(f"  [{kind}] due count plan (a claimed chunk): {line}", flush=True)
+                    print(f"  [{kind}] due count plan: {line}", flush=True)
                 counted_s, plain_s = await count_in_claims(app, chunks, clock.now())
                 added = counted_s - plain_s
                 share = added / claim_s if claim_s else float("inf")
