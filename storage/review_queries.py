@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.inserts import insert_ignoring_taken
@@ -14,12 +14,14 @@ from storage.models import Member, ReviewCardState, ReviewLogEntry
 
 CARDS = ReviewCardState.__table__
 LOGS = ReviewLogEntry.__table__
-MEMBERS = Member.__table__
 
-# One range scan of ix_review_cards_member_due.
-DUE_COUNT = select(func.count()).where(
-    CARDS.c.member_id == bindparam("member_id"), CARDS.c.due <= bindparam("now")
-)
+
+def _due_count(member_id: ColumnElement[int]) -> Select[tuple[int]]:
+    """A member's cards due at `now`: one range scan of ix_review_cards_member_due."""
+    return select(func.count()).where(CARDS.c.member_id == member_id, CARDS.c.due <= bindparam("now"))
+
+
+DUE_COUNT = _due_count(bindparam("member_id"))
 NEXT_DUE = (
     select(CARDS)
     .where(CARDS.c.member_id == bindparam("member_id"), CARDS.c.due <= bindparam("now"))
@@ -73,44 +75,23 @@ async def due_count(session: AsyncSession, member_id: int, now: datetime) -> int
     return int((await session.execute(DUE_COUNT, {"member_id": member_id, "now": now})).scalar_one())
 
 
-class DueNow(NamedTuple):
-    """A member's cards due at one moment, and when they last rated one."""
-
-    due: int
-    last_review: datetime | None
-
-
-def due_now_columns(
-    member_id: ColumnElement[int], now: datetime
-) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
-    """Two columns for a statement that loads members, correlated on `member_id`: the count of
-    cards due at `now` (a range scan of ix_review_cards_member_due) and the latest rating (the
-    last entry of ix_review_logs_member_reviewed). Read them with `due_now_of`."""
-    due = select(func.count()).where(CARDS.c.member_id == member_id, CARDS.c.due <= now)
-    last = select(func.max(LOGS.c.reviewed_at)).where(LOGS.c.member_id == member_id)
-    return due.scalar_subquery(), last.scalar_subquery()
+# The dispatcher's member load for a claimed chunk, each member with DUE_COUNT as a correlated
+# column. Built once, so executing it reuses its cache key rather than computing one per chunk.
+MEMBERS_WITH_DUE = select(Member, _due_count(Member.id).scalar_subquery()).where(
+    Member.id.in_(bindparam("member_ids", expanding=True))
+)
 
 
-def due_now_of(due: Any, last_review: Any) -> DueNow:
-    return DueNow(int(due or 0), _utc(last_review))
-
-
-async def due_now(session: AsyncSession, member_ids: Collection[int], now: datetime) -> dict[int, DueNow]:
-    """`DueNow` for a batch of members in one statement."""
-    if not member_ids:
-        return {}
-    columns = due_now_columns(MEMBERS.c.id, now)
-    stmt = select(MEMBERS.c.id, *columns).where(MEMBERS.c.id.in_(sorted(member_ids)))
-    return {m: due_now_of(n, last) for m, n, last in (await session.execute(stmt)).all()}
-
-
-async def due_now_one(session: AsyncSession, member_id: int, now: datetime) -> DueNow:
-    """`DueNow` for one member (a check-in built without the dispatcher's batch)."""
-    return (await due_now(session, [member_id], now)).get(member_id, DueNow(0, None))
+async def members_with_due(
+    session: AsyncSession, member_ids: Collection[int], now: datetime
+) -> list[tuple[Member, int]]:
+    """The members, each with the count `due_count` gives, in one statement."""
+    rows = await session.execute(MEMBERS_WITH_DUE, {"member_ids": sorted(member_ids), "now": now})
+    return [(member, int(due)) for member, due in rows]
 
 
 def _utc(value: Any) -> datetime | None:
-    if isinstance(value, str):  # SQLite hands MIN() and MAX() of a date column back as text
+    if isinstance(value, str):  # SQLite hands MIN() of a date column back as text
         value = datetime.fromisoformat(value)
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)

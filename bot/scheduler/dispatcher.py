@@ -221,7 +221,7 @@ class _Job:
     # When an earlier attempt may have reached the platform: when that attempt was made.
     earlier_attempt: datetime | None = None
     claimed_at: datetime | None = None
-    review_due: review_queries.DueNow | None = None
+    review_due: int | None = None
 
 
 @dataclass
@@ -760,7 +760,7 @@ class _Related:
     members: dict[int, Member]
     streams: dict[tuple[int, str], Schedule]
     communities: dict[int, Community]
-    review_due: dict[int, review_queries.DueNow] = field(default_factory=dict)
+    review_due: dict[int, int] = field(default_factory=dict)
 
 
 async def _load_related(session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> _Related:
@@ -771,12 +771,9 @@ async def _load_related(session: AsyncSession, rows: list[OutboxMessage], now: d
     member_ids = {r.member_id for r in dms}
     related = _Related({}, {}, {})
     if member_ids:
-        found = await session.execute(
-            select(Member, *review_queries.due_now_columns(Member.id, now)).where(Member.id.in_(member_ids))
-        )
-        for member, due, last_review in found:
+        for member, due in await review_queries.members_with_due(session, member_ids, now):
             related.members[member.id] = member
-            related.review_due[member.id] = review_queries.due_now_of(due, last_review)
+            related.review_due[member.id] = due
         pairs = {(r.member_id, r.stream) for r in dms}
         streams = await session.execute(
             select(Schedule).where(tuple_(Schedule.member_id, Schedule.stream).in_(pairs))

@@ -158,3 +158,19 @@ def test_second_review_files_are_read_and_checked(tmp_path):
     (tmp_path / "cards-xx-second-review.yaml").write_text("- id: t0-3\n  verdict: maybe\n")
     with pytest.raises(ContentError, match="must be ok, fixed or replaced"):
         checks.second_reviewed_cards(tmp_path)
+
+
+def test_bot_content_check_exits_non_zero_for_a_topic_left_with_two_cards(tmp_path, monkeypatch, capsys):
+    from bot.cli import main
+
+    dest = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, dest, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    monkeypatch.setattr("content.loader.CONTENT_DIR", dest)
+    assert main(["content", "check"]) == 0
+    path = dest / "cards" / "ai-agents.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["cards"] = [c for c in data["cards"] if c["id"] != "what-are-agents-3"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    capsys.readouterr()
+    assert main(["content", "check"]) == 1
+    assert "PROBLEM: what-are-agents has 2 cards, needs 3" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.adapters.slack.runner import prepare, serve_http
 from bot.adapters.slack.users import member_key as slack_member
+from bot.core.call import Context
 from bot.core.clock import FrozenClock
 from bot.core.identity import MemberKey
 from bot.core.replies import choices_of
@@ -19,7 +20,7 @@ from bot.runtime import build_app
 from bot.scheduler.dispatcher import Dispatcher
 from bot.scheduler.ratelimit import RateLimiter
 from bot.scheduler.service import claim_pass
-from storage.models import ReviewLogEntry
+from storage.models import Member, ReviewCardState, ReviewLogEntry
 from tests.conftest import make_settings
 from tests.discord import conftest as discord_fixtures
 from tests.discord.conftest import Bot, discord_app
@@ -30,6 +31,7 @@ from tests.review.support import catalog_with_cards
 from tests.slack.conftest import START, SlackHarness, check_blocks, check_view, slack_settings
 
 DISCORD_USER = "940000000000000001"
+OTHER_GUILD = "910000000000000042"
 
 
 async def queue_due_cards(engine, key: MemberKey, clock: FrozenClock) -> None:
@@ -195,3 +197,46 @@ async def test_slack_checkin_dm_carries_the_due_count_and_review_now(review_slac
     await slack.click(buttons_in(dm["blocks"])["Review now"])
     await slack.fake.wait_for(lambda: [r for r in slack.fake.responses if r["_url"] == "action"])
     assert "Recall your answer" in json.dumps([r for r in slack.fake.responses if r["_url"] == "action"][-1])
+
+
+async def test_one_checkin_counts_the_cards_of_each_server_a_person_is_in(
+    review_bot, fake: FakeDiscord, clock
+):
+    """Each membership keeps its own queue; the one daily check-in lists both, and the other
+    server's button reviews that server's cards."""
+    engine = review_bot.app.engine
+    home, away = MemberKey("discord", GUILD_ID, DISCORD_USER), MemberKey("discord", OTHER_GUILD, DISCORD_USER)
+    await engine.command(home, "settings", {"timezone": "UTC", "checkin_time": "10:00"})
+    await engine.command(away, "today", {}, Context(community_name="Second Server"))
+    for key, roadmap in ((away, "ai-agents"), (home, "ml-engineer")):
+        await engine.action(key, f"learn:enrol:{roadmap}")
+        today = await engine.command(key, "today")
+        assert not (
+            await engine.action(key, next(a for t, a in choices_of(today) if t.startswith("Done:")))
+        ).error
+        clock.advance(timedelta(minutes=1))  # the home plan starts last: its check-in is the one sent
+    clock.advance(timedelta(days=1))
+    await deliver_checkins(review_bot.app)
+    [dm] = [m for m in fake.messages.values() if "Daily check-in" in text_of(m)]
+    assert "3 review cards are due in community" in text_of(dm)
+    assert "3 review cards are due in Second Server" in text_of(dm)
+    labels = {c.get("label"): c["custom_id"] for c in components(dm) if c.get("custom_id")}
+    assert labels["Review now"].endswith(f"~{GUILD_ID}")
+    assert labels["Review in Second Server"].endswith(f"~{OTHER_GUILD}")
+    _, shown = await answer(
+        fake, fake.click(dm, labels["Review in Second Server"], user_id=DISCORD_USER, guild=False)
+    )
+    show = next(c["custom_id"] for c in components(shown.body["data"]) if c.get("label") == "Show answer")
+    async with review_bot.app.sessions() as s:
+        away_cards = (
+            (
+                await s.execute(
+                    select(ReviewCardState.card_id)
+                    .join(Member, Member.id == ReviewCardState.member_id)
+                    .where(Member.workspace_id == OTHER_GUILD)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert show.split(":")[2] in away_cards

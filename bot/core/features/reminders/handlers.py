@@ -23,7 +23,7 @@ from bot.core.features.progress import handlers as progress
 from bot.core.features.review import handlers as review
 from bot.core.replies import Button, Card, Field, Reply
 from bot.core.services import due_times, memberships, plan_weeks, studylog
-from storage import repo, review_queries
+from storage import repo
 from storage.models import Member, PlanItem
 
 SNOOZE = timedelta(hours=2)
@@ -56,10 +56,8 @@ def checkin_buttons(
     return tuple(buttons)
 
 
-async def _community_field(call: Call, member: Member, communities: int | None) -> tuple[Field, ...]:
+async def _community_field(call: Call, member: Member, communities: int) -> tuple[Field, ...]:
     """Names the community when the person is in more than one on this platform."""
-    if communities is None:
-        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
     if communities < 2:
         return ()
     return (Field("Community", (await memberships.labels(call.session, [member]))[member.id]),)
@@ -71,14 +69,17 @@ async def checkin_reply(
     d: date,
     snooze: bool = True,
     communities: int | None = None,
-    review_due: review_queries.DueNow | None = None,
+    review_due: int | None = None,
 ) -> Reply:
     """The daily check-in DM for the member's local day `d`, as things stand when it is sent.
 
     It adapts to what is already logged for `d`, and to being late: a check-in that quiet hours
     held past midnight says which day it is about, and its buttons log to that day.
-    `review_due` is the member's due cards when the dispatcher counted them with its claim.
+    `review_due` is the member's count of due review cards when the dispatcher read it with
+    its claim.
     """
+    if communities is None:
+        communities = len(await memberships.all_of(call.session, member.platform, member.user_id))
     st = await studylog.streak(call, member)
     today = d == call.today(member)
     logs = await repo.checkins_between(call.session, member.id, d, d)
@@ -113,7 +114,7 @@ async def checkin_reply(
             else "Your plan is complete! Log any study you did today."
         )
     streak = studylog.streak_text(st)
-    review_line, review_buttons = await review.checkin_part(call, member, review_due)
+    review_line, review_buttons = await review.checkin_part(call, member, review_due, communities)
     return Reply(
         cards=(
             Card(
@@ -192,7 +193,7 @@ def reassess_reply(last: datetime | None, tz: ZoneInfo) -> Reply:
 
 
 async def reply_for(
-    call: Call, member: Member, stream: str, due: datetime, review_due: review_queries.DueNow | None = None
+    call: Call, member: Member, stream: str, due: datetime, review_due: int | None = None
 ) -> Reply | None:
     """The message for a slot, or None when there is nothing worth sending. Its buttons carry
     the member's community, since one person's DMs are shared by all their memberships."""
@@ -201,7 +202,7 @@ async def reply_for(
 
 
 async def _reply_for(
-    call: Call, member: Member, stream: str, due: datetime, review_due: review_queries.DueNow | None
+    call: Call, member: Member, stream: str, due: datetime, review_due: int | None
 ) -> Reply | None:
     d = schedule.local_day(due, member)
     if stream == "checkin":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core import ids
 from bot.core.call import Call
@@ -18,6 +18,7 @@ from bot.core.display import day
 from bot.core.domain import review as rule
 from bot.core.errors import UserError
 from bot.core.replies import Button, Card, Field, Reply
+from bot.core.services import memberships
 from content.schema import ReviewCard
 from storage import review_queries
 from storage.models import Member
@@ -50,12 +51,9 @@ async def enqueue_topics(call: Call, member: Member, topic_ids: Iterable[str]) -
     return await review_queries.enqueue(call.session, rows)
 
 
-async def _reviewed_today(call: Call, member: Member, last_review: datetime | None = None) -> int:
-    """Ratings since the member's local midnight; none when `last_review`, the member's latest
-    rating if the caller knows it, was before then."""
+async def _reviewed_today(call: Call, member: Member) -> int:
+    """Ratings since the member's local midnight."""
     start = rule.day_start(call.now(), call.tz(member))
-    if last_review is not None and last_review < start:
-        return 0
     return await review_queries.reviewed_since(call.session, member.id, start)
 
 
@@ -321,32 +319,56 @@ def settings_field(member: Member) -> Field:
 
 
 async def checkin_part(
-    call: Call, member: Member, preloaded: review_queries.DueNow | None = None
+    call: Call, member: Member, due: int | None = None, communities: int = 1
 ) -> tuple[str, tuple[Button, ...]]:
-    """The check-in's review line and its "Review now" button, when cards are due.
+    """The check-in's review lines and "Review" buttons, for each of the person's memberships
+    with cards due: each community keeps its own queue, and one check-in speaks for all.
 
-    `preloaded` is the dispatcher's count for the claimed check-in; without it (the console, a
-    snoozed copy) the count is read here, with one indexed query.
+    `due` is the member's count the dispatcher read with its claim; without it (the console, a
+    snoozed copy) it is read here, as the other memberships' are.
     """
+    if communities < 2:
+        parts = [await _due_part(call, member, due)]
+    else:
+        others = await memberships.others(call.session, member)
+        names = await memberships.labels(call.session, [member, *others])
+        parts = [await _due_part(call, member, due, names[member.id], own=True)]
+        parts += [await _due_part(call, other, None, names[other.id], own=False) for other in others]
+    lines = [line for line, _ in parts if line]
+    if not lines:
+        return "", ()
+    return "\n\n" + "\n".join(lines), tuple(button for _, button in parts if button is not None)
+
+
+async def _due_part(
+    call: Call, member: Member, due: int | None, where: str | None = None, own: bool = True
+) -> tuple[str, Button | None]:
+    """One membership's line (empty when nothing is due), and its button while /review has cards
+    to show today. `where` names the community for a person in several; `own` is the
+    check-in's own membership, whose buttons the check-in scopes."""
     limit = member.review_daily_limit
     if limit == 0:
-        return "", ()
-    if preloaded is None:
-        preloaded = await review_queries.due_now_one(call.session, member.id, call.now())
-    due = preloaded.due
+        return "", None
+    if due is None:
+        due = await review_queries.due_count(call.session, member.id, call.now())
     if not due:
-        return "", ()
-    done = 0 if preloaded.last_review is None else await _reviewed_today(call, member, preloaded.last_review)
-    shown = rule.offered(due, limit, done)
+        return "", None
+    shown = rule.offered(due, limit, await _reviewed_today(call, member))
     noun = "card is" if due == 1 else "cards are"
+    place = f" in {where}" if where else ""
     if not shown:
+        wait = "it waits" if due == 1 else "they wait"
         return (
-            f"\n\n🔁 {due} review {noun} due. You've reviewed your {limit} for today, so "
-            f"{'it waits' if due == 1 else 'they wait'} for tomorrow.",
-            (),
+            f"🔁 {due} review {noun} due{place}. "
+            f"You've reviewed your {limit} for today, so {wait} for tomorrow.",
+            None,
         )
     more = f" ({shown} today)" if shown < due else ""
-    return f"\n\n🔁 {due} review {noun} due{more}.", (Button("Review now", "review:next", "primary"),)
+    if own:
+        button = Button("Review now", "review:next", "primary")
+    else:
+        button = Button(f"Review in {where}"[:80], ids.scoped("review:next", member.workspace_id))
+    return f"🔁 {due} review {noun} due{place}{more}.", button
 
 
 ACTIONS = {
