@@ -53,16 +53,16 @@ async def _ours(b: Bench, url: str, fake: FakeDiscord, n: int) -> list[float]:
         await _enrol(app, "discord", "910000000000000001", DISCORD_USERS)
         task = asyncio.create_task(discord_runner.run_discord(app, guild_ready_timeout=0.01))
         async with asyncio.timeout(20):
-            while "discord_client" not in app.extras:
+            while app.platform is None:
                 if task.done():
                     task.result()
                 await asyncio.sleep(0.005)
-            await app.extras["discord_client"].wait_until_ready()
+            await app.platform.client.wait_until_ready()
         await _rounds(fake, max(5, n // 10))  # warm
         return await _rounds(fake, n)
     finally:
-        if "discord_client" in app.extras:
-            await app.extras["discord_client"].close()
+        if app.platform is not None:
+            await app.platform.client.close()
         if task is not None:
             await asyncio.wait_for(task, 10)
         await app.close()
