@@ -72,7 +72,7 @@ async def test_a_digest_retried_after_a_5xx_is_posted_once_with_its_card(bot, fa
     clock.set(datetime(2026, 11, 8, 18, 5, tzinfo=UTC))
     await claim_pass(bot.app)
     fake.fail("POST", rf"/channels/{CHANNEL}/messages$", 503, {"message": "unavailable", "code": 0})
-    messenger = bot.app.extras["messenger"]
+    messenger = bot.app.platform.messenger
     for minutes in (0, 30, 60):
         clock.set(datetime(2026, 11, 8, 18, 5, tzinfo=UTC) + timedelta(minutes=minutes))
         await Dispatcher(bot.app.sessions, bot.app.clock, messenger, RateLimiter(lambda _k: None)).drain()

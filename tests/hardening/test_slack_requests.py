@@ -3,6 +3,7 @@ log line; the same signed command or button delivered again is handled once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -88,6 +89,10 @@ async def test_the_same_signed_checkin_three_times_logs_once(harness):
         extra = {"X-Slack-Retry-Num": retry} if retry else {}
         status, _ = await harness.post(body, FORM, headers, **extra)
         assert status == 200
+    # Slack gets its answer at the ack; the command's work finishes after it.
+    fake = harness.fake
+    await fake.wait_for(lambda: any(r["_url"] == "checkin" for r in fake.responses), within=10)
+    await asyncio.sleep(0.5)  # time for a second or third copy to be logged, if it wrongly were
     async with harness.app.sessions() as s:
         member = await repo.find_member(s, MemberKey("slack", TEAM_ID, "U1"))
         assert member is not None

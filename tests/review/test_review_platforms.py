@@ -170,7 +170,7 @@ async def deliver_checkins(app) -> None:
     """The member's 10:00 UTC check-in, claimed and sent through the platform's messenger."""
     app.clock.set(app.clock.now().replace(hour=10, minute=1))
     await claim_pass(app)
-    await Dispatcher(app.sessions, app.clock, app.extras["messenger"], RateLimiter(lambda _k: None)).drain()
+    await Dispatcher(app.sessions, app.clock, app.platform.messenger, RateLimiter(lambda _k: None)).drain()
 
 
 async def test_discord_checkin_dm_carries_the_due_count_and_review_now(review_bot, fake: FakeDiscord, clock):

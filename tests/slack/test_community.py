@@ -77,7 +77,7 @@ async def test_a_digest_retried_after_an_error_posts_once_and_a_failed_upload_ke
     await claim_pass(slack.app)
     slack.fake.fail("chat.postMessage", "internal_error", status=500)
     slack.fake.fail("files.completeUploadExternal", "internal_error", status=500)
-    messenger = slack.app.extras["messenger"]
+    messenger = slack.app.platform.messenger
     for minutes in (0, 30, 60):
         slack.app.clock.set(datetime(2026, 11, 8, 18, 0, tzinfo=UTC) + timedelta(minutes=minutes))
         await Dispatcher(slack.app.sessions, slack.app.clock, messenger, RateLimiter(lambda _k: None)).drain()
