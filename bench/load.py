@@ -135,7 +135,7 @@ async def _steady(
     key = gate_key(app.db)
     gate = gate_for(key) if key else None
     if gate is not None:
-        gate.waits, gate.holds = WaitHistogram(), WaitHistogram()
+        gate.waits, gate.background_waits, gate.holds = WaitHistogram(), WaitHistogram(), WaitHistogram()
     dispatcher = make_dispatcher(app, MemoryMessenger(platform="discord"))
     probe = LoopLagProbe(interval=0.005).start()
     await asyncio.sleep(0.05)
@@ -188,8 +188,12 @@ async def _steady(
     )  # fmt: skip
     b.add(
         figure(
-            "7 load", f"{label}: longest write-lock wait", "ms", [waited],
-            note="SQLite write gate" if gate is not None else "PostgreSQL: no gate",
+            "7 load", f"{label}: longest write-lock wait, member commands", "ms", [waited],
+            note=(
+                f"SQLite write gate; background writers {gate.background_waits.longest * 1000:.0f} ms"
+                if gate is not None
+                else "PostgreSQL: no gate"
+            ),
         )
     )  # fmt: skip
     if gate is not None:

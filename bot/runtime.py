@@ -69,7 +69,9 @@ class App:
     def scheduler_db(self) -> DatabaseThread | None:
         """The claim pass's own database thread, started on first use; None where commands have none."""
         if self._scheduler_db is None and self.command_db is not None:
-            self._scheduler_db = DatabaseThread(self.settings.database_url, name="scheduler-db")
+            self._scheduler_db = DatabaseThread(
+                self.settings.database_url, name="scheduler-db", background=True
+            )
         return self._scheduler_db
 
     async def close(self) -> None:

@@ -90,6 +90,10 @@ def gate_key(engine: AsyncEngine) -> str | None:
     return str(Path(database).expanduser().resolve())
 
 
+# Session.info key marking a background writer's sessions (see storage.gate).
+BACKGROUND_INFO = "companion_background"
+
+
 class _Begin:
     """`session.begin()` behind the write gate: the gate first, then BEGIN IMMEDIATE."""
 
@@ -99,7 +103,7 @@ class _Begin:
         self._tx: Any = None
 
     async def __aenter__(self) -> Any:
-        await self._gate.acquire()
+        await self._gate.acquire(background=bool(self._session.info.get(BACKGROUND_INFO)))
         try:
             self._tx = AsyncSession.begin(self._session)
             entered = await self._tx.__aenter__()
@@ -134,8 +138,10 @@ def is_memory_sqlite(url: str) -> bool:
     return make_url(url).database in (None, "", ":memory:")
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=GatedSession, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, background: bool = False) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; a `background` writer's wait at the write gate behind members'."""
+    info = {BACKGROUND_INFO: True} if background else None
+    return async_sessionmaker(engine, class_=GatedSession, expire_on_commit=False, info=info)
 
 
 async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:

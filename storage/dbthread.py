@@ -31,11 +31,16 @@ T = TypeVar("T")
 
 class DatabaseThread:
     def __init__(
-        self, url: str, name: str = "database", checkpoint_every: float | None = None, **engine_kwargs: Any
+        self,
+        url: str,
+        name: str = "database",
+        checkpoint_every: float | None = None,
+        background: bool = False,
+        **engine_kwargs: Any,
     ) -> None:
         self.url = url
         self.engine: AsyncEngine = make_engine(url, **engine_kwargs)
-        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine, background)
         self.checkpoints = 0
         self._checkpointer: asyncio.Task[None] | None = None
         self._loop = asyncio.new_event_loop()

@@ -6,6 +6,11 @@ particular order and each wait is rounded up to the next poll. In one process th
 writers queue here instead: a FIFO of futures, each woken on its own event loop the
 moment the previous writer commits. Another process that writes the same file still
 meets SQLite's busy timeout, as before.
+
+Background writers (the claim pass, the dispatcher's outcomes) queue behind members:
+the gate serves every member waiting before the next background writer, unless that
+writer has waited BACKGROUND_PATIENCE, so a peak minute's chunks pause while members
+write and a member waits for at most the one turn already running.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import threading
 import time
 from collections import deque
 
+# Seconds a background writer yields to members before it is served in its turn anyway.
+BACKGROUND_PATIENCE = 1.0
 # Upper bounds (seconds) of the wait and hold histograms every gate keeps.
 WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -43,23 +50,29 @@ class WriteGate:
         self._mutex = threading.Lock()
         self._held = False
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self._background: deque[tuple[float, asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
         self._held_since = 0.0
-        self.waits = WaitHistogram()
+        self.waits = WaitHistogram()  # members' waits
+        self.background_waits = WaitHistogram()
         # How long each turn kept the gate: the longest hold bounds every wait behind it.
         self.holds = WaitHistogram()
 
-    async def acquire(self) -> float:
-        """Wait for the gate; returns the seconds waited."""
+    async def acquire(self, background: bool = False) -> float:
+        """Wait for the gate (a background writer after the members waiting); returns the seconds waited."""
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         with self._mutex:
+            waits = self.background_waits if background else self.waits
             if not self._held:
                 self._held = True
                 self._held_since = started
-                self.waits.observe(0.0)
+                waits.observe(0.0)
                 return 0.0
             future: asyncio.Future[None] = loop.create_future()
-            self._waiters.append((loop, future))
+            if background:
+                self._background.append((started, loop, future))
+            else:
+                self._waiters.append((loop, future))
         try:
             await future
         except asyncio.CancelledError:
@@ -67,22 +80,30 @@ class WriteGate:
                 if (loop, future) in self._waiters:
                     self._waiters.remove((loop, future))
                     raise
+                if (started, loop, future) in self._background:
+                    self._background.remove((started, loop, future))
+                    raise
             if future.done() and not future.cancelled():
                 self.release()  # handed over just as the waiter gave up: pass it on
             raise
         waited = time.perf_counter() - started
         with self._mutex:
-            self.waits.observe(waited)
+            waits.observe(waited)
         return waited
 
     def release(self) -> None:
         with self._mutex:
             now = time.perf_counter()
             self.holds.observe(now - self._held_since)
-            if not self._waiters:
+            if not self._waiters and not self._background:
                 self._held = False
                 return
-            loop, future = self._waiters.popleft()
+            if self._background and (
+                not self._waiters or now - self._background[0][0] >= BACKGROUND_PATIENCE
+            ):
+                _, loop, future = self._background.popleft()
+            else:
+                loop, future = self._waiters.popleft()
             # The next turn starts now: waking its loop is part of the time nobody else may write.
             self._held_since = now
         # Still held: ownership passes straight to the next waiter.
@@ -96,7 +117,7 @@ class WriteGate:
 
     @property
     def queued(self) -> int:
-        return len(self._waiters)
+        return len(self._waiters) + len(self._background)
 
 
 _gates: dict[str, WriteGate] = {}

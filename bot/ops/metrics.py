@@ -138,8 +138,9 @@ class _WriteLockWaits:
     def collect(self) -> Iterator[Metric]:
         waits = HistogramMetricFamily(
             "bot_db_write_lock_wait_seconds",
-            "Time a write transaction waited for its turn at the SQLite write gate",
-            labels=["database"],
+            "Time a write transaction waited for its turn at the SQLite write gate, by writer "
+            "(member: commands; background: the claim pass and the dispatcher, served after members)",
+            labels=["database", "writer"],
         )
         holds = HistogramMetricFamily(
             "bot_db_write_lock_hold_seconds",
@@ -147,8 +148,10 @@ class _WriteLockWaits:
             labels=["database"],
         )
         for key, g in sorted(gate.all_gates().items()):
-            for family, histogram in ((waits, g.waits), (holds, g.holds)):
-                family.add_metric([Path(key).name], _buckets(histogram), histogram.total)
+            name = Path(key).name
+            for writer, histogram in (("member", g.waits), ("background", g.background_waits)):
+                waits.add_metric([name, writer], _buckets(histogram), histogram.total)
+            holds.add_metric([name], _buckets(g.holds), g.holds.total)
         yield waits
         yield holds
 

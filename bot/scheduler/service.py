@@ -34,6 +34,7 @@ from bot.scheduler.dispatcher import Dispatcher, DrainStats
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from bot.scheduler.retention import prune
+from storage.db import make_sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def pauses_of(app: App) -> DeliveryPauses:
 def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None = None) -> Dispatcher:
     s = app.settings
     return Dispatcher(
-        app.sessions,
+        make_sessionmaker(app.db, background=True),
         app.clock,
         messenger,
         limiter or make_limiter(app, messenger.platform),

@@ -30,7 +30,7 @@ async def test_metrics_show_loop_lag_and_write_lock_waits(sqlite_app):
     assert got[("bot_event_loop_lag_max_seconds", ())] >= 0.1
     assert got[("bot_event_loop_lag_max_seconds", ())] < 5
     db = app.settings.database_url.rsplit("/", 1)[-1]
-    assert got[("bot_db_write_lock_wait_seconds_count", (("database", db),))] >= 1
+    assert got[("bot_db_write_lock_wait_seconds_count", (("database", db), ("writer", "member")))] >= 1
     again = _samples(metrics.render().decode())
     assert again[("bot_event_loop_lag_max_seconds", ())] < 0.1  # the worst is per scrape
 
