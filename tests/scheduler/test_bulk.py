@@ -123,24 +123,6 @@ async def test_a_pass_is_split_into_transactions_of_bounded_size_even_inside_one
     assert advanced == {due + timedelta(days=1)}, "each advances to its member's next 19:00"
 
 
-async def test_a_dense_peak_minute_is_written_in_chunks_of_at_most_chunk_rows(sapp, monkeypatch):
-    import bot.scheduler.claims as claims
-
-    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
-    await seed(sapp, 1_300, due)
-    chunks = []
-    real = claims._claim_chunk
-
-    async def spy(sessions, cohorts, span, now, memo, stats):
-        chunks.append(sum(c.n for c in cohorts))
-        await real(sessions, cohorts, span, now, memo, stats)
-
-    monkeypatch.setattr(claims, "_claim_chunk", spy)
-    stats = await claim_due(sapp.sessions, due, batch=128)
-    assert stats.queued == 1_300
-    assert sum(chunks) == 1_300 and max(chunks) <= claims.CHUNK_ROWS == 512 and len(chunks) >= 3
-
-
 async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
     from bot.core.ports import RetryableDeliveryError
 
