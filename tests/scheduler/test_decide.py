@@ -101,9 +101,7 @@ def test_a_row_is_sent_only_when_no_rule_holds_it_back(
         quiet_end="13:00" if quiet else None,
     )
     outcome = decide(Row(attempts=attempts, expires_at=expires), person, enabled, True, NOW, MAX)
-    held = (
-        (expires is not None and NOW >= expires) or attempts >= MAX or blocked or enabled is False or quiet
-    )
+    held = (expires is not None and NOW >= expires) or attempts >= MAX or blocked or enabled is False or quiet
     assert (outcome == SEND) is (not held)
     if isinstance(outcome, Wait):
         assert outcome.until > NOW and (expires is None or outcome.until < expires)
