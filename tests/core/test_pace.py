@@ -224,3 +224,18 @@ def test_a_path_at_its_planned_pace_is_not_told_ahead():
     p = pace.measure(START, START + timedelta(days=age), draft.finish, _dated(work, done), by_day, ALL_DAYS)
     assert p.status == pace.ON_PACE
     assert p.projected_finish == draft.finish
+
+
+def test_the_nudge_says_how_far_behind_from_the_same_dates() -> None:
+    from bot.core.domain import pace as pace_rule
+    from bot.core.services.studylog import verdict
+
+    plan_finish = date(2027, 3, 3)
+    close = pace_rule.Pace(pace_rule.BEHIND, 4.5, 10, plan_finish + timedelta(days=20), plan_finish, 300)
+    assert verdict(close).startswith("You're a little behind.")
+    far = pace_rule.Pace(pace_rule.BEHIND, 1.8, 3, date(2027, 8, 19), plan_finish, 45)
+    said = verdict(far)
+    assert "a little" not in said
+    assert "at 1.8 h a week you'd finish about 24 weeks after your plan's date" in said
+    ahead = pace_rule.Pace(pace_rule.AHEAD, 9.0, 10, plan_finish - timedelta(days=60), plan_finish, 900)
+    assert verdict(ahead) == "You're ahead of plan. Great momentum!"

@@ -133,8 +133,25 @@ def pace_fields(p: pace_rule.Pace) -> list[Field]:
 VERDICTS = {
     pace_rule.AHEAD: "You're ahead of plan. Great momentum!",
     pace_rule.ON_PACE: "You're on pace. Keep it steady.",
-    pace_rule.BEHIND: "You're a little behind. A couple of extra sessions this week will catch you up.",
     pace_rule.JUST_STARTED: "Your plan has just started; I'll measure your pace after a full study day.",
     pace_rule.NO_STUDY: "Nothing logged lately. Even 15 minutes this week gets you going again.",
     pace_rule.DONE: "You've logged every hour your plan asks for.",
 }
+# Behind by up to this many weeks is "a little": a couple of extra sessions close it.
+A_LITTLE_WEEKS = 4
+
+
+def verdict(p: pace_rule.Pace) -> str:
+    """The nudge's one-line reading of the pace. Behind says by how much, from the same dates
+    the Pace fields show, so the sentence never sounds milder than the projection."""
+    if p.status != pace_rule.BEHIND:
+        return VERDICTS[p.status]
+    assert p.projected_finish is not None and p.weekly_hours is not None
+    weeks = max(1, round((p.projected_finish - p.plan_finish).days / 7))
+    if weeks <= A_LITTLE_WEEKS:
+        return "You're a little behind. A couple of extra sessions this week will catch you up."
+    slip = "more than 10 years" if weeks > 520 else f"about {weeks} weeks"
+    return (
+        f"You're behind: at {hours(p.weekly_hours)} a week you'd finish {slip} after your plan's date. "
+        "More study each week, or a pace you can keep (in /settings), brings the dates together."
+    )

@@ -160,7 +160,7 @@ async def nudge_reply(call: Call, member: Member, d: date) -> Reply:
     titles = [t for i in week.topics[:4] if (t := _topic_title(call, i)) is not None]
     pace = await studylog.pace(call, member, plan, items)
     fields += studylog.pace_fields(pace)
-    verdict = studylog.VERDICTS[pace.status]
+    verdict = studylog.verdict(pace)
     body = (
         f"{verdict}\n\n**Focus for week {week_no}**\n" + bullet(titles)
         if titles
