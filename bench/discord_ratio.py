@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 import discord
 import yarl
 
 from bench.context import Bench
-from bench.interactions import DISCORD_USERS, running_discord
+from bench.interactions import DISCORD_USERS, _enrol
+from bench.seed import T0, bench_settings
 from bench.stats import figure, percentile
+from bot.adapters.discord import runner as discord_runner
 from bot.adapters.discord.client import DEFAULT_API_BASE, apply_api_base
+from bot.core.clock import FrozenClock
+from bot.runtime import build_app
 from tests.fakes.discord_fake import FakeDiscord
 
 RATIO_GOAL = 3.0
@@ -41,9 +46,26 @@ async def _rounds(fake: FakeDiscord, n: int) -> list[float]:
 
 
 async def _ours(b: Bench, url: str, fake: FakeDiscord, n: int) -> list[float]:
-    async with running_discord(b, url, fake):
+    settings = bench_settings(url, discord_token=fake.token, discord_api_base=fake.api_base)
+    app = build_app(settings, clock=FrozenClock(T0 + timedelta(hours=15)), catalog=b.catalog)
+    task: asyncio.Task[None] | None = None
+    try:
+        await _enrol(app, "discord", "910000000000000001", DISCORD_USERS)
+        task = asyncio.create_task(discord_runner.run_discord(app, guild_ready_timeout=0.01))
+        async with asyncio.timeout(20):
+            while app.platform is None:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.005)
+            await app.platform.client.wait_until_ready()
         await _rounds(fake, max(5, n // 10))  # warm
         return await _rounds(fake, n)
+    finally:
+        if app.platform is not None:
+            await app.platform.client.close()
+        if task is not None:
+            await asyncio.wait_for(task, 10)
+        await app.close()
 
 
 async def _bare(fake: FakeDiscord, n: int) -> list[float]:

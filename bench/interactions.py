@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import statistics
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -67,9 +66,8 @@ def _record(b: Bench, name: str, rounds: list[list[float]], target: bool) -> Non
     )
 
 
-@contextlib.asynccontextmanager
-async def running_discord(b: Bench, url: str, fake: FakeDiscord) -> AsyncIterator[App]:
-    """Our Discord bot, connected to `fake` through the real discord.py client, with members enrolled."""
+async def discord_round_trip(b: Bench, url: str) -> None:
+    fake = await FakeDiscord().start()
     settings = bench_settings(url, discord_token=fake.token, discord_api_base=fake.api_base)
     app = build_app(settings, clock=FrozenClock(T0 + timedelta(hours=15)), catalog=b.catalog)
     task: asyncio.Task[None] | None = None
@@ -82,42 +80,30 @@ async def running_discord(b: Bench, url: str, fake: FakeDiscord) -> AsyncIterato
                     task.result()
                 await asyncio.sleep(0.005)
             await app.platform.client.wait_until_ready()
-        yield app
+        rounds: list[list[float]] = []
+        for rep in range(b.sizes.repeats + 1):
+            samples = []
+            n = max(5, b.sizes.interactions // 10) if rep == 0 else b.sizes.interactions
+            for i in range(n):
+                fake.calls.clear()  # keeps wait_for's scan short
+                started = time.perf_counter()
+                payload = await fake.slash("today", user_id=DISCORD_USERS[i % len(DISCORD_USERS)])
+                token = payload["token"]
+                await fake.wait_for(lambda c, t=token: c.path.endswith(f"/{t}/callback"), within=10)
+                samples.append((time.perf_counter() - started) * 1000)
+            if rep:
+                rounds.append(samples)
+        _record(b, "discord: /today, gateway event to callback", rounds, target=True)
+        await _discord_burst(b, fake)
     finally:
         if app.platform is not None:
             await app.platform.client.close()
         if task is not None:
             await asyncio.wait_for(task, 10)
-        await app.close()
-
-
-async def discord_round_trip(b: Bench, url: str) -> None:
-    fake = await FakeDiscord().start()
-    try:
-        async with running_discord(b, url, fake):
-            await _discord_rounds(b, fake)
-            await _discord_burst(b, fake)
-    finally:
         await fake.stop()
+        await app.close()
         discord.http.Route.BASE = DEFAULT_API_BASE
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL("wss://gateway.discord.gg/")
-
-
-async def _discord_rounds(b: Bench, fake: FakeDiscord) -> None:
-    rounds: list[list[float]] = []
-    for rep in range(b.sizes.repeats + 1):
-        samples = []
-        n = max(5, b.sizes.interactions // 10) if rep == 0 else b.sizes.interactions
-        for i in range(n):
-            fake.calls.clear()  # keeps wait_for's scan short
-            started = time.perf_counter()
-            payload = await fake.slash("today", user_id=DISCORD_USERS[i % len(DISCORD_USERS)])
-            token = payload["token"]
-            await fake.wait_for(lambda c, t=token: c.path.endswith(f"/{t}/callback"), within=10)
-            samples.append((time.perf_counter() - started) * 1000)
-        if rep:
-            rounds.append(samples)
-    _record(b, "discord: /today, gateway event to callback", rounds, target=True)
 
 
 BURST = 300
