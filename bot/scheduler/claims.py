@@ -64,16 +64,7 @@ log = logging.getLogger(__name__)
 
 SEEDED_STREAMS = ("checkin", "nudge", "paper")
 
-# The member settings the schedule maths reads; every list of them below is built from this.
-SCHEDULE_INPUTS = (
-    "timezone",
-    "checkin_time",
-    "checkin_days",
-    "nudge_weekday",
-    "quiet_start",
-    "quiet_end",
-    "paused_until",
-)
+SCHEDULE_INPUTS = schedule.SCHEDULE_INPUTS  # what the cohorts are matched on, besides stream and due
 # What the schedule maths needs of a member; selected as columns, not ORM objects.
 _MEMBER_COLUMNS = (
     Member.platform,

@@ -15,6 +15,17 @@ from bot.core.clock import zone
 from storage import outbox_store
 from storage.models import Member
 
+# The member settings the schedule maths reads; every list of them elsewhere is built from this.
+SCHEDULE_INPUTS = (
+    "timezone",
+    "checkin_time",
+    "checkin_days",
+    "nudge_weekday",
+    "quiet_start",
+    "quiet_end",
+    "paused_until",
+)
+
 REASSESS_AFTER = timedelta(days=90)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

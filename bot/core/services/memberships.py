@@ -18,20 +18,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.domain import schedule
 from bot.core.services import due_times
 from storage.models import Community, Member, Plan, Schedule
 
-PERSON_SETTINGS = (
-    "timezone",
-    "timezone_source",
-    "checkin_time",
-    "checkin_days",
-    "nudge_weekday",
-    "quiet_start",
-    "quiet_end",
-    "paused_until",
-    "images_enabled",
-)
+PERSON_SETTINGS = (*schedule.SCHEDULE_INPUTS, "timezone_source", "images_enabled")
 
 
 async def all_of(session: AsyncSession, platform: str, user_id: str) -> list[Member]:
