@@ -219,8 +219,8 @@ async def test_the_gate_measures_each_turn_it_was_held():
     assert 0.07 <= gate.holds.total < 1.0
 
 
-async def test_members_are_served_before_background_writers_that_have_not_waited_long():
-    gate = WriteGate()
+async def _claim_then_member(gate: WriteGate, member_after: float) -> list[str]:
+    """A background writer queues, then a member `member_after` seconds later; the order served."""
     order: list[str] = []
 
     async def writer(name: str, background: bool) -> None:
@@ -230,12 +230,17 @@ async def test_members_are_served_before_background_writers_that_have_not_waited
 
     await gate.acquire()
     claim = asyncio.ensure_future(writer("claim chunk", True))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(member_after)
     member = asyncio.ensure_future(writer("member", False))
     await asyncio.sleep(0.01)
     gate.release()
     await asyncio.gather(claim, member)
-    assert order == ["member", "claim chunk"]
+    return order
+
+
+async def test_members_are_served_before_background_writers_that_have_not_waited_long():
+    gate = WriteGate()
+    assert await _claim_then_member(gate, 0.01) == ["member", "claim chunk"]
     assert sum(gate.background_waits.counts) == 1 and gate.background_waits.longest >= 0.02
 
 
@@ -243,19 +248,4 @@ async def test_a_background_writer_that_waited_its_patience_goes_first(monkeypat
     from storage import gate as gate_module
 
     monkeypatch.setattr(gate_module, "BACKGROUND_PATIENCE", 0.02)
-    gate = WriteGate()
-    order: list[str] = []
-
-    async def writer(name: str, background: bool) -> None:
-        await gate.acquire(background=background)
-        order.append(name)
-        gate.release()
-
-    await gate.acquire()
-    claim = asyncio.ensure_future(writer("claim chunk", True))
-    await asyncio.sleep(0.03)
-    member = asyncio.ensure_future(writer("member", False))
-    await asyncio.sleep(0.01)
-    gate.release()
-    await asyncio.gather(claim, member)
-    assert order == ["claim chunk", "member"]
+    assert await _claim_then_member(WriteGate(), 0.03) == ["claim chunk", "member"]
