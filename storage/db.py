@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import inplace_sqlite
 from storage.gate import WriteGate, gate_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_CONNECT_TIMEOUT = 30.0
 # No commit copies the WAL back into the database (SQLite's default does, at 1,000 pages,
 # inside whichever commit crosses the mark). Each process's command DatabaseThread runs
 # `checkpoint` every CHECKPOINT_SECONDS instead, and SQLite checkpoints when a
@@ -37,7 +39,8 @@ def ensure_sqlite_dir(url: str) -> None:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     # Let SQLAlchemy, not the driver, open transactions, so SAVEPOINTs nest properly.
-    dbapi_conn.isolation_level = None
+    if dbapi_conn.isolation_level is not None:
+        dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
@@ -68,11 +71,19 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if how == "write" else "BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+def make_engine(url: str, on_thread: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    `on_thread`: the engine serves a `storage.dbthread.DatabaseThread`, where a SQLite
+    file's statements run in place (`storage.inplace_sqlite`), not on aiosqlite's thread.
+    """
     if is_sqlite(url):
         ensure_sqlite_dir(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        database = make_url(url).database
+        if on_thread and database not in (None, "", ":memory:"):
+            path = str(Path(database).expanduser())
+            kwargs["async_creator"] = inplace_sqlite.creator(path, SQLITE_CONNECT_TIMEOUT)
+        engine = create_async_engine(url, connect_args={"timeout": SQLITE_CONNECT_TIMEOUT}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -154,7 +165,8 @@ async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:
         return None
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
-        cursor = await raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        driver: Any = raw.driver_connection
+        cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
         _busy, log_pages, copied = await cursor.fetchone()
         await cursor.close()
     return int(log_pages), int(copied)

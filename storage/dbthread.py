@@ -39,7 +39,7 @@ class DatabaseThread:
         **engine_kwargs: Any,
     ) -> None:
         self.url = url
-        self.engine: AsyncEngine = make_engine(url, **engine_kwargs)
+        self.engine: AsyncEngine = make_engine(url, on_thread=True, **engine_kwargs)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine, background)
         self.checkpoints = 0
         self._checkpointer: asyncio.Task[None] | None = None

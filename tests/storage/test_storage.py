@@ -176,14 +176,16 @@ async def test_the_database_thread_checkpoints_the_wal_on_its_own(sqlite_db_url)
     thread = DatabaseThread(sqlite_db_url, checkpoint_every=0.05)
     try:
 
-        async def write() -> None:
-            async with thread.sessions() as s, s.begin():
-                community = await repo.get_or_create_community(s, key.community, NOW)
-                for i in range(300):
-                    await repo.create_member(s, community, MemberKey("discord", "g", f"u{i}"), NOW)
+        async def write() -> int:
+            async with thread.sessions() as s:
+                async with s.begin():
+                    community = await repo.get_or_create_community(s, key.community, NOW)
+                    for i in range(300):
+                        await repo.create_member(s, community, MemberKey("discord", "g", f"u{i}"), NOW)
+                # Committed, and the thread's loop has not run since: the pages are still in the WAL.
+                return os.path.getsize(db_file)
 
-        await thread.run(write)
-        before = await asyncio.to_thread(os.path.getsize, db_file)  # the commit left its pages in the WAL
+        before = await thread.run(write)
         seen = thread.checkpoints
         for _ in range(250):
             if thread.checkpoints >= seen + 2:
