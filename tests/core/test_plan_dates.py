@@ -86,3 +86,11 @@ def test_work_dated_by_its_weeks_start_lays_out_like_its_weeks(work, pace):
     work.sort(key=lambda w: w[1])
     dated = [(h, plan_dates.week_start(START, w)) for h, w in work]
     assert plan_dates.span_from(START, pace, dated) == plan_dates.span(START, pace, work)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 50), st.integers(1, 60)), max_size=15), st.floats(0.5, 40))
+def test_the_burn_up_s_planned_line_is_each_prefix_of_the_plan_dated_alone(work, pace):
+    assert plan_dates.prefix_finishes(START, pace, work) == [
+        plan_dates.span(START, pace, work[:n]).finish for n in range(1, len(work) + 1)
+    ]

@@ -54,6 +54,18 @@ def span(start: date, hours_per_week: float, work: Iterable[tuple[float, int]]) 
     return _span(start, hours_per_week, cursor_hours(hours_per_week, work))
 
 
+def prefix_finishes(start: date, hours_per_week: float, work: Iterable[tuple[float, int]]) -> list[date]:
+    """`span(start, hours_per_week, work[:n]).finish` for every n from 1, laid in one pass."""
+    if hours_per_week <= 0:
+        raise ValueError("hours_per_week must be positive")
+    finishes = []
+    cursor = 0.0
+    for h, earliest in work:
+        cursor = max(cursor, (earliest - 1) * hours_per_week) + max(0.0, h)
+        finishes.append(_span(start, hours_per_week, cursor).finish)
+    return finishes
+
+
 def span_from(start: date, hours_per_week: float, work: Iterable[tuple[float, date]]) -> Span:
     """`span` for `(hours, earliest_date)` work laid from `start`; a date before `start` binds nothing.
 

@@ -86,11 +86,11 @@ async def burnup_image(
     work = sorted((i for i in items if i.state != "skipped"), key=lambda i: i.position)
     planned: list[tuple[date, float]] = []
     done = 0.0
-    for n in range(1, len(work) + 1):
-        done += work[n - 1].hours
-        finish = plan_dates.span(
-            plan.start_date, plan.hours_per_week, [(i.hours, i.week) for i in work[:n]]
-        ).finish
+    finishes = plan_dates.prefix_finishes(
+        plan.start_date, plan.hours_per_week, [(i.hours, i.week) for i in work]
+    )
+    for item, finish in zip(work, finishes, strict=True):
+        done += item.hours
         planned.append((finish, done))
     today = call.today(member)
     by_day: dict[date, int] = {}
