@@ -464,12 +464,14 @@ async def _claim_chunk(
     memo: _PassMemo,
     stats: ClaimStats,
 ) -> None:
+    # The schedule maths runs before the transaction: members wait for the write lock only
+    # while rows are written, not while due times are worked out.
+    planned = ClaimStats()
+    rows = [_plan_cohort(c, memo, planned) for c in cohorts]
     async with sessions() as session, session.begin():
         conn = await session.connection()
         dialect = conn.dialect.name
         await outbox_store.take_claim_turn(conn)
-        planned = ClaimStats()
-        rows = [_plan_cohort(c, memo, planned) for c in cohorts]
         await conn.run_sync(create_cohort_table)
         # In slices: their parameters are processed on the event loop, so each slice is short.
         for start in range(0, len(rows), COHORT_SLICE):
