@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,12 @@ def make_sessionmaker(engine: AsyncEngine, background: bool = False) -> async_se
     """Sessions on `engine`; a `background` writer's wait at the write gate behind members'."""
     info = {BACKGROUND_INFO: True} if background else None
     return async_sessionmaker(engine, class_=GatedSession, expire_on_commit=False, info=info)
+
+
+def wal_checkpoint(conn: sqlite3.Connection) -> tuple[int, int]:
+    """`checkpoint` on a standard library connection: (pages in the WAL, pages copied)."""
+    _busy, log_pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(log_pages), int(copied)
 
 
 async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:

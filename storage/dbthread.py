@@ -6,23 +6,28 @@ driver's round trips and the ORM's bookkeeping never run between two gateway eve
 Its engine and sessions are created on this thread and used only here: asyncpg
 connections belong to the loop that opened them.
 
-With `checkpoint_every`, the thread also copies a SQLite WAL back into the database
-that often (`storage.db.checkpoint`, PASSIVE), on a connection of its own outside
-any transaction, so no commit ever pays for the copy.
+With `checkpoint_every`, the thread also has a SQLite WAL copied back into the database
+that often (PASSIVE), outside any transaction, so no commit ever pays for the copy. The
+copy runs in a worker thread on a connection of its own: a statement on this thread
+runs in place (`storage.inplace_sqlite`), so a checkpoint run here would hold up every
+command queued behind it for as long as the copy takes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import checkpoint, is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker
+from storage.db import is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker, wal_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ class DatabaseThread:
         self.engine: AsyncEngine = make_engine(url, on_thread=True, **engine_kwargs)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine, background)
         self.checkpoints = 0
+        self._path = str(Path(make_url(url).database or "").expanduser())
         self._checkpointer: asyncio.Task[None] | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
@@ -53,13 +59,22 @@ class DatabaseThread:
         self._checkpointer = self._loop.create_task(self._checkpoint_forever(every))
 
     async def _checkpoint_forever(self, every: float) -> None:
-        while True:
-            await asyncio.sleep(every)
-            try:
-                await checkpoint(self.engine)
-                self.checkpoints += 1
-            except Exception:
-                log.exception("database checkpoint failed")
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    if conn is None:
+                        conn = await asyncio.to_thread(
+                            sqlite3.connect, self._path, isolation_level=None, check_same_thread=False
+                        )
+                    await asyncio.to_thread(wal_checkpoint, conn)
+                    self.checkpoints += 1
+                except Exception:
+                    log.exception("database checkpoint failed")
+        finally:
+            if conn is not None:
+                conn.close()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
