@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
 from bot.core.identity import MemberKey
 from storage.dbthread import DatabaseThread
@@ -84,6 +84,35 @@ async def test_writes_run_on_the_database_thread(sqlite_app):
         stop()
     assert seen and {thread for thread, _ in seen} == {"database"}
     assert any(s.upper().startswith("INSERT INTO CHECKINS") for _, s in seen)
+
+
+async def test_sqlite_runs_in_place_on_database_threads_and_never_on_the_platform_loop(sqlite_app):
+    """The thread that executes each SQL statement, seen from inside SQLite.
+
+    On a database thread the statement runs on that very thread (no second driver thread to
+    hand it to); the platform loop's own engine hands its statements to aiosqlite's thread.
+    """
+    app = sqlite_app
+
+    def add_probe(dbapi_conn, _record) -> None:
+        dbapi_conn.create_function("running_thread", 0, lambda: threading.current_thread().name)
+
+    for engine in (app.command_db.engine, app.read_db.engine, app.db):
+        event.listen(engine.sync_engine, "connect", add_probe)
+    probe = text("SELECT running_thread()")
+
+    def whose(thread: DatabaseThread):
+        async def run() -> str:
+            async with thread.sessions() as s:
+                return (await s.execute(probe)).scalar_one()
+
+        return run
+
+    assert await app.command_db.run(whose(app.command_db)) == "database"
+    assert await app.read_db.run(whose(app.read_db)) == "database-read"
+    async with app.sessions() as s:
+        on_loop_engine = (await s.execute(probe)).scalar_one()
+    assert on_loop_engine not in ("database", "database-read", threading.current_thread().name)
 
 
 async def test_reads_run_on_their_own_thread_and_take_no_write_lock(sqlite_app):
