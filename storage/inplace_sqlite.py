@@ -7,10 +7,11 @@ eighty of them for one /progress, and under load each trip waited for the GIL ag
 those waits, not SQLite, were most of a command's time.
 
 `InPlaceConnection` offers the public methods SQLAlchemy's aiosqlite dialect calls
-(`cursor`, `execute`, `commit`, `rollback`, `close`, `create_function`, `stop`) as
-coroutines that finish without suspending, over a standard library connection. The
+(`cursor` and `execute`, awaited or used with `async with`; `commit`, `rollback`,
+`close`, `create_function`, `stop`) as coroutines that finish without suspending, over a
+standard library connection. The
 engine gets it through `create_async_engine`'s public `async_creator`, so SQLAlchemy's
-own dialect, pool and session machinery are unchanged.
+own dialect, pool and session machinery are unchanged, on SQLAlchemy 2.0 and 2.1 alike.
 
 Only `storage.db.make_engine(..., on_thread=True)` uses it, and only a DatabaseThread asks
 for that: on the platform's event loop a statement would stall every member at once.
@@ -19,7 +20,7 @@ for that: on the platform's event loop a statement would stall every member at o
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Any
 
 
@@ -59,37 +60,73 @@ class InPlaceCursor:
     def lastrowid(self) -> int | None:
         return self._cursor.lastrowid
 
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+
+class _Opened:
+    """What aiosqlite's `cursor()` and `execute()` return: awaited, or entered with `async with`."""
+
+    def __init__(self, cursor: InPlaceCursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, InPlaceCursor]:
+        return self._get().__await__()
+
+    async def _get(self) -> InPlaceCursor:
+        return self._cursor
+
+    async def __aenter__(self) -> InPlaceCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
+
 
 class InPlaceConnection:
     def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+        # Named as aiosqlite names its own: SQLAlchemy 2.1 checks it before commit and rollback.
+        self._connection: sqlite3.Connection | None = connection
 
-    async def cursor(self) -> InPlaceCursor:
-        return InPlaceCursor(self._connection.cursor())
+    @property
+    def _open(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise ValueError("no active connection")
+        return self._connection
 
-    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> InPlaceCursor:
-        return InPlaceCursor(self._connection.execute(sql, parameters))
+    def cursor(self) -> _Opened:
+        return _Opened(InPlaceCursor(self._open.cursor()))
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Opened:
+        return _Opened(InPlaceCursor(self._open.execute(sql, parameters)))
 
     async def commit(self) -> None:
-        self._connection.commit()
+        self._open.commit()
 
     async def rollback(self) -> None:
-        self._connection.rollback()
+        self._open.rollback()
 
     async def close(self) -> None:
-        self._connection.close()
+        self.stop()
 
     def stop(self) -> None:
-        self._connection.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     async def create_function(
         self, name: str, num_params: int, func: Callable[..., Any], deterministic: bool = False
     ) -> None:
-        self._connection.create_function(name, num_params, func, deterministic=deterministic)
+        self._open.create_function(name, num_params, func, deterministic=deterministic)
 
     @property
     def isolation_level(self) -> str | None:
-        return self._connection.isolation_level
+        return self._open.isolation_level
 
 
 def creator(path: str, timeout: float) -> Callable[[], Awaitable[InPlaceConnection]]:
