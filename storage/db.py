@@ -21,9 +21,9 @@ from storage.gate import WriteGate, gate_for
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CONNECT_TIMEOUT = 30.0
 # No commit copies the WAL back into the database (SQLite's default does, at 1,000 pages,
-# inside whichever commit crosses the mark). Each process's command DatabaseThread runs
-# `checkpoint` every CHECKPOINT_SECONDS instead, and SQLite checkpoints when a
-# process's last connection closes.
+# inside whichever commit crosses the mark). Each process's command DatabaseThread has
+# `wal_checkpoint` run in a worker thread every CHECKPOINT_SECONDS instead, and SQLite
+# checkpoints when a process's last connection closes.
 SQLITE_WAL_AUTOCHECKPOINT = 0
 CHECKPOINT_SECONDS = 2.0
 

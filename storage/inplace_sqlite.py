@@ -9,9 +9,9 @@ those waits, not SQLite, were most of a command's time.
 `InPlaceConnection` offers the public methods SQLAlchemy's aiosqlite dialect calls
 (`cursor` and `execute`, awaited or used with `async with`; `commit`, `rollback`,
 `close`, `create_function`, `stop`) as coroutines that finish without suspending, over a
-standard library connection. The
-engine gets it through `create_async_engine`'s public `async_creator`, so SQLAlchemy's
-own dialect, pool and session machinery are unchanged, on SQLAlchemy 2.0 and 2.1 alike.
+standard library connection. The engine gets it through `create_async_engine`'s public
+`async_creator`, so SQLAlchemy's own dialect, pool and session machinery are unchanged,
+on SQLAlchemy 2.0 and 2.1 alike.
 
 Only `storage.db.make_engine(..., on_thread=True)` uses it, and only a DatabaseThread asks
 for that: on the platform's event loop a statement would stall every member at once.
