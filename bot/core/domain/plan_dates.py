@@ -11,7 +11,7 @@ rounded up to weeks.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,17 +30,28 @@ class Span:
         return math.ceil(self.days / 7)
 
 
-def _lay(work: Iterable[tuple[float, float]]) -> float:
-    """The cursor rule: `(hours, earliest_hour)` pieces end to end, none before its earliest hour."""
+def _ends(work: Iterable[tuple[float, float]]) -> Iterator[float]:
+    """The cursor rule: `(hours, earliest_hour)` pieces end to end, none before its earliest hour.
+
+    Yields where each piece ends."""
     cursor = 0.0
     for h, earliest in work:
         cursor = max(cursor, earliest) + max(0.0, h)
-    return cursor
+        yield cursor
+
+
+def _lay(work: Iterable[tuple[float, float]]) -> float:
+    ends = list(_ends(work))
+    return ends[-1] if ends else 0.0
+
+
+def _weekly(hours_per_week: float, work: Iterable[tuple[float, int]]) -> Iterator[tuple[float, float]]:
+    return ((h, (earliest - 1) * hours_per_week) for h, earliest in work)
 
 
 def cursor_hours(hours_per_week: float, work: Iterable[tuple[float, int]]) -> float:
     """Hours from the start to the end of the last piece of `(hours, earliest_week)` work."""
-    return _lay((h, (earliest - 1) * hours_per_week) for h, earliest in work)
+    return _lay(_weekly(hours_per_week, work))
 
 
 def _span(start: date, hours_per_week: float, cursor: float) -> Span:
@@ -58,12 +69,7 @@ def prefix_finishes(start: date, hours_per_week: float, work: Iterable[tuple[flo
     """`span(start, hours_per_week, work[:n]).finish` for every n from 1, laid in one pass."""
     if hours_per_week <= 0:
         raise ValueError("hours_per_week must be positive")
-    finishes = []
-    cursor = 0.0
-    for h, earliest in work:
-        cursor = max(cursor, (earliest - 1) * hours_per_week) + max(0.0, h)
-        finishes.append(_span(start, hours_per_week, cursor).finish)
-    return finishes
+    return [_span(start, hours_per_week, end).finish for end in _ends(_weekly(hours_per_week, work))]
 
 
 def span_from(start: date, hours_per_week: float, work: Iterable[tuple[float, date]]) -> Span:
