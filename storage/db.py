@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +31,14 @@ CHECKPOINT_SECONDS = 2.0
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str | URL) -> str | None:
+    """The file a SQLite URL names (`~` expanded); None for an in-memory database or another backend."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return str(Path(u.database).expanduser())
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -80,9 +89,8 @@ def make_engine(url: str, on_thread: bool = False, **kwargs: Any) -> AsyncEngine
     """
     if is_sqlite(url):
         ensure_sqlite_dir(url)
-        database = make_url(url).database
-        if on_thread and database not in (None, "", ":memory:"):
-            path = str(Path(database).expanduser())
+        path = sqlite_file(url)
+        if on_thread and path is not None:
             kwargs["async_creator"] = inplace_sqlite.creator(path, SQLITE_CONNECT_TIMEOUT)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_CONNECT_TIMEOUT}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -157,23 +165,26 @@ def make_sessionmaker(engine: AsyncEngine, background: bool = False) -> async_se
 
 
 def wal_checkpoint(conn: sqlite3.Connection) -> tuple[int, int]:
-    """`checkpoint` on a standard library connection: (pages in the WAL, pages copied)."""
+    """Copy the SQLite WAL back into the database without blocking readers or writers.
+
+    Returns (pages in the WAL, pages copied). `conn` must be outside any transaction: a
+    checkpoint cannot run inside one. Blocks while it copies; the GIL is released meanwhile.
+    """
     _busy, log_pages, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     return int(log_pages), int(copied)
 
 
-async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:
-    """Copy the SQLite WAL back into the database without blocking readers or writers.
+def _checkpoint_file(path: str) -> tuple[int, int]:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        return wal_checkpoint(conn)
+    finally:
+        conn.close()
 
-    Returns (pages in the WAL, pages copied), or None on other databases. Runs on the
-    driver connection outside any transaction: a checkpoint cannot run inside one.
-    """
-    if engine.dialect.name != "sqlite":
+
+async def checkpoint(engine: AsyncEngine) -> tuple[int, int] | None:
+    """`wal_checkpoint` for `engine`'s SQLite file, in a worker thread; None on other databases."""
+    path = sqlite_file(engine.url)
+    if path is None:
         return None
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        _busy, log_pages, copied = await cursor.fetchone()
-        await cursor.close()
-    return int(log_pages), int(copied)
+    return await asyncio.to_thread(_checkpoint_file, path)

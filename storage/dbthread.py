@@ -21,13 +21,11 @@ import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.db import is_memory_sqlite, is_sqlite, make_engine, make_sessionmaker, wal_checkpoint
+from storage.db import make_engine, make_sessionmaker, sqlite_file, wal_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +45,12 @@ class DatabaseThread:
         self.engine: AsyncEngine = make_engine(url, on_thread=True, **engine_kwargs)
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine, background)
         self.checkpoints = 0
-        self._path = str(Path(make_url(url).database or "").expanduser())
+        self._path = sqlite_file(url)
         self._checkpointer: asyncio.Task[None] | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
-        if checkpoint_every is not None and is_sqlite(url) and not is_memory_sqlite(url):
+        if checkpoint_every is not None and self._path is not None:
             self._loop.call_soon_threadsafe(self._start_checkpoints, checkpoint_every)
 
     def _start_checkpoints(self, every: float) -> None:
