@@ -58,6 +58,7 @@ class DatabaseThread:
 
     async def _checkpoint_forever(self, every: float) -> None:
         conn: sqlite3.Connection | None = None
+        copying: asyncio.Future[tuple[int, int]] | None = None
         try:
             while True:
                 await asyncio.sleep(every)
@@ -66,11 +67,15 @@ class DatabaseThread:
                         conn = await asyncio.to_thread(
                             sqlite3.connect, self._path, isolation_level=None, check_same_thread=False
                         )
-                    await asyncio.to_thread(wal_checkpoint, conn)
+                    copying = asyncio.ensure_future(asyncio.to_thread(wal_checkpoint, conn))
+                    await asyncio.shield(copying)
                     self.checkpoints += 1
                 except Exception:
                     log.exception("database checkpoint failed")
         finally:
+            # Cancelled (the thread is closing): let a copy under way finish before its connection closes.
+            if copying is not None and not copying.done():
+                await asyncio.wait([copying])
             if conn is not None:
                 conn.close()
 
