@@ -7,7 +7,6 @@ chat theme; every colour pair below keeps text and marks well apart from the car
 from __future__ import annotations
 
 import struct
-import time
 import zlib
 from functools import lru_cache
 from pathlib import Path
@@ -52,20 +51,12 @@ def _mask(words: str, size: int, bold: bool) -> tuple[Image.Image, int, int]:
     return mask, left, top
 
 
-def breathe() -> None:
-    """Let the event loop's thread take the GIL now, rather than after the interpreter's 5 ms
-    switch interval: pictures are drawn in a worker thread, and a member's interaction waits
-    on the loop."""
-    time.sleep(0)
-
-
 def text(
     img: Image.Image, xy: tuple[float, float], words: str, size: int, colour: RGB, bold: bool = False
 ) -> None:
     """Like ImageDraw.text at `xy` (left, ascender), from the mask cache."""
     if not words:
         return
-    breathe()
     mask, left, top = _mask(words, size, bold)
     img.paste(colour, (round(xy[0]) + left, round(xy[1]) + top), mask)
 
@@ -126,7 +117,6 @@ def png(img: Image.Image) -> bytes:
     width, height = rgb.size
     raw = rgb.tobytes()
     stride = width * 3
-    breathe()
     rows = b"".join(b"\x00" + raw[i : i + stride] for i in range(0, len(raw), stride))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
     return (

@@ -124,8 +124,6 @@ def draw(spec: HeatmapSpec) -> bytes:
         else:
             fill = canvas.EMPTY
         img.paste(_cell(fill), box[:2])
-        if offset % 7 == 6:
-            canvas.breathe()
         if dd == spec.today:
             d.rounded_rectangle(
                 (box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), radius=4, outline=canvas.TEXT
