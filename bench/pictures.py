@@ -17,8 +17,8 @@ from datetime import timedelta
 from bench.context import Bench
 from bench.stats import Latency, figure, percentile
 from bot.core.pictures import burnup, community, heatmap, render, samples, skills
-from bot.runtime import SWITCH_INTERVAL
 from bot.core.replies import Image, Reply
+from bot.runtime import SWITCH_INTERVAL
 
 P99_TARGET_MS = 50.0
 STALL_TARGET_MS = 5.0
