@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -152,6 +155,58 @@ class GatedSession(AsyncSession):
     async def begin_read(self) -> None:
         """Start a read-only transaction: no gate, no write lock; a write in it fails (SQLite)."""
         await self.connection(execution_options={BEGIN_OPTION: "read"})
+
+
+class PinnedConnection:
+    """One connection kept for a series of write transactions, so that what lives on a
+    connection (a temporary table) outlives each commit while every transaction stays short.
+
+    `write()` is a transaction as `session.begin()` makes one for `sessions`: behind the
+    write gate on SQLite (a background writer's place in it if `sessions` is background's),
+    with the write lock taken up front.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        probe = sessions()
+        if not isinstance(probe.bind, AsyncEngine):
+            raise TypeError("PinnedConnection needs sessions bound to an engine")
+        self.engine: AsyncEngine = probe.bind
+        self._background = bool(probe.info.get(BACKGROUND_INFO))
+        key = gate_key(self.engine)
+        self._gate = gate_for(key) if key is not None else None
+        self._conn: AsyncConnection | None = None
+
+    async def __aenter__(self) -> PinnedConnection:
+        self._conn = await self.engine.connect()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    async def discard(self) -> None:
+        """Close the connection for good instead of returning it to the pool (its state is unknown)."""
+        if self._conn is not None:
+            await self._conn.invalidate()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        conn = self._conn
+        if conn is None:
+            raise RuntimeError("PinnedConnection is not open")
+        if self._gate is not None:
+            await self._gate.acquire(background=self._background)
+        try:
+            await conn.execution_options(**{BEGIN_OPTION: "write"})
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                await conn.execution_options(**{BEGIN_OPTION: None})
+        finally:
+            if self._gate is not None:
+                self._gate.release()
 
 
 def is_memory_sqlite(url: str) -> bool:

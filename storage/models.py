@@ -119,7 +119,7 @@ class Schedule(Base):
     """The next due instant (UTC) of one stream for one member."""
 
     __tablename__ = "schedules"
-    __table_args__ = (Index("ix_schedules_due", "enabled", "next_due_at"),)
+    __table_args__ = (Index("ix_schedules_due", "enabled", "next_due_at", "member_id"),)
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     stream: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -64,18 +64,23 @@ async def take_claim_turn(conn: AsyncConnection) -> None:
         await conn.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
 
 
-async def plan_written_join_order(conn: AsyncConnection, temporary_table: str) -> None:
+async def analyse_temporary(conn: AsyncConnection, temporary_table: str) -> None:
+    """Give a temporary table statistics (PostgreSQL; they get none of their own)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"ANALYZE {temporary_table}"))
+
+
+async def plan_written_join_order(conn: AsyncConnection) -> None:
     """PostgreSQL planner hints for the claim pass's INSERT ... SELECT and UPDATE ... FROM.
 
-    Temporary tables get no statistics of their own, so `temporary_table` is analysed. The
-    due rows were all written since the tables were last analysed, so the planner believes
-    there are few of them and may join the cohorts on the due time alone, filtering the rest
-    of the key row by row: quadratic in a peak minute. The written join order (each due
-    row, its member, then its cohort on the whole key) is kept for this transaction.
+    The due rows were all written since the tables were last analysed, so the planner
+    believes there are few of them and may join the cohorts (a temporary table, analysed
+    by `analyse_temporary`) on the due time alone, filtering the rest of the key row by
+    row: quadratic in a peak minute. The written join order (each due row, its member,
+    then its cohort on the whole key) is kept for this transaction.
     """
     if conn.dialect.name != "postgresql":
         return
-    await conn.execute(text(f"ANALYZE {temporary_table}"))
     await conn.execute(text("SET LOCAL join_collapse_limit = 1"))
     await conn.execute(text("SET LOCAL from_collapse_limit = 1"))
     await conn.execute(text("SET LOCAL enable_mergejoin = off"))

@@ -9,9 +9,12 @@ table, then one `INSERT ... SELECT ... ON CONFLICT DO NOTHING` queues every
 member's slot and one `UPDATE ... FROM` advances their schedules. The message is
 built when it is delivered, at the platform's pace.
 
-Each chunk of cohorts is one transaction. A row whose settings changed after the
-cohorts were read matches no cohort and waits for the next pass, so a pass never
-writes a due time worked out from stale settings. On PostgreSQL, claimers take
+The cohorts are written to the temporary table once per pass, on one pinned
+connection; then the due rows are claimed in chunks of about CHUNK_ROWS, cut by
+due instant and member id, one short transaction each, so a member's command
+waits for one chunk at most. A row whose settings changed after the cohorts were
+read matches no cohort and waits for the next pass, so a pass never writes a due
+time worked out from stale settings. On PostgreSQL, claimers take
 turns through a transaction-scoped advisory lock; the outbox's unique key stops a
 slot from being queued twice in any case. SQLite runs one process.
 
@@ -30,7 +33,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -56,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.domain import schedule
 from bot.core.services.due_times import reassess_anchor
 from storage import outbox_store
+from storage.db import PinnedConnection
 from storage.models import Member, OutboxMessage, Schedule
 from storage.outbox_status import Status
 from storage.types import UTCDateTime
@@ -224,14 +227,16 @@ def _match(dialect: str) -> Any:
     )
 
 
-# Rows per transaction: bounds how long one chunk holds SQLite's write lock, which
-# members' commands wait for (about 15 µs a row, so a chunk holds it for ~40 ms).
-CHUNK_ROWS = 2_500
+# Due rows per transaction: bounds how long one chunk holds SQLite's write lock, which
+# members' commands wait for (768 rows, three blocks, held it for 10-25 ms at a
+# 100,000-due peak minute, none over 50 ms; bench/load.py reports it under load).
+CHUNK_ROWS = 1_000
 # Due rows are counted per block of member ids, so that one instant, even one cohort,
 # can be split across chunks at a block boundary.
-MEMBER_BLOCK = 2_048
-# Cohort rows per INSERT into the temporary table.
+MEMBER_BLOCK = 256
+# Cohort rows per INSERT into the temporary table, and per write turn that fills it.
 COHORT_SLICE = 250
+COHORTS_PER_TURN = 1_000
 
 
 class _PassMemo:
@@ -304,16 +309,18 @@ class _Range:
 
     first: datetime
     last: datetime
-    lo: int | None = None
-    hi: int | None = None
+    lo: int
+    hi: int
 
     def where(self, due: Any, member: Any) -> list[Any]:
-        clauses = [due.between(self.first, self.last)]
-        if self.lo is not None:
-            clauses.append(or_(due > self.first, member >= self.lo))
-        if self.hi is not None:
-            clauses.append(or_(due < self.last, member <= self.hi))
-        return clauses
+        if self.first == self.last:
+            # One instant's slice: a range scan of the due index, which ends in the member id.
+            return [due == self.first, member.between(self.lo, self.hi)]
+        return [
+            due.between(self.first, self.last),
+            or_(due > self.first, member >= self.lo),
+            or_(due < self.last, member <= self.hi),
+        ]
 
 
 def _queue_statement(dialect: str, now: datetime, span: _Range, catchup: bool = False) -> Any:
@@ -415,99 +422,107 @@ async def _count_stale(conn: Any, now: datetime, span: _Range) -> int:
     return int((await conn.execute(stmt)).scalar_one())
 
 
-def _chunks(rows: list[Any]) -> Iterator[tuple[list[Any], _Range]]:
+def _spans(counts: list[Any]) -> Iterator[_Range]:
     """About CHUNK_ROWS due rows a chunk, cut between blocks of member ids.
 
-    `rows` are cohorts counted per (due instant, member block), in that order. A chunk
-    is a run of them; its cohorts are merged across blocks, so the temporary table holds
-    each cohort once and the statements match exactly the rows the chunk counted.
-    A generator, so that each chunk's merging runs between transactions, not all up front
-    on the event loop.
+    `counts` are due rows counted per (due instant, member block), in that order; a chunk
+    is a run of them.
     """
     run: list[Any] = []
     size = 0
-    for r in rows:
-        new_unit = not run or (run[-1].next_due_at, run[-1].block) != (r.next_due_at, r.block)
-        if new_unit and run and size + r.n > CHUNK_ROWS:
-            yield _merged(run)
+    for r in counts:
+        if run and size + r.n > CHUNK_ROWS:
+            yield _span(run)
             run, size = [], 0
         run.append(r)
         size += r.n
     if run:
-        yield _merged(run)
+        yield _span(run)
 
 
-def _merged(run: list[Any]) -> tuple[list[Any], _Range]:
-    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for r in run:
-        fields = dict(r._mapping)
-        n, _ = fields.pop("n"), fields.pop("block")
-        k = tuple(fields.values())
-        if k in merged:
-            merged[k]["n"] += n
-        else:
-            merged[k] = {**fields, "n": n}
-    span = _Range(
+def _span(run: list[Any]) -> _Range:
+    return _Range(
         run[0].next_due_at,
         run[-1].next_due_at,
         run[0].block * MEMBER_BLOCK,
         (run[-1].block + 1) * MEMBER_BLOCK - 1,
     )
-    return [SimpleNamespace(**m) for m in merged.values()], span
 
 
-async def _claim_chunk(
-    sessions: async_sessionmaker[AsyncSession],
-    cohorts: list[Any],
-    span: _Range,
-    now: datetime,
-    memo: _PassMemo,
-    stats: ClaimStats,
-) -> None:
-    # The schedule maths runs before the transaction: members wait for the write lock only
-    # while rows are written, not while due times are worked out.
-    planned = ClaimStats()
-    rows = [_plan_cohort(c, memo, planned) for c in cohorts]
-    async with sessions() as session, session.begin():
-        conn = await session.connection()
+@dataclass(frozen=True)
+class _Wanted:
+    """What the pass's cohorts ask to be written, summed over their members."""
+
+    pending: int
+    dropped: int
+    catchup: int
+
+    @classmethod
+    def of(cls, cohorts: list[Any], rows: list[dict[str, Any]]) -> _Wanted:
+        def total(test: Any) -> int:
+            return sum(c.n for c, r in zip(cohorts, rows, strict=True) if test(r))
+
+        return cls(
+            pending=total(lambda r: r["status"] == Status.PENDING),
+            dropped=total(lambda r: r["status"] == Status.DROPPED),
+            catchup=total(lambda r: r["catchup_period"] is not None),
+        )
+
+
+async def _fill_cohort_table(pinned: PinnedConnection, rows: list[dict[str, Any]]) -> None:
+    """The pass's cohorts, written once into a temporary table on the pinned connection, in
+    short turns; every chunk after that finds its rows' cohorts there."""
+    for start in range(0, len(rows), COHORTS_PER_TURN):
+        async with pinned.write() as conn:
+            if start == 0:
+                await conn.run_sync(create_cohort_table)
+            turn = rows[start : start + COHORTS_PER_TURN]
+            for at in range(0, len(turn), COHORT_SLICE):
+                await conn.execute(insert(_cohorts), turn[at : at + COHORT_SLICE])
+            if start + COHORTS_PER_TURN >= len(rows):
+                await outbox_store.analyse_temporary(conn, _cohorts.name)
+
+
+async def _claim_chunk(pinned: PinnedConnection, span: _Range, now: datetime, wanted: _Wanted) -> ClaimStats:
+    """Queue and advance one chunk's due rows in one transaction; what it wrote."""
+    done = ClaimStats()
+    async with pinned.write() as conn:
         dialect = conn.dialect.name
         await outbox_store.take_claim_turn(conn)
-        await conn.run_sync(create_cohort_table)
-        # In slices: their parameters are processed on the event loop, so each slice is short.
-        for start in range(0, len(rows), COHORT_SLICE):
-            await conn.execute(insert(_cohorts), rows[start : start + COHORT_SLICE])
-        await outbox_store.plan_written_join_order(conn, _cohorts.name)
-        wanted = {
-            status: sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["status"] == status)
-            for status in (Status.PENDING, Status.DROPPED)
-        }
-        if wanted[Status.PENDING] or wanted[Status.DROPPED]:
+        await outbox_store.plan_written_join_order(conn)
+        if wanted.pending or wanted.dropped:
             inserted = (await conn.execute(_queue_statement(dialect, now, span))).rowcount
-            stale = wanted[Status.DROPPED]
-            if inserted < stale + wanted[Status.PENDING] and stale and wanted[Status.PENDING]:
-                # Some slots were already queued; count which kind the new rows were.
+            if not wanted.pending:
+                stale = inserted
+            elif wanted.dropped and inserted:
                 stale = await _count_stale(conn, now, span)
-            planned.stale += min(stale, inserted)
-            planned.queued += inserted - min(stale, inserted)
-            planned.duplicate += wanted[Status.PENDING] + wanted[Status.DROPPED] - inserted
-        caught_up = sum(c.n for c, r in zip(cohorts, rows, strict=True) if r["catchup_period"] is not None)
-        if caught_up:
-            inserted = (await conn.execute(_queue_statement(dialect, now, span, catchup=True))).rowcount
-            planned.queued += inserted
-            planned.duplicate += caught_up - inserted
+            else:
+                stale = 0
+            done.stale += stale
+            done.queued += inserted - stale
+        if wanted.catchup:
+            done.queued += (await conn.execute(_queue_statement(dialect, now, span, catchup=True))).rowcount
         await conn.execute(_advance_statement(dialect, now, span))
-        await conn.run_sync(_cohorts.drop)
-    stats.add(planned)
+    return done
+
+
+def _counts_statement(now: datetime) -> Any:
+    """Due rows per (instant, member block), from the due index alone; only sizes chunks."""
+    block = (_S.c.member_id // MEMBER_BLOCK).label("block")
+    return (
+        select(_S.c.next_due_at, block, func.count().label("n"))
+        .where(_S.c.enabled.is_(True), _S.c.next_due_at <= now)
+        .group_by(_S.c.next_due_at, block)
+        .order_by(_S.c.next_due_at, block)
+    )
 
 
 def _cohorts_statement(now: datetime) -> Any:
-    block = (_S.c.member_id // MEMBER_BLOCK).label("block")
     return (
-        select(*_COHORT_COLUMNS, block, func.count().label("n"))
+        select(*_COHORT_COLUMNS, func.count().label("n"))
         .select_from(_S.join(_M, _M.c.id == _S.c.member_id))
         .where(_S.c.enabled.is_(True), _S.c.next_due_at <= now, _S.c.stream != "reassess")
-        .group_by(*_COHORT_COLUMNS, block)
-        .order_by(_S.c.next_due_at, block)
+        .group_by(*_COHORT_COLUMNS)
     )
 
 
@@ -517,6 +532,7 @@ _cohorts.indexes.clear()
 
 
 def create_cohort_table(sync_conn: Any) -> None:
+    _cohorts.drop(sync_conn, checkfirst=True)
     _cohorts.create(sync_conn)
     _COHORT_INDEXES[sync_conn.dialect.name].create(sync_conn)
 
@@ -524,15 +540,41 @@ def create_cohort_table(sync_conn: Any) -> None:
 async def _claim_cohorts(
     sessions: async_sessionmaker[AsyncSession], now: datetime, stats: ClaimStats
 ) -> None:
+    """Every due slot but reassessments: the cohorts read once, then the rows in chunks.
+
+    The cohorts and the chunk sizes are read in one read transaction, without the write
+    lock. The schedule maths runs once per cohort before any transaction, so members wait
+    for the write lock only while rows are written.
+    """
     async with sessions() as session:
         conn = await session.connection()
         # Fetched in partitions, so turning rows into Python values gives the loop back often.
         result = await conn.stream(_cohorts_statement(now))
         cohorts = [r async for part in result.partitions(COHORT_SLICE) for r in part]
+        counts = (await conn.execute(_counts_statement(now))).all() if cohorts else []
         await session.commit()
+    if not cohorts:
+        return
     memo = _PassMemo(now)
-    for chunk, span in _chunks(cohorts):
-        await _claim_chunk(sessions, chunk, span, now, memo, stats)
+    planned = ClaimStats()
+    rows = [_plan_cohort(c, memo, planned) for c in cohorts]
+    wanted = _Wanted.of(cohorts, rows)
+    done = ClaimStats()
+    async with PinnedConnection(sessions) as pinned:
+        try:
+            await _fill_cohort_table(pinned, rows)
+            for span in _spans(counts):
+                done.add(await _claim_chunk(pinned, span, now, wanted))
+            async with pinned.write() as conn:
+                await conn.run_sync(_cohorts.drop)
+        except BaseException:
+            await pinned.discard()  # the temporary table may be left on it
+            raise
+    # A row that matched no cohort when its chunk ran (its settings changed meanwhile) or
+    # whose slot was already in the outbox is counted here, and waits for the next pass.
+    done.duplicate = wanted.pending + wanted.dropped + wanted.catchup - done.queued - done.stale
+    stats.add(planned)
+    stats.add(done)
 
 
 async def _claim_reassessments(

@@ -104,9 +104,10 @@ async def test_a_pass_is_split_into_transactions_of_bounded_size_even_inside_one
     chunks = []
     real = claims._claim_chunk
 
-    async def spy(sessions, cohorts, span, now, memo, stats):
-        chunks.append(sum(c.n for c in cohorts))
-        await real(sessions, cohorts, span, now, memo, stats)
+    async def spy(pinned, span, now, wanted):
+        done = await real(pinned, span, now, wanted)
+        chunks.append(done.queued)
+        return done
 
     monkeypatch.setattr(claims, "CHUNK_ROWS", 12)
     monkeypatch.setattr(claims, "MEMBER_BLOCK", 4)
@@ -146,10 +147,19 @@ async def test_a_retry_sends_the_message_that_was_first_built(sapp, messenger):
     assert reply_to_dict(sent.reply) == built["reply"]
 
 
-async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(any_db_url, shared_catalog):
-    """Queued, stale, duplicate, blocked, paused and unschedulable cohorts in one pass."""
+@pytest.mark.parametrize("one_row_chunks", [False, True], ids=["default chunks", "one row a chunk"])
+async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(
+    any_db_url, shared_catalog, monkeypatch, one_row_chunks
+):
+    """Queued, stale, duplicate, blocked, paused and unschedulable cohorts in one pass;
+    cut into one-row chunks, the pass writes and counts exactly the same."""
+    import bot.scheduler.claims as claims
     from bot.core.clock import FrozenClock
     from tests.scheduler.conftest import make_app
+
+    if one_row_chunks:
+        monkeypatch.setattr(claims, "CHUNK_ROWS", 1)
+        monkeypatch.setattr(claims, "MEMBER_BLOCK", 1)
 
     now = datetime(2026, 3, 3, 19, 30, tzinfo=UTC)
     app = make_app(any_db_url, FrozenClock(now), shared_catalog)
@@ -206,3 +216,77 @@ async def test_every_kind_of_cohort_is_claimed_the_same_way_on_each_database(any
         assert (again.queued, again.stale, again.duplicate, again.skipped, again.errors) == (0, 0, 0, 0, 0)
     finally:
         await app.close()
+
+
+async def test_a_pass_writes_its_cohorts_once_however_many_chunks_it_takes(sapp, monkeypatch):
+    """The schedule maths and the cohort table are per pass, not per chunk: 40 members with
+    the same settings are one cohort row, written once, for eleven chunks."""
+    from sqlalchemy import event
+
+    import bot.scheduler.claims as claims
+
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    await seed(sapp, 40, due)
+    monkeypatch.setattr(claims, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(claims, "MEMBER_BLOCK", 4)
+    cohort_rows, chunks = [], []
+
+    def count(_conn, _cursor, statement, parameters, _ctx, many):
+        flat = " ".join(statement.split()).lower()
+        if flat.startswith("insert into claim_cohorts"):
+            cohort_rows.append(len(parameters) if many else 1)
+        elif flat.startswith("update schedules") and "claim_cohorts" in flat:
+            chunks.append(1)
+
+    event.listen(sapp.db.sync_engine, "before_cursor_execute", count)
+    try:
+        stats = await claim_due(sapp.sessions, due, batch=128)
+    finally:
+        event.remove(sapp.db.sync_engine, "before_cursor_execute", count)
+    assert stats.queued == 40 and stats.duplicate == 0
+    assert len(chunks) == 11, "member ids 1-40 in blocks of 4: ids 1-3, nine blocks of 4, then 40"
+    assert sum(cohort_rows) == 1
+
+
+async def test_a_chunk_inside_one_instant_reads_only_its_own_slice_of_the_due_index(sapp, monkeypatch):
+    """SQLite's plan for a chunk cut inside one instant: a range of the due index on the member
+    id, not a walk over every member due at that instant."""
+    from sqlalchemy import event
+
+    import bot.scheduler.claims as claims
+
+    if sapp.db.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan")
+    due = datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    await seed(sapp, 40, due)
+    monkeypatch.setattr(claims, "CHUNK_ROWS", 8)
+    monkeypatch.setattr(claims, "MEMBER_BLOCK", 8)
+    plans: dict[str, list[str]] = {}
+
+    def explain(conn, cursor, statement, parameters, _ctx, many):
+        flat = " ".join(statement.split()).lower()
+        if flat.startswith("insert into outbox") and "claim_cohorts" in flat:
+            name = "queue"
+        elif flat.startswith("update schedules") and "claim_cohorts" in flat:
+            name = "advance"
+        else:
+            return
+        if many or name in plans:
+            return
+        raw = conn.connection.dbapi_connection.cursor()
+        try:
+            raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans[name] = [str(r[3]) for r in raw.fetchall()]
+        finally:
+            raw.close()
+
+    event.listen(sapp.db.sync_engine, "before_cursor_execute", explain)
+    try:
+        stats = await claim_due(sapp.sessions, due, batch=128)
+    finally:
+        event.remove(sapp.db.sync_engine, "before_cursor_execute", explain)
+    assert stats.queued == 40
+    for name in ("queue", "advance"):
+        searches = [line for line in plans[name] if "schedules USING" in line]
+        assert searches, plans[name]
+        assert all("member_id>? AND member_id<?" in line for line in searches), plans[name]

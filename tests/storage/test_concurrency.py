@@ -278,3 +278,61 @@ async def test_a_background_writer_that_waited_its_patience_goes_first(monkeypat
 
     monkeypatch.setattr(gate_module, "BACKGROUND_PATIENCE", 0.02)
     assert await _claim_then_member(WriteGate(), 0.03) == ["claim chunk", "member"]
+
+
+async def test_a_pinned_connection_keeps_its_temporary_table_and_writes_behind_the_gate(sqlite_db_url):
+    """Each `write()` waits its turn at the gate as a background writer (members first) and
+    takes the write lock up front; a temporary table made in one turn is there in the next."""
+    from storage.db import PinnedConnection, gate_key, make_engine, make_sessionmaker
+    from storage.gate import gate_for
+
+    engine = make_engine(sqlite_db_url)
+    sessions = make_sessionmaker(engine, background=True)
+    gate = gate_for(gate_key(engine))
+    try:
+        async with PinnedConnection(sessions) as pinned:
+            async with pinned.write() as conn:
+                await conn.execute(text("CREATE TEMPORARY TABLE scratch (n INTEGER)"))
+                await conn.execute(text("INSERT INTO scratch VALUES (1)"))
+            await gate.acquire()  # a member's turn is under way
+            order: list[str] = []
+
+            async def pinned_turn() -> None:
+                async with pinned.write() as conn:
+                    order.append("pinned")
+                    # BEGIN IMMEDIATE: a second connection cannot write meanwhile.
+                    other = await asyncio.to_thread(_try_write, sqlite_db_url)
+                    assert other == "locked"
+                    assert (await conn.execute(text("SELECT n FROM scratch"))).scalar_one() == 1
+
+            async def member_turn() -> None:
+                await gate.acquire()
+                order.append("member")
+                gate.release()
+
+            task = asyncio.ensure_future(pinned_turn())
+            await asyncio.sleep(0.02)
+            member = asyncio.ensure_future(member_turn())
+            await asyncio.sleep(0.02)
+            assert order == []
+            gate.release()
+            await asyncio.gather(task, member)
+            assert order == ["member", "pinned"]
+    finally:
+        await engine.dispose()
+
+
+def _try_write(url: str) -> str:
+    import sqlite3
+
+    from storage.db import sqlite_file
+
+    conn = sqlite3.connect(sqlite_file(url), timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return "wrote"
+    except sqlite3.OperationalError as exc:
+        return "locked" if "locked" in str(exc) else str(exc)
+    finally:
+        conn.close()
