@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import update
@@ -35,7 +36,9 @@ def periods_of(d: date) -> tuple[str, str, str]:
     return ALL, month_key(d), week_key(d)
 
 
+@cache
 def _upsert(dialect: str) -> Any:
+    """Built once per dialect: `excluded` builds a whole column collection each time it is read."""
     ins = (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
     return ins.on_conflict_do_update(
         index_elements=["member_id", "period"],
