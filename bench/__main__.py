@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import json
 import logging
 import os
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even when configured")
     args = parser.parse_args(argv)
+    faulthandler.enable()  # a crash inside a C extension still leaves every thread's stack
     only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in only if n not in BENCHMARKS]
     if unknown:
