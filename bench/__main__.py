@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import faulthandler
+import io
 import json
 import logging
 import os
@@ -124,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS)
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even when configured")
     args = parser.parse_args(argv)
-    faulthandler.enable()  # a crash inside a C extension still leaves every thread's stack
+    if not faulthandler.is_enabled():  # pytest's own is on when the smoke test runs this
+        with contextlib.suppress(io.UnsupportedOperation):  # stderr captured, not a file
+            faulthandler.enable()  # a crash inside a C extension still leaves every thread's stack
     only = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = [n for n in only if n not in BENCHMARKS]
     if unknown:
