@@ -117,30 +117,18 @@ def gate_key(engine: AsyncEngine) -> str | None:
 BACKGROUND_INFO = "companion_background"
 
 
-class _Begin:
-    """`session.begin()` behind the write gate: the gate first, then BEGIN IMMEDIATE."""
-
-    def __init__(self, session: GatedSession, gate: WriteGate) -> None:
-        self._session = session
-        self._gate = gate
-        self._tx: Any = None
-
-    async def __aenter__(self) -> Any:
-        await self._gate.acquire(background=bool(self._session.info.get(BACKGROUND_INFO)))
-        try:
-            self._tx = AsyncSession.begin(self._session)
-            entered = await self._tx.__aenter__()
-            await self._session.connection(execution_options={BEGIN_OPTION: "write"})
-            return entered
-        except BaseException:
-            self._gate.release()
-            raise
-
-    async def __aexit__(self, *exc: Any) -> Any:
-        try:
-            return await self._tx.__aexit__(*exc)
-        finally:
-            self._gate.release()
+@asynccontextmanager
+async def write_turn(gate: WriteGate | None, background: bool) -> AsyncIterator[None]:
+    """A turn at the write gate (`gate` None: no gate, as on PostgreSQL), given back however
+    the block ends; a `background` writer queues behind the members waiting."""
+    if gate is None:
+        yield
+        return
+    await gate.acquire(background=background)
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 class GatedSession(AsyncSession):
@@ -150,7 +138,15 @@ class GatedSession(AsyncSession):
         key = gate_key(self.bind) if isinstance(self.bind, AsyncEngine) else None
         if key is None:
             return super().begin()
-        return _Begin(self, gate_for(key))
+        return self._gated_begin(gate_for(key))
+
+    @asynccontextmanager
+    async def _gated_begin(self, gate: WriteGate) -> AsyncIterator[Any]:
+        """The gate first, then BEGIN IMMEDIATE."""
+        async with write_turn(gate, bool(self.info.get(BACKGROUND_INFO))):
+            async with AsyncSession.begin(self) as tx:
+                await self.connection(execution_options={BEGIN_OPTION: "write"})
+                yield tx
 
     async def begin_read(self) -> None:
         """Start a read-only transaction: no gate, no write lock; a write in it fails (SQLite)."""
@@ -195,18 +191,13 @@ class PinnedConnection:
         conn = self._conn
         if conn is None:
             raise RuntimeError("PinnedConnection is not open")
-        if self._gate is not None:
-            await self._gate.acquire(background=self._background)
-        try:
+        async with write_turn(self._gate, self._background):
             await conn.execution_options(**{BEGIN_OPTION: "write"})
             try:
                 async with conn.begin():
                     yield conn
             finally:
                 await conn.execution_options(**{BEGIN_OPTION: None})
-        finally:
-            if self._gate is not None:
-                self._gate.release()
 
 
 def is_memory_sqlite(url: str) -> bool:
