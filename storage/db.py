@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -103,14 +104,28 @@ def make_engine(url: str, on_thread: bool = False, **kwargs: Any) -> AsyncEngine
     return create_async_engine(url, **kwargs)
 
 
+_GATE_KEYS: weakref.WeakKeyDictionary[Engine, str | None] = weakref.WeakKeyDictionary()
+
+
 def gate_key(engine: AsyncEngine) -> str | None:
-    """Which write gate serves `engine`: its SQLite file, or None (PostgreSQL needs none)."""
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if database in (None, "", ":memory:"):
-        return f"memory:{id(engine.sync_engine)}"
-    return str(Path(database).expanduser().resolve())
+    """Which write gate serves `engine`: its SQLite file, or None (PostgreSQL needs none).
+
+    Kept per engine: every write transaction asks, and resolving the path touches the disk.
+    """
+    sync = engine.sync_engine
+    try:
+        return _GATE_KEYS[sync]
+    except KeyError:
+        pass
+    key: str | None = None
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if database in (None, "", ":memory:"):
+            key = f"memory:{id(sync)}"
+        else:
+            key = str(Path(database).expanduser().resolve())
+    _GATE_KEYS[sync] = key
+    return key
 
 
 # Session.info key marking a background writer's sessions (see storage.gate).
