@@ -41,7 +41,9 @@ class _NullMessenger:
 
 async def ours_start(url: str) -> None:
     from bench.seed import T0, bench_settings
+    from bench.stats import rss_mb
     from bot.core.clock import FrozenClock
+    from bot.core.pictures import process, render, samples
     from bot.runtime import build_app
     from bot.scheduler.service import claim_pass, start_scheduler
 
@@ -50,7 +52,10 @@ async def ours_start(url: str) -> None:
     await claim_pass(app)  # what the claim job does first; nothing is due at T0
     handle = start_scheduler(app, _NullMessenger())  # type: ignore[arg-type]
     await asyncio.sleep(0)
-    _report(took=time.perf_counter() - t)
+    took = time.perf_counter() - t
+    await asyncio.to_thread(render.draw_png, samples.skill_spec())  # the picture process has warmed up
+    pictures = sum(rss_mb(pid) for pid in process.WORKER.pids())
+    _report(took=took, pictures_mb=pictures)
     await handle.stop()
     await app.close()
 

@@ -66,10 +66,11 @@ async def time_async(fn: Callable[[], Awaitable[Any]]) -> float:
     return time.perf_counter() - start
 
 
-def rss_mb() -> float:
-    """Current resident set size in MB (Linux /proc, else the peak from getrusage)."""
+def rss_mb(pid: int | None = None) -> float:
+    """Current resident set size in MB of this process or `pid` (Linux /proc, else this
+    process's peak from getrusage)."""
     try:
-        with open(f"/proc/{os.getpid()}/status") as f:
+        with open(f"/proc/{pid or os.getpid()}/status") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, ge=10)
     outbox_max_attempts: int = Field(default=8, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
+    # Processes that draw pictures beside the bot (0: draw them in a thread of the bot's own).
+    picture_processes: int = Field(default=1, ge=0, le=8)
 
     papers_live: Literal["off", "arxiv"] = "off"
     papers_arxiv_categories: Annotated[list[str], NoDecode] = Field(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.engine import Engine
+from bot.core.pictures import process as pictures
 from bot.core.ports import Messenger
 from bot.scheduler.pauses import DeliveryPauses
 from content.loader import load_catalog
@@ -93,6 +94,10 @@ SWITCH_INTERVAL = 0.001
 def build_app(settings: Settings, clock: Clock | None = None, catalog: Catalog | None = None) -> App:
     """Everything a platform runner needs. Nothing connects until it is used."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    if pictures.WORKER.processes != settings.picture_processes:
+        pictures.WORKER.close()
+        pictures.WORKER.processes = settings.picture_processes
+    pictures.WORKER.warm()
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     command_db = read_db = None

@@ -11,7 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from bot.core.pictures import burnup, canvas, community, community_card, heatmap, render, samples, skills
+from bot.core.pictures import (
+    burnup,
+    canvas,
+    community,
+    community_card,
+    heatmap,
+    process,
+    render,
+    samples,
+    skills,
+)
 from bot.core.replies import Image, Reply
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -146,7 +156,7 @@ def test_the_cache_is_bounded():
     assert len(cache) == 2 and cache.get(bytes([0])) is None
 
 
-async def test_draw_reply_draws_in_a_worker_thread(monkeypatch):
+async def test_with_the_picture_process_off_draw_reply_draws_in_a_worker_thread(monkeypatch):
     render.CACHE.clear()
     seen: list[str] = []
     real = render._DRAW[skills.SkillSpec]
@@ -155,19 +165,21 @@ async def test_draw_reply_draws_in_a_worker_thread(monkeypatch):
         seen.append(threading.current_thread().name)
         return real(spec)
 
+    monkeypatch.setattr(process.WORKER, "processes", 0)
     monkeypatch.setitem(render._DRAW, skills.SkillSpec, spy)
     reply = Reply(images=(Image("s.png", "alt", spec=samples.skill_spec()),))
     drawn = await render.draw_reply(reply)
-    assert drawn.images[0].png.startswith(PNG)
+    assert drawn.images[0].png == real(samples.skill_spec())
     assert seen and seen[0] != threading.main_thread().name
 
 
-async def test_a_picture_that_fails_is_dropped_and_the_text_stays(monkeypatch):
+async def test_a_picture_that_fails_in_a_thread_is_dropped_and_the_text_stays(monkeypatch):
     render.CACHE.clear()
 
     def broken(_spec):
         raise RuntimeError("no")
 
+    monkeypatch.setattr(process.WORKER, "processes", 0)
     monkeypatch.setitem(render._DRAW, skills.SkillSpec, broken)
     reply = Reply(text="numbers", images=(Image("s.png", "alt", spec=samples.skill_spec()),))
     drawn = await render.draw_reply(reply)

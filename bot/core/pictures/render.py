@@ -1,10 +1,11 @@
 """Drawing a reply's pictures: off the event loop, and once per distinct input.
 
-`draw_reply` runs every undrawn picture of a reply in a worker thread (`asyncio.to_thread`), so
-the loop that talks to the platform never waits on Pillow. Results are kept in a bounded LRU
-keyed by a hash of the picture's inputs, so pressing the same button twice draws once.
-A picture that fails to draw is dropped with a log line: the reply's text still carries every
-number.
+`draw_reply` sends every undrawn picture of a reply to the picture process
+(`bot.core.pictures.process`) and awaits them together, so neither the loop that talks to the
+platform nor the database threads wait on Pillow; with the process off (`PICTURE_PROCESSES=0`)
+or gone, they are drawn in a worker thread instead. Results are kept in a bounded LRU keyed by
+a hash of the picture's inputs, so pressing the same button twice draws once. A picture that
+fails to draw is dropped with a log line: the reply's text still carries every number.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from bot.core.pictures import burnup, community, heatmap, skills
+from bot.core.pictures.process import WORKER
 from bot.core.replies import Image, Reply
 
 log = logging.getLogger(__name__)
@@ -80,35 +83,63 @@ def key_of(spec: Any) -> bytes:
     return hashlib.sha256(repr(spec).encode("utf-8")).digest()
 
 
-def draw_png(spec: Any) -> bytes:
-    """PNG bytes for a spec, from the cache when these inputs were drawn before (blocking)."""
+def drawer_for(spec: Any) -> Callable[[Any], bytes]:
     drawer = _DRAW.get(type(spec))
     if drawer is None:
         raise TypeError(f"no picture for {type(spec).__name__}")
+    return drawer
+
+
+def _draw_here(spec: Any) -> bytes:
+    with _DRAWING:  # one drawing at a time: FreeType faces are shared, and one core is enough
+        return drawer_for(spec)(spec)
+
+
+def draw_png(spec: Any) -> bytes:
+    """PNG bytes for a spec, from the cache when these inputs were drawn before (blocking: the
+    picture process draws it while this thread waits without the GIL)."""
+    drawer_for(spec)
     key = key_of(spec)
     found = CACHE.get(key)
     if found is None:
-        with _DRAWING:  # one drawing at a time: FreeType faces are shared, and one core is enough
-            found = CACHE.peek(key) or drawer(spec)  # another thread may have drawn it meanwhile
+        future = WORKER.submit(spec)
+        if future is not None:
+            future.exception()  # waits
+            found = _draw_here(spec) if WORKER.lost(future) else future.result()
+        else:
+            found = CACHE.peek(key) or _draw_here(spec)  # another thread may have drawn it meanwhile
         CACHE.put(key, found)
     return found
 
 
-def _draw_all(images: tuple[Image, ...]) -> tuple[Image, ...]:
-    out = []
-    for image in images:
-        if image.png or image.spec is None:
-            out.append(image)
-            continue
-        try:
-            out.append(replace(image, png=draw_png(image.spec)))
-        except Exception:
-            log.exception("could not draw %s", image.filename)
-    return tuple(out)
+async def _draw(image: Image) -> Image | None:
+    spec = image.spec
+    try:
+        key = key_of(spec)
+        found = CACHE.get(key)
+        if found is None:
+            drawer_for(spec)
+            future = WORKER.submit(spec)
+            if future is not None:
+                await asyncio.wait([asyncio.wrap_future(future)])
+            if future is None or WORKER.lost(future):
+                found = await asyncio.to_thread(_draw_here, spec)
+            else:
+                found = future.result()
+            CACHE.put(key, found)
+        return replace(image, png=found)
+    except Exception:
+        log.exception("could not draw %s", image.filename)
+        return None
 
 
 async def draw_reply(reply: Reply) -> Reply:
-    """The reply with every picture drawn (in one worker-thread hand-off)."""
+    """The reply with every picture drawn, the undrawn ones side by side."""
     if not any(i.spec is not None and not i.png for i in reply.images):
         return reply
-    return replace(reply, images=await asyncio.to_thread(_draw_all, reply.images))
+    drawn = await asyncio.gather(*(_kept(i) if i.png or i.spec is None else _draw(i) for i in reply.images))
+    return replace(reply, images=tuple(i for i in drawn if i is not None))
+
+
+async def _kept(image: Image) -> Image:
+    return image
