@@ -36,7 +36,7 @@ from bot.ops.looplag import LoopLagProbe
 from bot.runtime import App, build_app, settle_heap
 from bot.scheduler.service import claim_pass, make_dispatcher
 from storage.db import checkpoint, gate_key
-from storage.gate import WaitHistogram, gate_for
+from storage.gate import WaitHistogram, local_gate
 from storage.models import Member, OutboxMessage, Schedule
 
 COMMANDS = 200
@@ -181,7 +181,7 @@ async def _window(app: App, kind: str, history: list[MemberKey], plain: list[Mem
     await app.engine.flush_activity()
     settle_heap()
     key = gate_key(app.db)
-    gate = gate_for(key) if key else None
+    gate = local_gate(key) if key else None
     if gate is not None:
         gate.waits, gate.background_waits, gate.holds = WaitHistogram(), WaitHistogram(), WaitHistogram()
     dispatcher = make_dispatcher(app, MemoryMessenger(platform="discord"))

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = Field(default=30.0, gt=0)
     scheduler_batch_size: int = Field(default=500, gt=0)
+    # Run the claim pass in a process of its own (false: on a thread of the bot's process).
+    claim_process: bool = True
     discord_rate_per_second: float = Field(default=46.0, gt=0)
     slack_rate_per_second: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: float = Field(default=120.0, ge=10)

@@ -18,12 +18,14 @@ from bot.core.ports import Messenger
 from bot.scheduler.pauses import DeliveryPauses
 from content.loader import load_catalog
 from content.schema import Catalog
-from storage.db import CHECKPOINT_SECONDS, is_memory_sqlite, make_engine, make_sessionmaker
+from storage.db import CHECKPOINT_SECONDS, gate_key, is_memory_sqlite, make_engine, make_sessionmaker
 from storage.dbthread import DatabaseThread
+from storage.gate import local_gate
 
 if TYPE_CHECKING:
     from bot.ops.metrics import Metrics
     from bot.papers_live.client import ArxivClient
+    from bot.scheduler.claim_process import ClaimProcess
 
 
 def _not_connected() -> bool:
@@ -66,6 +68,18 @@ class App:
     # Where read-only commands do theirs, so they never queue behind writers on one thread.
     read_db: DatabaseThread | None = None
     _scheduler_db: DatabaseThread | None = field(default=None, init=False, repr=False)
+    _claim_process: ClaimProcess | None = field(default=None, init=False, repr=False)
+
+    def claim_process(self) -> ClaimProcess | None:
+        """The claim pass's own process, started on the first pass; None when it is switched off
+        or the database is in memory (a child could not see it)."""
+        if self._claim_process is None and self.settings.claim_process and self.command_db is not None:
+            from bot.scheduler.claim_process import ClaimProcess
+
+            key = gate_key(self.db)
+            gate = local_gate(key) if key is not None else None
+            self._claim_process = ClaimProcess(self.settings, self.catalog, gate)
+        return self._claim_process
 
     def scheduler_db(self) -> DatabaseThread | None:
         """The claim pass's own database thread, started on first use; None where commands have none."""
@@ -76,6 +90,8 @@ class App:
         return self._scheduler_db
 
     async def close(self) -> None:
+        if self._claim_process is not None:
+            await self._claim_process.close()
         try:
             await self.engine.flush_activity()
         finally:

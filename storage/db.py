@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import inplace_sqlite
-from storage.gate import WriteGate, gate_for
+from storage.gate import Gate, gate_for
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CONNECT_TIMEOUT = 30.0
@@ -133,7 +133,7 @@ BACKGROUND_INFO = "companion_background"
 
 
 @asynccontextmanager
-async def write_turn(gate: WriteGate | None, background: bool) -> AsyncIterator[None]:
+async def write_turn(gate: Gate | None, background: bool) -> AsyncIterator[None]:
     """A turn at the write gate (`gate` None: no gate, as on PostgreSQL), given back however
     the block ends; a `background` writer queues behind the members waiting."""
     if gate is None:
@@ -156,7 +156,7 @@ class GatedSession(AsyncSession):
         return self._gated_begin(gate_for(key))
 
     @asynccontextmanager
-    async def _gated_begin(self, gate: WriteGate) -> AsyncIterator[Any]:
+    async def _gated_begin(self, gate: Gate) -> AsyncIterator[Any]:
         """The gate first, then BEGIN IMMEDIATE."""
         async with write_turn(gate, bool(self.info.get(BACKGROUND_INFO))):
             async with AsyncSession.begin(self) as tx:

@@ -19,6 +19,7 @@ import asyncio
 import threading
 import time
 from collections import deque
+from typing import Protocol
 
 # Seconds a background writer yields to members before it is served in its turn anyway.
 BACKGROUND_PATIENCE = 1.0
@@ -120,17 +121,45 @@ class WriteGate:
         return len(self._waiters) + len(self._background)
 
 
+class Gate(Protocol):
+    """What a writer needs of a gate: a `WriteGate`, or a stand-in for one held by another
+    process (the claim process asks the bot's gate for each of its turns)."""
+
+    async def acquire(self, background: bool = False) -> float: ...
+
+    def release(self) -> None: ...
+
+
 _gates: dict[str, WriteGate] = {}
+_stand_ins: dict[str, Gate] = {}
 _registry_lock = threading.Lock()
 
 
-def gate_for(key: str) -> WriteGate:
+def gate_for(key: str) -> Gate:
     """The process's one gate for a database (key: the resolved SQLite path)."""
+    with _registry_lock:
+        found = _stand_ins.get(key)
+        if found is not None:
+            return found
+        gate = _gates.get(key)
+        if gate is None:
+            gate = _gates[key] = WriteGate()
+        return gate
+
+
+def local_gate(key: str) -> WriteGate:
+    """This process's own gate for a database, for whoever measures or lends its turns."""
     with _registry_lock:
         gate = _gates.get(key)
         if gate is None:
             gate = _gates[key] = WriteGate()
         return gate
+
+
+def stand_in(key: str, gate: Gate) -> None:
+    """Have every writer in this process take its turns for `key` from `gate` instead."""
+    with _registry_lock:
+        _stand_ins[key] = gate
 
 
 def all_gates() -> dict[str, WriteGate]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -14,6 +15,11 @@ from content.loader import load_default_catalog
 from tests.databases import chosen_backend, fresh_database, postgres_url, suite_backend
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+# Most tests run the claim pass in process: starting a claim process costs about a second per
+# app. tests/scheduler/test_claim_process.py and the bot-process tests that set CLAIM_PROCESS
+# themselves run it in its own process, as a deployed bot does by default.
+os.environ.setdefault("CLAIM_PROCESS", "false")
 
 
 def backends() -> list:

@@ -27,6 +27,7 @@ from bot.core.community.buddy_rounds import run_due_rounds
 from bot.core.ports import Messenger
 from bot.papers_live.source import refresh_if_due
 from bot.runtime import App
+from bot.scheduler.claim_process import ClaimProcessLost
 from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_digest import enqueue_digests
 from bot.scheduler.community_papers import enqueue_community_papers
@@ -34,6 +35,7 @@ from bot.scheduler.dispatcher import Dispatcher, DrainStats
 from bot.scheduler.pauses import DeliveryPauses
 from bot.scheduler.ratelimit import RateLimiter, platform_limiter
 from bot.scheduler.retention import prune
+from content.schema import Catalog
 from storage.db import make_sessionmaker
 
 log = logging.getLogger(__name__)
@@ -71,32 +73,43 @@ def make_dispatcher(app: App, messenger: Messenger, limiter: RateLimiter | None 
 async def claim_pass(app: App, now: datetime | None = None, seed: bool = True) -> ClaimStats:
     """Queue everything due at `now` (default: the app's clock): member slots and community posts.
 
-    The pass runs on the app's scheduler database thread, so neither its statements nor its
-    Python work (cohort planning, parameter processing) take turns on the event loop.
+    The pass runs in the claim process (`bot.scheduler.claim_process`), so its Python work
+    (cohort planning, statements, buddy matching) never competes with members' commands for
+    this process's GIL; its SQLite writes take their turns at this process's write gate. Where
+    there is no claim process (CLAIM_PROCESS=false, an in-memory database) or it is lost, the
+    pass runs on the app's scheduler database thread instead, off the event loop all the same.
     """
     now = now or app.clock.now()
+    process = app.claim_process()
+    if process is not None:
+        try:
+            return await process.claim(now, seed)
+        except ClaimProcessLost:
+            log.warning("the claim process ended during a pass; running it here instead")
     thread = app.scheduler_db()
+    catalog, batch = app.catalog, app.settings.scheduler_batch_size
     if thread is None:
-        return await _claim_pass(app, app.sessions, now, seed)
-    return await thread.run(lambda: _claim_pass(app, thread.sessions, now, seed))
+        return await run_pass(catalog, batch, app.sessions, now, seed)
+    return await thread.run(lambda: run_pass(catalog, batch, thread.sessions, now, seed))
 
 
-async def _claim_pass(
-    app: App, sessions: async_sessionmaker[AsyncSession], now: datetime, seed: bool
+async def run_pass(
+    catalog: Catalog, batch_size: int, sessions: async_sessionmaker[AsyncSession], now: datetime, seed: bool
 ) -> ClaimStats:
-    stats = await claim_due(sessions, now, app.settings.scheduler_batch_size, seed)
+    """One claim pass on `sessions`: member slots, community papers and digests, buddy rounds."""
+    stats = await claim_due(sessions, now, batch_size, seed)
     try:
         async with sessions() as session, session.begin():
-            await enqueue_community_papers(session, app.catalog, now)
+            await enqueue_community_papers(session, catalog, now)
     except Exception:
         log.exception("queueing community papers failed")
     try:
         async with sessions() as session, session.begin():
-            await enqueue_digests(session, app.catalog, now)
+            await enqueue_digests(session, catalog, now)
     except Exception:
         log.exception("queueing community digests failed")
     try:
-        await run_due_rounds(sessions, app.catalog, now)
+        await run_due_rounds(sessions, catalog, now)
     except Exception:
         log.exception("study-buddy rounds failed")
     return stats

@@ -72,6 +72,7 @@ def env_for(tmp_path: Path, url: str, delay: float) -> dict[str, str]:
     env.update(
         DATABASE_URL=url,
         SCHEDULER_ENABLED="true",
+        CLAIM_PROCESS="true",  # as deployed: the claim pass in its own process
         RECORDER_FILE=str(tmp_path / "recorded.jsonl"),
         RECORDER_DELAY=str(delay),
         LOG_FORMAT="json",

@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any
 
-from bot.core.pictures.frames import read_frame, write_frame
+from bot.core.frames import read_frame, write_frame
 
 
 def warm() -> None:

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from bot.core.pictures.frames import read_frame, write_frame
+from bot.core.frames import read_frame, write_frame
 
 log = logging.getLogger(__name__)
 
