@@ -6,6 +6,11 @@ driver's round trips and the ORM's bookkeeping never run between two gateway eve
 Its engine and sessions are created on this thread and used only here: asyncpg
 connections belong to the loop that opened them.
 
+With `concurrency`, at most that many pieces of work run at once and the rest wait their
+turn in arrival order. On PostgreSQL, where a command's statements await the server, an
+unbounded thread interleaves every command in flight, statement by statement, so under a
+burst all of them finish late together; a few at a time, each finishes soon after it starts.
+
 With `checkpoint_every`, the thread also has a SQLite WAL copied back into the database
 that often (PASSIVE), outside any transaction, so no commit ever pays for the copy. The
 copy runs in a worker thread on a connection of its own: a statement on this thread
@@ -39,6 +44,7 @@ class DatabaseThread:
         name: str = "database",
         checkpoint_every: float | None = None,
         background: bool = False,
+        concurrency: int | None = None,
         **engine_kwargs: Any,
     ) -> None:
         self.url = url
@@ -48,6 +54,9 @@ class DatabaseThread:
         self._path = sqlite_file(url)
         self._checkpointer: asyncio.Task[None] | None = None
         self._loop = asyncio.new_event_loop()
+        # At most `concurrency` pieces of work at once (None: no limit); the rest wait in order.
+        self.concurrency = concurrency
+        self._slots = asyncio.Semaphore(concurrency) if concurrency else None
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
         if checkpoint_every is not None and self._path is not None:
@@ -90,7 +99,10 @@ class DatabaseThread:
 
     def submit(self, work: Callable[[], Awaitable[T]]) -> Future[T]:
         async def call() -> T:
-            return await work()
+            if self._slots is None:
+                return await work()
+            async with self._slots:
+                return await work()
 
         return asyncio.run_coroutine_threadsafe(call(), self._loop)
 

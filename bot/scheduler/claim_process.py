@@ -91,6 +91,13 @@ class ClaimProcess:
             self._reader = asyncio.create_task(self._read(proc))
             return proc
 
+    async def start(self) -> None:
+        """Start the child now, if it is not running (a pass starts it anyway)."""
+        try:
+            await self._start()
+        except OSError as exc:
+            raise ClaimProcessLost(str(exc)) from exc
+
     async def claim(self, now: datetime, seed: bool) -> ClaimStats:
         """The child's pass at `now`; raises ClaimProcessLost if it cannot finish it."""
         try:

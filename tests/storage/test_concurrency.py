@@ -336,3 +336,48 @@ def _try_write(url: str) -> str:
         return "locked" if "locked" in str(exc) else str(exc)
     finally:
         conn.close()
+
+
+async def test_a_bounded_database_thread_runs_that_many_at_once_and_the_rest_in_arrival_order():
+    thread = DatabaseThread("sqlite+aiosqlite:///:memory:", name="bounded", concurrency=2)
+    running: list[int] = []
+    started: list[int] = []
+    most = 0
+    release = threading.Event()
+
+    def work(n: int):
+        async def run() -> int:
+            nonlocal most
+            started.append(n)
+            running.append(n)
+            most = max(most, len(running))
+            await asyncio.to_thread(release.wait)
+            running.remove(n)
+            return n
+
+        return run
+
+    try:
+        calls = []
+        for n in range(6):
+            calls.append(asyncio.ensure_future(thread.run(work(n))))
+            await asyncio.sleep(0.01)
+        assert sorted(started) == [0, 1]  # two at once; the other four wait
+        release.set()
+        assert await asyncio.gather(*calls) == list(range(6))
+        assert started == list(range(6)) and most == 2
+    finally:
+        await thread.close()
+
+
+def test_only_postgresql_database_threads_are_bounded(tmp_path):
+    from bot.runtime import COMMANDS_IN_FLIGHT, build_app
+
+    sqlite = build_app(make_settings(f"sqlite+aiosqlite:///{tmp_path}/b.db"))
+    postgres = build_app(make_settings("postgresql+asyncpg://nobody@127.0.0.1:1/none"))
+    try:
+        assert sqlite.command_db.concurrency is None and sqlite.read_db.concurrency is None
+        assert postgres.command_db.concurrency == postgres.read_db.concurrency == COMMANDS_IN_FLIGHT
+    finally:
+        for app in (sqlite, postgres):
+            asyncio.run(app.close())
