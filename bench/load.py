@@ -162,6 +162,9 @@ async def _steady(
     )
     peak = app.clock.now()
     due = await _due_rows(app, peak)
+    process = app.claim_process()
+    if process is not None:
+        await process.start()  # as a running bot's is: started by the first pass, long before a peak
     results = []
     for window in range(windows):
         if window:
