@@ -67,7 +67,15 @@ class DatabaseThread:
 
     async def _checkpoint_forever(self, every: float) -> None:
         conn: sqlite3.Connection | None = None
-        copying: asyncio.Future[tuple[int, int]] | None = None
+        # Held by the worker thread for each copy and by the close: a close cancels this task
+        # and every task on the loop, the copy's own included, but the copy goes on in its
+        # thread, and closing its connection under it would crash the process.
+        in_use = threading.Lock()
+
+        def copy(connection: sqlite3.Connection) -> tuple[int, int]:
+            with in_use:
+                return wal_checkpoint(connection)
+
         try:
             while True:
                 await asyncio.sleep(every)
@@ -76,17 +84,16 @@ class DatabaseThread:
                         conn = await asyncio.to_thread(
                             sqlite3.connect, self._path, isolation_level=None, check_same_thread=False
                         )
-                    copying = asyncio.ensure_future(asyncio.to_thread(wal_checkpoint, conn))
-                    await asyncio.shield(copying)
+                    await asyncio.to_thread(copy, conn)
                     self.checkpoints += 1
+                except asyncio.CancelledError:
+                    raise
                 except Exception:
                     log.exception("database checkpoint failed")
         finally:
-            # Cancelled (the thread is closing): let a copy under way finish before its connection closes.
-            if copying is not None and not copying.done():
-                await asyncio.wait([copying])
             if conn is not None:
-                conn.close()
+                with in_use:  # a copy under way finishes first
+                    conn.close()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)

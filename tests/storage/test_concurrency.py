@@ -381,3 +381,31 @@ def test_only_postgresql_database_threads_are_bounded(tmp_path):
     finally:
         for app in (sqlite, postgres):
             asyncio.run(app.close())
+
+
+async def test_closing_a_database_thread_mid_checkpoint_waits_for_the_copy_before_closing_its_connection(
+    tmp_path, monkeypatch
+):
+    import time
+
+    from storage import dbthread
+
+    copies: list[str] = []
+    real = dbthread.wal_checkpoint
+
+    def slow(conn):
+        copies.append("started")
+        time.sleep(0.3)
+        conn.execute("SELECT 1")  # raises if the connection was closed under the copy
+        copies.append("finished")
+        return real(conn)
+
+    monkeypatch.setattr(dbthread, "wal_checkpoint", slow)
+    thread = DatabaseThread(f"sqlite+aiosqlite:///{tmp_path}/c.db", checkpoint_every=0.01)
+    for _ in range(200):
+        if copies:
+            break
+        await asyncio.sleep(0.005)
+    assert copies == ["started"]
+    await thread.close()
+    assert copies == ["started", "finished"]
