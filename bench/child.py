@@ -55,7 +55,9 @@ async def ours_start(url: str) -> None:
     took = time.perf_counter() - t
     await asyncio.to_thread(render.draw_png, samples.skill_spec())  # the picture process has warmed up
     pictures = sum(rss_mb(pid) for pid in process.WORKER.pids())
-    _report(took=took, pictures_mb=pictures)
+    claims = app.claim_process()
+    claim_mb = rss_mb(claims.pid) if claims is not None and claims.pid else 0.0
+    _report(took=took, pictures_mb=pictures, claim_mb=claim_mb)
     await handle.stop()
     await app.close()
 
