@@ -1,5 +1,5 @@
 """8. Pictures: render time per picture with a year of data, the event-loop stall while the
-engine draws them in its worker thread, and the resident memory Pillow and the font add.
+engine has them drawn (in the picture process), and the resident memory Pillow and the font add.
 
 Targets (issue: pictures): p99 under 50 ms per picture; no loop stall over 5 ms.
 """
@@ -151,7 +151,7 @@ async def run(b: Bench) -> None:
             [percentile(busy, 99)],
             target=f"< {STALL_TARGET_MS:g} ms",
             met=percentile(busy, 99) < STALL_TARGET_MS,
-            note=f"worst {max(busy):.1f} ms over {len(busy)} ticks, 20 pictures drawn in a worker thread, "
+            note=f"worst {max(busy):.1f} ms over {len(busy)} ticks, 20 pictures drawn in the picture process, "
             f"switch interval {SWITCH_INTERVAL * 1000:g} ms; "
             f"with nothing drawing: p99 {percentile(quiet, 99):.1f} ms, worst {max(quiet):.1f} ms",
         )
