@@ -40,6 +40,10 @@ class ClaimProcessLost(Exception):
     """The claim process ended (or never started) before it finished the pass."""
 
 
+class ClaimProcessClosed(Exception):
+    """The bot is stopping: the pass was not finished, and is not to be run anywhere else."""
+
+
 class ClaimProcess:
     def __init__(self, settings: Settings, catalog: Catalog, gate: WriteGate | None) -> None:
         self._settings = settings
@@ -54,6 +58,7 @@ class ClaimProcess:
         self._starting = asyncio.Lock()
         self.pid: int | None = None
         self.starts = 0
+        self.closed = False
 
     @property
     def holds_turn(self) -> bool:
@@ -99,7 +104,10 @@ class ClaimProcess:
             raise ClaimProcessLost(str(exc)) from exc
 
     async def claim(self, now: datetime, seed: bool) -> ClaimStats:
-        """The child's pass at `now`; raises ClaimProcessLost if it cannot finish it."""
+        """The child's pass at `now`; raises ClaimProcessLost if it cannot finish it, and
+        ClaimProcessClosed once the bot has begun to stop."""
+        if self.closed:
+            raise ClaimProcessClosed("the bot is stopping")
         try:
             proc = await self._start()
         except OSError as exc:
@@ -164,7 +172,10 @@ class ClaimProcess:
             self._proc, self._reader = None, None
         for future in self._pending.values():
             if not future.done():
-                future.set_exception(ClaimProcessLost("the claim process ended"))
+                if self.closed:
+                    future.set_exception(ClaimProcessClosed("the bot is stopping"))
+                else:
+                    future.set_exception(ClaimProcessLost("the claim process ended"))
         if proc.returncode is None:
             try:
                 await asyncio.wait_for(proc.wait(), 5)
@@ -175,6 +186,9 @@ class ClaimProcess:
             log.warning("the claim process exited with %s", proc.returncode)
 
     async def close(self) -> None:
+        """Stop the child; a pass it was running ends with ClaimProcessClosed (what it had
+        committed stays, and the next start's first pass finishes the rest)."""
+        self.closed = True
         proc, reader = self._proc, self._reader
         if proc is None:
             return

@@ -27,7 +27,7 @@ from bot.core.community.buddy_rounds import run_due_rounds
 from bot.core.ports import Messenger
 from bot.papers_live.source import refresh_if_due
 from bot.runtime import App
-from bot.scheduler.claim_process import ClaimProcessLost
+from bot.scheduler.claim_process import ClaimProcessClosed, ClaimProcessLost
 from bot.scheduler.claims import ClaimStats, claim_due
 from bot.scheduler.community_digest import enqueue_digests
 from bot.scheduler.community_papers import enqueue_community_papers
@@ -145,6 +145,8 @@ def start_scheduler(app: App, messenger: Messenger) -> SchedulerHandle:
             seeded = True
             if stats.queued or stats.stale or stats.errors:
                 log.info("scheduler claim: %s", stats)
+        except ClaimProcessClosed:
+            log.info("scheduler claim pass stopped: the bot is stopping")
         except Exception:
             log.exception("scheduler claim pass failed")
 

@@ -177,3 +177,30 @@ async def test_a_process_killed_mid_pass_on_any_backend_leaves_every_member_queu
     assert await _queued(papp) == 6000
     await claim_pass(papp, seed=False)
     assert process.pid != first and await _queued(papp) == 6000
+
+
+async def test_a_pass_under_way_when_the_bot_stops_ends_and_is_not_run_again_here(tmp_path, shared_catalog):
+    from bot.core.clock import FrozenClock
+    from bot.scheduler.claim_process import ClaimProcessClosed
+
+    async with fresh_database(suite_backend(), tmp_path) as url:
+        app = make_app(url, FrozenClock(T0), shared_catalog, claim_process=True)
+        gate = _gate(app)
+        if gate is None:
+            await app.close()
+            pytest.skip("PostgreSQL has no write gate to hold the pass at")
+        await seed(app, 100, DUE)
+        app.clock.set(DUE)
+        await gate.acquire()
+        claiming = asyncio.ensure_future(claim_pass(app, seed=False))
+        await _until(lambda: gate.queued == 1)  # the claim process waits for a turn
+        try:
+            await app.close()
+            with pytest.raises(ClaimProcessClosed):
+                await asyncio.wait_for(claiming, 10)
+            assert gate.queued == 0  # its place in the queue went with it
+        finally:
+            gate.release()
+        assert app._scheduler_db is None  # nothing ran it in this process instead
+        with pytest.raises(ClaimProcessClosed):
+            await claim_pass(app, seed=False)
