@@ -151,7 +151,8 @@ async def run(b: Bench) -> None:
             [percentile(busy, 99)],
             target=f"< {STALL_TARGET_MS:g} ms",
             met=percentile(busy, 99) < STALL_TARGET_MS,
-            note=f"worst {max(busy):.1f} ms over {len(busy)} ticks, 20 pictures drawn in the picture process, "
+            note=f"worst {max(busy):.1f} ms over {len(busy)} ticks, "
+            "20 pictures drawn by the picture process, "
             f"switch interval {SWITCH_INTERVAL * 1000:g} ms; "
             f"with nothing drawing: p99 {percentile(quiet, 99):.1f} ms, worst {max(quiet):.1f} ms",
         )
