@@ -4,9 +4,13 @@ claim processes; both ends are ours, so a frame is never read from anyone else).
 from __future__ import annotations
 
 import asyncio
+import os
 import pickle
 import struct
+from pathlib import Path
 from typing import Any, BinaryIO
+
+_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds the `bot` package
 
 _HEADER = struct.Struct("!I")
 
@@ -43,3 +47,11 @@ def frame(item: Any) -> bytes:
     """One frame's bytes, for a writer that sends them itself."""
     body = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
     return _HEADER.pack(len(body)) + body
+
+
+def child_environment() -> dict[str, str]:
+    """This process's environment, with the folder that holds `bot` first on the child's path,
+    so `python -m bot...` finds this checkout whatever the working directory."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
+    return env

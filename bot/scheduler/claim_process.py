@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 from datetime import datetime
-from pathlib import Path
 
 from bot.config import Settings
-from bot.core.frames import frame, read_frame_async
+from bot.core.frames import child_environment, frame, read_frame_async
 from bot.scheduler.claims import ClaimStats
 from content.schema import Catalog
 from storage.gate import WriteGate
 
 log = logging.getLogger(__name__)
 
-_ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds the `bot` package
 START_TIMEOUT = 60.0
 # What the child needs of the bot's settings (its tokens stay here).
 _PASSED = ("database_url", "scheduler_batch_size", "log_level", "log_format")
@@ -73,11 +70,9 @@ class ClaimProcess:
         async with self._starting:
             if self.running and self._proc is not None:
                 return self._proc
-            env = dict(os.environ)
-            env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.scheduler.claim_child",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=env,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=child_environment(),
             )  # fmt: skip
             assert proc.stdin is not None and proc.stdout is not None
             config = {name: getattr(self._settings, name) for name in _PASSED}

@@ -95,6 +95,16 @@ async def seed_more(app) -> None:
         await s.execute(update(Schedule).values(next_due_at=app.clock.now()))
 
 
+async def _second_day_under_way(app) -> asyncio.Future:
+    """3,000 members' first day claimed (the process is up), and their second day's pass started."""
+    await seed(app, 3000, DUE)
+    app.clock.set(DUE)
+    await claim_pass(app, seed=False)
+    app.clock.set(DUE.replace(day=3))
+    await seed_more(app)
+    return asyncio.ensure_future(claim_pass(app, seed=False))
+
+
 async def test_a_process_killed_while_waiting_for_a_turn_leaves_the_pass_to_this_process(papp):
     gate = _gate(papp)
     if gate is None:
@@ -123,14 +133,8 @@ async def test_a_process_killed_holding_a_turn_gives_it_back_and_nothing_is_queu
     gate = _gate(papp)
     if gate is None:
         pytest.skip("PostgreSQL has no write gate")
-    await seed(papp, 3000, DUE)
-    papp.clock.set(DUE)
     process = papp.claim_process()
-    await claim_pass(papp, seed=False)  # started; the rows are queued
-    await seed_more(papp)
-    papp.clock.set(DUE.replace(day=3))
-    await seed_more(papp)
-    claiming = asyncio.ensure_future(claim_pass(papp, seed=False))
+    claiming = await _second_day_under_way(papp)
     for _ in range(20_000):
         if process.holds_turn:
             break
@@ -159,13 +163,8 @@ async def test_with_the_process_switched_off_the_pass_runs_in_this_process(tmp_p
 
 
 async def test_a_process_killed_mid_pass_on_any_backend_leaves_every_member_queued_once(papp):
-    await seed(papp, 3000, DUE)
-    papp.clock.set(DUE)
     process = papp.claim_process()
-    await claim_pass(papp, seed=False)
-    papp.clock.set(DUE.replace(day=3))
-    await seed_more(papp)
-    claiming = asyncio.ensure_future(claim_pass(papp, seed=False))
+    claiming = await _second_day_under_way(papp)
     for _ in range(4000):
         if await _queued(papp) > 3000:
             break

@@ -15,19 +15,15 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import os
 import subprocess
 import sys
 import threading
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
-from bot.core.frames import read_frame, write_frame
+from bot.core.frames import child_environment, read_frame, write_frame
 
 log = logging.getLogger(__name__)
-
-_ROOT = str(Path(__file__).resolve().parents[3])  # the folder that holds the `bot` package
 
 
 class PictureProcessLost(Exception):
@@ -42,13 +38,11 @@ class _Child:
     """One picture process, with a thread that hands its answers to the waiting futures."""
 
     def __init__(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.core.pictures.child"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
+            env=child_environment(),
         )
         self.pid = self.proc.pid
         self._ids = itertools.count()
