@@ -145,7 +145,9 @@ class FakeDiscord:
         r.add_get(api + "/guilds/{guild}/roles", self._get_roles)
         r.add_get(api + "/guilds/{guild}/members/{uid}", self._get_member)
         r.add_put(api + "/guilds/{guild}/members/{uid}/roles/{rid}", self._add_member_role)
-        self._runner = web.AppRunner(app)
+        # A handler left hanging on purpose (hang_after_accept) is cancelled at stop, not awaited for
+        # aiohttp's default 60 s.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
