@@ -1,9 +1,9 @@
 """Drawing a reply's pictures: off the event loop, and once per distinct input.
 
-`draw_reply` sends every undrawn picture of a reply to the picture process
-(`bot.core.pictures.process`) and awaits them together, so neither the loop that talks to the
-platform nor the database threads wait on Pillow; with the process off (`PICTURE_PROCESSES=0`)
-or gone, they are drawn in a worker thread instead. Results are kept in a bounded LRU keyed by
+`draw_reply` hands every undrawn picture of a reply to a worker thread, which sends it to the
+picture process (`bot.core.pictures.process`) and waits for the PNG, so neither the loop that
+talks to the platform nor the database threads wait on Pillow; with the process off
+(`PICTURE_PROCESSES=0`) or gone, that thread draws it instead. Results are kept in a bounded LRU keyed by
 a hash of the picture's inputs, so pressing the same button twice draws once. A picture that
 fails to draw is dropped with a log line: the reply's text still carries every number.
 """
@@ -113,21 +113,10 @@ def draw_png(spec: Any) -> bytes:
 
 
 async def _draw(image: Image) -> Image | None:
-    spec = image.spec
+    """One picture, by `draw_png` in a worker thread: hashing its inputs and writing them to the
+    picture process stay off the loop too, and the thread waits for the answer without the GIL."""
     try:
-        key = key_of(spec)
-        found = CACHE.get(key)
-        if found is None:
-            drawer_for(spec)
-            future = WORKER.submit(spec)
-            if future is not None:
-                await asyncio.wait([asyncio.wrap_future(future)])
-            if future is None or WORKER.lost(future):
-                found = await asyncio.to_thread(_draw_here, spec)
-            else:
-                found = future.result()
-            CACHE.put(key, found)
-        return replace(image, png=found)
+        return replace(image, png=await asyncio.to_thread(draw_png, image.spec))
     except Exception:
         log.exception("could not draw %s", image.filename)
         return None
