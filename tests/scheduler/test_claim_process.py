@@ -51,6 +51,24 @@ def _gate(app):
     return local_gate(key) if key is not None else None
 
 
+@pytest.fixture
+def gate(papp):
+    """The bot's write gate for `papp`'s database; the test is skipped on PostgreSQL, which has none."""
+    found = _gate(papp)
+    if found is None:
+        pytest.skip("PostgreSQL has no write gate")
+    return found
+
+
+async def _second_day_due(app, members: int) -> None:
+    """`members` members' first day claimed (the process is up), and their second day due now."""
+    await seed(app, members, DUE)
+    app.clock.set(DUE)
+    await claim_pass(app, seed=False)
+    app.clock.set(DUE.replace(day=3))
+    await seed_more(app)
+
+
 async def test_the_pass_runs_in_another_process_and_queues_each_due_member_once(papp):
     await seed(papp, 300, DUE)
     papp.clock.set(DUE)
@@ -64,15 +82,8 @@ async def test_the_pass_runs_in_another_process_and_queues_each_due_member_once(
     assert process.starts == 1  # one process for every pass
 
 
-async def test_on_sqlite_the_pass_writes_only_in_turns_the_bots_gate_grants(papp):
-    gate = _gate(papp)
-    if gate is None:
-        pytest.skip("PostgreSQL has no write gate")
-    await seed(papp, 200, DUE)
-    papp.clock.set(DUE)
-    await claim_pass(papp, seed=False)  # the process is up
-    papp.clock.set(DUE.replace(day=3))
-    await seed_more(papp)
+async def test_on_sqlite_the_pass_writes_only_in_turns_the_bots_gate_grants(papp, gate):
+    await _second_day_due(papp, 200)
     await gate.acquire()  # a member's write that takes its time
     try:
         claiming = asyncio.ensure_future(claim_pass(papp, seed=False))
@@ -97,19 +108,12 @@ async def seed_more(app) -> None:
 
 
 async def _second_day_under_way(app) -> asyncio.Future:
-    """3,000 members' first day claimed (the process is up), and their second day's pass started."""
-    await seed(app, 3000, DUE)
-    app.clock.set(DUE)
-    await claim_pass(app, seed=False)
-    app.clock.set(DUE.replace(day=3))
-    await seed_more(app)
+    """3,000 members' first day claimed, and their second day's pass started."""
+    await _second_day_due(app, 3000)
     return asyncio.ensure_future(claim_pass(app, seed=False))
 
 
-async def test_a_process_killed_while_waiting_for_a_turn_leaves_the_pass_to_this_process(papp):
-    gate = _gate(papp)
-    if gate is None:
-        pytest.skip("PostgreSQL has no write gate")
+async def test_a_process_killed_while_waiting_for_a_turn_leaves_the_pass_to_this_process(papp, gate):
     await seed(papp, 100, DUE)
     papp.clock.set(DUE)
     process = papp.claim_process()
@@ -130,10 +134,7 @@ async def test_a_process_killed_while_waiting_for_a_turn_leaves_the_pass_to_this
     assert process.starts == 2 and process.pid != first
 
 
-async def test_a_process_killed_holding_a_turn_gives_it_back_and_nothing_is_queued_twice(papp):
-    gate = _gate(papp)
-    if gate is None:
-        pytest.skip("PostgreSQL has no write gate")
+async def test_a_process_killed_holding_a_turn_gives_it_back_and_nothing_is_queued_twice(papp, gate):
     process = papp.claim_process()
     claiming = await _second_day_under_way(papp)
     deadline = asyncio.get_running_loop().time() + 30
